@@ -1,0 +1,91 @@
+// vLLM's --load-format dummy: config.json alone, weights drawn from a seeded generator (uniform in ±0.02, norms
+// 1). The numbers mean nothing; the shapes, bytes and speed are those of the real model.
+#include <cstring>
+#include "model.h"
+#include "util/error.h"
+#include "util/half.h"
+
+namespace jllm {
+
+namespace {
+
+struct SplitMix64 {
+    uint64_t s;
+    uint64_t next() {
+        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    float uniform() { return (float)((next() >> 40) * (1.0 / 16777216.0)) * 2.0f - 1.0f; }  // [-1, 1)
+};
+
+WeightTensor random_matrix(Model& m, SplitMix64& rng, int32_t dtype, int64_t rows, int64_t cols) {
+    WeightTensor w;
+    w.dtype = dtype;
+    w.rows = rows;
+    w.cols = cols;
+    uint8_t* out = (uint8_t*)m.own_bytes((size_t)w.bytes());
+    const float scale = 0.02f;
+    int64_t n = rows * cols;
+    switch (dtype) {
+        case JLLM_DTYPE_F32: for (int64_t i = 0; i < n; i++) ((float*)out)[i] = scale * rng.uniform(); break;
+        case JLLM_DTYPE_F16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_f16(scale * rng.uniform()); break;
+        case JLLM_DTYPE_BF16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_bf16(scale * rng.uniform()); break;
+        case JLLM_DTYPE_Q8_0:
+            for (int64_t b = 0; b < n / 32; b++) {  // block: f16 scale d, 32 int8; value = d * q
+                uint8_t* blk = out + b * 34;
+                uint16_t d = f32_to_f16(scale / 127.0f);
+                memcpy(blk, &d, 2);
+                for (int k = 0; k < 32; k++) ((int8_t*)blk)[2 + k] = (int8_t)(rng.uniform() * 127.0f);
+            }
+            break;
+        default: fail(JLLM_UNSUPPORTED, "dummy weights in dtype %d", dtype);
+    }
+    w.data = out;
+    return w;
+}
+
+const float* ones(Model& m, int64_t n) {
+    float* p = (float*)m.own_bytes((size_t)n * 4);
+    for (int64_t i = 0; i < n; i++) p[i] = 1.0f;
+    return p;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_params& params) {
+    auto m = std::make_unique<Model>();
+    std::string cfg_path = dir;
+    if (cfg_path.size() < 5 || cfg_path.compare(cfg_path.size() - 5, 5, ".json") != 0) cfg_path += "/config.json";
+    Json config = Json::parse(read_text_file(cfg_path));
+    m->config = parse_hf_config(config);
+    finish_config(m->config, &config["rope_scaling"], params);
+    const ModelConfig& c = m->config;
+    SplitMix64 rng{params.dummy_seed};
+    int32_t dt = params.dummy_dtype;
+    int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
+    m->embed = random_matrix(*m, rng, dt, c.vocab_size, c.hidden_size);
+    m->final_norm = ones(*m, c.hidden_size);
+    m->lm_head = c.tie_word_embeddings ? m->embed : random_matrix(*m, rng, dt, c.vocab_size, c.hidden_size);
+    m->layers.resize(c.num_layers);
+    for (auto& l : m->layers) {
+        l.attn_norm = ones(*m, c.hidden_size);
+        l.ffn_norm = ones(*m, c.hidden_size);
+        l.wq = random_matrix(*m, rng, dt, qd, c.hidden_size);
+        l.wk = random_matrix(*m, rng, dt, kvd, c.hidden_size);
+        l.wv = random_matrix(*m, rng, dt, kvd, c.hidden_size);
+        l.wo = random_matrix(*m, rng, dt, c.hidden_size, qd);
+        if (c.qkv_bias) {
+            float* z = (float*)m->own_bytes((size_t)(qd + 2 * kvd) * 4);
+            memset(z, 0, (size_t)(qd + 2 * kvd) * 4);
+            l.bq = z; l.bk = z + qd; l.bv = z + qd + kvd;
+        }
+        l.w_gate = random_matrix(*m, rng, dt, c.intermediate_size, c.hidden_size);
+        l.w_up = random_matrix(*m, rng, dt, c.intermediate_size, c.hidden_size);
+        l.w_down = random_matrix(*m, rng, dt, c.hidden_size, c.intermediate_size);
+    }
+    return m;
+}
+
+}  // namespace jllm

@@ -1,0 +1,241 @@
+// Kernels against naive references on fresh random inputs: matmul (every weight dtype, every SIMD build),
+// paged attention (head sizes, block sizes, GQA ratios, prefill over a cached prefix), rope, rmsnorm.
+#include <algorithm>
+#include <cstring>
+#include "check.h"
+#include "cpu/attention.h"
+#include "cpu/gemm.h"
+#include "cpu/kernels.h"
+#include "cpu/ops.h"
+#include "util/half.h"
+
+using namespace jllm;
+
+static std::mt19937 rng(std::random_device{}());
+
+static std::vector<float> randn(size_t n, float scale = 1.0f) {
+    std::normal_distribution<float> d(0.0f, scale);
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+}
+
+// Weight bytes in `dtype` plus the exact f32 values they stand for.
+struct TestWeight {
+    std::vector<uint8_t> bytes;
+    std::vector<float> values;
+    WeightTensor w;
+};
+
+static TestWeight make_weight(int32_t dtype, int64_t rows, int64_t cols) {
+    TestWeight t;
+    t.values = randn(rows * cols, 0.5f);
+    t.w.dtype = dtype;
+    t.w.rows = rows;
+    t.w.cols = cols;
+    t.bytes.resize(t.w.bytes());
+    for (int64_t r = 0; r < rows; r++) {
+        uint8_t* row = t.bytes.data() + r * t.w.row_bytes();
+        float* val = t.values.data() + r * cols;
+        if (dtype == JLLM_DTYPE_F32) {
+            memcpy(row, val, cols * 4);
+        } else if (dtype == JLLM_DTYPE_F16 || dtype == JLLM_DTYPE_BF16) {
+            for (int64_t c = 0; c < cols; c++) {
+                uint16_t h = dtype == JLLM_DTYPE_F16 ? f32_to_f16(val[c]) : f32_to_bf16(val[c]);
+                memcpy(row + 2 * c, &h, 2);
+                val[c] = dtype == JLLM_DTYPE_F16 ? f16_to_f32(h) : bf16_to_f32(h);
+            }
+        } else {  // Q8_0
+            for (int64_t b = 0; b < cols / 32; b++) {
+                float amax = 0;
+                for (int j = 0; j < 32; j++) amax = std::max(amax, std::fabs(val[b * 32 + j]));
+                uint16_t dh = f32_to_f16(amax / 127.0f);
+                float d = f16_to_f32(dh);
+                memcpy(row + b * 34, &dh, 2);
+                for (int j = 0; j < 32; j++) {
+                    int q = d == 0 ? 0 : (int)std::lround(val[b * 32 + j] / d);
+                    q = std::max(-127, std::min(127, q));
+                    ((int8_t*)(row + b * 34 + 2))[j] = (int8_t)q;
+                    val[b * 32 + j] = d * q;
+                }
+            }
+        }
+    }
+    t.w.data = t.bytes.data();
+    return t;
+}
+
+TEST(matmul_matches_naive_for_every_dtype_and_batch) {
+    for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16, JLLM_DTYPE_Q8_0}) {
+        for (int64_t M : {1, 2, 3, 7, 33}) {
+            for (auto [N, K] : {std::pair<int64_t, int64_t>{5, 64}, {37, 96}, {64, 160}, {131, 288}}) {
+                if (dtype != JLLM_DTYPE_Q8_0 && K == 96) K = 93;  // odd lengths exercise the scalar tails
+                TestWeight tw = make_weight(dtype, N, K);
+                std::vector<float> x = randn(M * K), bias = randn(N), y(M * N), ref(M * N);
+                for (int64_t m = 0; m < M; m++)
+                    for (int64_t n = 0; n < N; n++) {
+                        double s = bias[n];
+                        for (int64_t k = 0; k < K; k++) s += (double)x[m * K + k] * tw.values[n * K + k];
+                        ref[m * N + n] = (float)s;
+                    }
+                std::vector<float> scratch(3 * cpu::kGemmTileRows * K);
+                cpu::matmul(tw.w, x.data(), M, y.data(), N, bias.data(), 3, scratch.data());
+                float err = max_abs_diff(y.data(), ref.data(), y.size());
+                CHECK_MSG(err < 2e-4f * std::sqrt((float)K), "dtype %d M %lld N %lld K %lld: max error %g", dtype,
+                          (long long)M, (long long)N, (long long)K, err);
+            }
+        }
+    }
+}
+
+TEST(every_simd_build_agrees_with_scalar) {
+    std::vector<const cpu::Kernels*> sets = {&cpu::scalar_kernels()};
+    if (cpu::avx2_kernels()) sets.push_back(cpu::avx2_kernels());
+    if (cpu::avx512_kernels()) sets.push_back(cpu::avx512_kernels());
+    printf("  kernel sets on this CPU: %zu (selected: %s)\n", sets.size(), cpu::kernels().name);
+    const int64_t K = 200;
+    TestWeight f16 = make_weight(JLLM_DTYPE_F16, 4, K), bf = make_weight(JLLM_DTYPE_BF16, 4, K);
+    TestWeight q8 = make_weight(JLLM_DTYPE_Q8_0, 4, 192), f32 = make_weight(JLLM_DTYPE_F32, 4, K);
+    std::vector<float> x = randn(2 * K);
+    for (const cpu::Kernels* k : sets) {
+        double r16 = 0, rbf = 0, r8 = 0, r32 = 0;
+        for (int64_t i = 0; i < K; i++) {
+            r16 += (double)x[i] * f16.values[i];
+            rbf += (double)x[i] * bf.values[i];
+            r32 += (double)x[i] * f32.values[i];
+        }
+        for (int64_t i = 0; i < 192; i++) r8 += (double)x[i] * q8.values[i];
+        CHECK_MSG(std::fabs(k->dot_f16(x.data(), (const uint16_t*)f16.bytes.data(), K) - r16) < 1e-3, "%s f16", k->name);
+        CHECK_MSG(std::fabs(k->dot_bf16(x.data(), (const uint16_t*)bf.bytes.data(), K) - rbf) < 1e-3, "%s bf16", k->name);
+        CHECK_MSG(std::fabs(k->dot_q8_0(x.data(), q8.bytes.data(), 192) - r8) < 1e-3, "%s q8_0", k->name);
+        CHECK_MSG(std::fabs(k->dot_f32(x.data(), (const float*)f32.bytes.data(), K) - r32) < 1e-3, "%s f32", k->name);
+        std::vector<float> out(192);
+        k->dequant_q8_0(q8.bytes.data(), out.data(), 192);
+        CHECK_MSG(max_abs_diff(out.data(), q8.values.data(), 192) == 0, "%s dequant q8_0", k->name);
+        float y[8];
+        k->dot_2x4(x.data(), K, f32.values.data(), K, K - 3, y, 4);
+        for (int m = 0; m < 2; m++)
+            for (int n = 0; n < 4; n++) {
+                double r = 0;
+                for (int64_t i = 0; i < K - 3; i++) r += (double)x[m * K + i] * f32.values[n * K + i];
+                CHECK_MSG(std::fabs(y[m * 4 + n] - r) < 1e-3, "%s dot_2x4 (%d,%d)", k->name, m, n);
+            }
+        std::vector<float> acc = randn(K), ref = acc;
+        k->axpy(0.37f, x.data(), acc.data(), K);
+        for (int64_t i = 0; i < K; i++) ref[i] += 0.37f * x[i];
+        CHECK_MSG(max_abs_diff(acc.data(), ref.data(), K) < 1e-5, "%s axpy", k->name);
+    }
+}
+
+// Naive attention over contiguous per-sequence K/V [ctx][nkv][hd].
+static void naive_attention(const float* q, const float* K, const float* V, int nh, int nkv, int hd, int pos,
+                            float* out) {
+    int group = nh / nkv;
+    for (int h = 0; h < nh; h++) {
+        int kvh = h / group;
+        std::vector<double> s(pos + 1);
+        double mx = -1e300;
+        for (int p = 0; p <= pos; p++) {
+            double d = 0;
+            for (int i = 0; i < hd; i++) d += (double)q[h * hd + i] * K[(p * nkv + kvh) * hd + i];
+            s[p] = d / std::sqrt((double)hd);
+            mx = std::max(mx, s[p]);
+        }
+        double z = 0;
+        for (auto& v : s) { v = std::exp(v - mx); z += v; }
+        for (int i = 0; i < hd; i++) {
+            double o = 0;
+            for (int p = 0; p <= pos; p++) o += s[p] / z * V[(p * nkv + kvh) * hd + i];
+            out[h * hd + i] = (float)o;
+        }
+    }
+}
+
+TEST(paged_attention_matches_naive_over_shapes) {
+    int cases = 0;
+    for (int hd : {8, 64, 80, 128})
+        for (int bs : {8, 16, 32})
+            for (int ratio : {1, 2, 4, 8}) {
+                int nkv = ratio == 8 ? 1 : 2, nh = nkv * ratio;
+                cpu::KvLayout L{bs, nkv, hd};
+                // Two sequences: one decodes a single token after a cached prefix; one prefills a chunk after a
+                // cached prefix whose length straddles a block boundary.
+                std::uniform_int_distribution<int> len(1, 3 * bs + 5);
+                int cached0 = len(rng), cached1 = len(rng), chunk1 = 1 + len(rng) % (bs + 3);
+                int ctx[2] = {cached0 + 1, cached1 + chunk1};
+                int nblocks_seq = (std::max(ctx[0], ctx[1]) + bs - 1) / bs;
+                int num_blocks = 2 * nblocks_seq + 3;
+                // Shuffled physical blocks, so the block tables matter.
+                std::vector<int32_t> phys(num_blocks);
+                for (int i = 0; i < num_blocks; i++) phys[i] = i;
+                std::shuffle(phys.begin(), phys.end(), rng);
+                std::vector<int32_t> tables(2 * nblocks_seq);
+                for (int i = 0; i < 2 * nblocks_seq; i++) tables[i] = phys[i];
+                std::vector<float> kc(L.block_floats() * num_blocks), vc(kc.size());
+                std::vector<float> Kseq[2], Vseq[2];
+                for (int s = 0; s < 2; s++) {
+                    Kseq[s] = randn((size_t)ctx[s] * nkv * hd);
+                    Vseq[s] = randn((size_t)ctx[s] * nkv * hd);
+                }
+                // Write every position through write_kv (the cached prefix and the new tokens alike).
+                for (int s = 0; s < 2; s++)
+                    for (int p = 0; p < ctx[s]; p++) {
+                        int64_t slot = (int64_t)tables[s * nblocks_seq + p / bs] * bs + p % bs;
+                        cpu::write_kv(&Kseq[s][(size_t)p * nkv * hd], &Vseq[s][(size_t)p * nkv * hd], &slot, 1,
+                                      kc.data(), vc.data(), L);
+                    }
+                // The batch: seq 0's last position, then seq 1's chunk.
+                std::vector<int32_t> positions = {ctx[0] - 1}, tok_seq = {0};
+                for (int j = 0; j < chunk1; j++) { positions.push_back(cached1 + j); tok_seq.push_back(1); }
+                int T = (int)positions.size();
+                std::vector<float> q = randn((size_t)T * nh * hd), out((size_t)T * nh * hd), ref(out.size());
+                int64_t stride = (int64_t)ratio * nblocks_seq * bs;
+                std::vector<float> scratch(3 * stride);
+                cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(),
+                                     tok_seq.data(), tables.data(), nblocks_seq, T, 1.0f / std::sqrt((float)hd), 3,
+                                     scratch.data(), stride);
+                for (int t = 0; t < T; t++)
+                    naive_attention(&q[(size_t)t * nh * hd], Kseq[tok_seq[t]].data(), Vseq[tok_seq[t]].data(), nh,
+                                    nkv, hd, positions[t], &ref[(size_t)t * nh * hd]);
+                float err = max_abs_diff(out.data(), ref.data(), out.size());
+                CHECK_MSG(err < 1e-4f, "hd %d bs %d ratio %d: max error %g", hd, bs, ratio, err);
+                cases++;
+            }
+    CHECK(cases == 48);
+}
+
+TEST(rope_styles_rotate_the_right_pairs) {
+    const int hd = 8, nh = 2, nkv = 1;
+    std::vector<float> inv = {1.0f, 0.1f, 0.01f, 0.001f};
+    std::vector<float> q = randn(nh * hd), k = randn(nkv * hd);
+    int32_t pos = 7;
+    for (RopeStyle style : {RopeStyle::NeoX, RopeStyle::Interleaved}) {
+        std::vector<float> q2 = q, k2 = k;
+        cpu::rope(q2.data(), k2.data(), &pos, 1, nh, nkv, hd, inv.data(), style);
+        for (int h = 0; h < nh; h++)
+            for (int i = 0; i < hd / 2; i++) {
+                int a = style == RopeStyle::NeoX ? i : 2 * i, b = style == RopeStyle::NeoX ? i + hd / 2 : 2 * i + 1;
+                double ang = pos * (double)inv[i];
+                double ra = q[h * hd + a] * cos(ang) - q[h * hd + b] * sin(ang);
+                double rb = q[h * hd + a] * sin(ang) + q[h * hd + b] * cos(ang);
+                CHECK(std::fabs(q2[h * hd + a] - ra) < 1e-5 && std::fabs(q2[h * hd + b] - rb) < 1e-5);
+            }
+    }
+}
+
+TEST(rmsnorm_and_silu_match_naive) {
+    const int rows = 3, dim = 77;
+    std::vector<float> x = randn(rows * dim), w = randn(dim), out(rows * dim);
+    cpu::rmsnorm(x.data(), w.data(), out.data(), rows, dim, 1e-5f);
+    for (int r = 0; r < rows; r++) {
+        double ss = 0;
+        for (int i = 0; i < dim; i++) ss += x[r * dim + i] * x[r * dim + i];
+        double inv = 1 / std::sqrt(ss / dim + 1e-5);
+        for (int i = 0; i < dim; i++) CHECK(std::fabs(out[r * dim + i] - w[i] * x[r * dim + i] * inv) < 1e-5);
+    }
+    std::vector<float> g = randn(50), u = randn(50), g2 = g;
+    cpu::silu_mul(g2.data(), u.data(), 50);
+    for (int i = 0; i < 50; i++) CHECK(std::fabs(g2[i] - g[i] / (1 + std::exp(-g[i])) * u[i]) < 1e-5);
+}
+
+int main() { return check::run_all(); }
