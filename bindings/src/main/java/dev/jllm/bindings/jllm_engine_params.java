@@ -1,0 +1,135 @@
+package dev.jllm.bindings;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/** {@code jllm_engine_params} of jllm.h (hand-kept in jextract's shape; JllmHeaderTest checks it against the header). */
+public final class jllm_engine_params {
+    private jllm_engine_params() {}
+
+    private static final StructLayout LAYOUT = CLayouts.struct("jllm_engine_params",
+        CLayouts.C_INT.withName("block_size"),
+        CLayouts.C_INT.withName("num_blocks"),
+        CLayouts.C_LONG.withName("kv_cache_bytes"),
+        CLayouts.C_INT.withName("num_host_blocks"),
+        CLayouts.C_INT.withName("max_num_batched_tokens"),
+        CLayouts.C_INT.withName("max_num_seqs"),
+        CLayouts.C_INT.withName("max_logit_rows"),
+        CLayouts.C_INT.withName("max_logprobs"),
+        CLayouts.C_INT.withName("num_threads"));
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
+
+    public static MemorySegment allocateArray(long count, SegmentAllocator allocator) {
+        return allocator.allocate(MemoryLayout.sequenceLayout(count, LAYOUT));
+    }
+
+    public static MemorySegment asSlice(MemorySegment array, long index) {
+        return array.asSlice(LAYOUT.byteSize() * index, LAYOUT.byteSize());
+    }
+
+    private static final ValueLayout.OfInt block_size$LAYOUT = CLayouts.C_INT;
+    private static final long block_size$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("block_size"));
+
+    public static int block_size(MemorySegment struct) {
+        return struct.get(block_size$LAYOUT, block_size$OFFSET);
+    }
+
+    public static void block_size(MemorySegment struct, int value) {
+        struct.set(block_size$LAYOUT, block_size$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt num_blocks$LAYOUT = CLayouts.C_INT;
+    private static final long num_blocks$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("num_blocks"));
+
+    public static int num_blocks(MemorySegment struct) {
+        return struct.get(num_blocks$LAYOUT, num_blocks$OFFSET);
+    }
+
+    public static void num_blocks(MemorySegment struct, int value) {
+        struct.set(num_blocks$LAYOUT, num_blocks$OFFSET, value);
+    }
+    private static final ValueLayout.OfLong kv_cache_bytes$LAYOUT = CLayouts.C_LONG;
+    private static final long kv_cache_bytes$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kv_cache_bytes"));
+
+    public static long kv_cache_bytes(MemorySegment struct) {
+        return struct.get(kv_cache_bytes$LAYOUT, kv_cache_bytes$OFFSET);
+    }
+
+    public static void kv_cache_bytes(MemorySegment struct, long value) {
+        struct.set(kv_cache_bytes$LAYOUT, kv_cache_bytes$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt num_host_blocks$LAYOUT = CLayouts.C_INT;
+    private static final long num_host_blocks$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("num_host_blocks"));
+
+    public static int num_host_blocks(MemorySegment struct) {
+        return struct.get(num_host_blocks$LAYOUT, num_host_blocks$OFFSET);
+    }
+
+    public static void num_host_blocks(MemorySegment struct, int value) {
+        struct.set(num_host_blocks$LAYOUT, num_host_blocks$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_num_batched_tokens$LAYOUT = CLayouts.C_INT;
+    private static final long max_num_batched_tokens$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_num_batched_tokens"));
+
+    public static int max_num_batched_tokens(MemorySegment struct) {
+        return struct.get(max_num_batched_tokens$LAYOUT, max_num_batched_tokens$OFFSET);
+    }
+
+    public static void max_num_batched_tokens(MemorySegment struct, int value) {
+        struct.set(max_num_batched_tokens$LAYOUT, max_num_batched_tokens$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_num_seqs$LAYOUT = CLayouts.C_INT;
+    private static final long max_num_seqs$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_num_seqs"));
+
+    public static int max_num_seqs(MemorySegment struct) {
+        return struct.get(max_num_seqs$LAYOUT, max_num_seqs$OFFSET);
+    }
+
+    public static void max_num_seqs(MemorySegment struct, int value) {
+        struct.set(max_num_seqs$LAYOUT, max_num_seqs$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_logit_rows$LAYOUT = CLayouts.C_INT;
+    private static final long max_logit_rows$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_logit_rows"));
+
+    public static int max_logit_rows(MemorySegment struct) {
+        return struct.get(max_logit_rows$LAYOUT, max_logit_rows$OFFSET);
+    }
+
+    public static void max_logit_rows(MemorySegment struct, int value) {
+        struct.set(max_logit_rows$LAYOUT, max_logit_rows$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_logprobs$LAYOUT = CLayouts.C_INT;
+    private static final long max_logprobs$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_logprobs"));
+
+    public static int max_logprobs(MemorySegment struct) {
+        return struct.get(max_logprobs$LAYOUT, max_logprobs$OFFSET);
+    }
+
+    public static void max_logprobs(MemorySegment struct, int value) {
+        struct.set(max_logprobs$LAYOUT, max_logprobs$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt num_threads$LAYOUT = CLayouts.C_INT;
+    private static final long num_threads$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("num_threads"));
+
+    public static int num_threads(MemorySegment struct) {
+        return struct.get(num_threads$LAYOUT, num_threads$OFFSET);
+    }
+
+    public static void num_threads(MemorySegment struct, int value) {
+        struct.set(num_threads$LAYOUT, num_threads$OFFSET, value);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.jllm.engine;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Paged KV block bookkeeping (vLLM's block manager): per-sequence block tables, reference counts shared by
+ * forked sequences with copy-on-write, and automatic prefix caching — a full block is keyed by a hash of every
+ * token up to its end; a request whose prompt starts with the same tokens reuses it. Freed cached blocks wait in
+ * LRU order and are evicted only when no never-cached block is free. Engine thread only.
+ */
+public final class BlockManager {
+    private final int numBlocks, blockSize;
+    private final boolean prefixCaching;
+    private final int[] refCount;
+    private final long[] hashOf;         // hash of a cached block's content, valid when cached[b]
+    private final boolean[] cached;
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();           // refCount 0, not cached
+    private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>(); // refCount 0, cached; oldest first
+    private final Map<Long, Integer> cache = new HashMap<>();
+    private long prefixHits, prefixQueries;
+
+    public BlockManager(int numBlocks, int blockSize, boolean prefixCaching) {
+        this.numBlocks = numBlocks;
+        this.blockSize = blockSize;
+        this.prefixCaching = prefixCaching;
+        refCount = new int[numBlocks];
+        hashOf = new long[numBlocks];
+        cached = new boolean[numBlocks];
+        for (int b = 0; b < numBlocks; b++) free.add(b);
+    }
+
+    public int blockSize() { return blockSize; }
+    public int numBlocks() { return numBlocks; }
+    public int numFree() { return free.size() + evictable.size(); }
+    public int refCount(int block) { return refCount[block]; }
+
+    /** Fraction of blocks in use (0..1), for metrics. */
+    public double usage() {
+        return 1.0 - (double) numFree() / numBlocks;
+    }
+
+    /** Prefix-cache hit rate over all full prompt blocks looked up. */
+    public double prefixHitRate() {
+        return prefixQueries == 0 ? 0 : (double) prefixHits / prefixQueries;
+    }
+
+    public static int blocksFor(int tokens, int blockSize) {
+        return (tokens + blockSize - 1) / blockSize;
+    }
+
+    private int allocate() {
+        Integer b = free.poll();
+        if (b == null) {
+            Iterator<Integer> it = evictable.iterator();
+            if (!it.hasNext()) return -1;
+            b = it.next();
+            it.remove();
+            cache.remove(hashOf[b]);
+            cached[b] = false;
+        }
+        refCount[b] = 1;
+        return b;
+    }
+
+    private void decRef(int b) {
+        if (--refCount[b] > 0) return;
+        if (cached[b]) evictable.add(b);
+        else free.push(b);
+    }
+
+    /** Chained hash of block k's tokens given the previous block's hash. */
+    static long chain(long prev, IntList tokens, int k, int blockSize) {
+        long h = prev * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
+        for (int i = k * blockSize; i < (k + 1) * blockSize; i++) {
+            h ^= tokens.get(i) + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2);
+            h *= 0xBF58476D1CE4E5B9L;
+        }
+        return h ^ (h >>> 31);
+    }
+
+    /**
+     * For a sequence with no blocks yet: takes cached blocks matching its leading full blocks, never the block
+     * that holds its last token (that token must be computed to sample from it). Returns tokens now cached.
+     */
+    int reusePrefix(Sequence s) {
+        if (!prefixCaching || s.blocks.size() > 0) return 0;
+        int maxBlocks = (s.tokens.size() - 1) / blockSize;
+        long h = 0;
+        int k = 0;
+        for (; k < maxBlocks; k++) {
+            h = chain(h, s.tokens, k, blockSize);
+            prefixQueries++;
+            Integer b = cache.get(h);
+            if (b == null) break;
+            prefixHits++;
+            if (refCount[b] == 0) evictable.remove(b);
+            refCount[b]++;
+            s.blocks.add(b);
+        }
+        s.numComputed = k * blockSize;
+        return s.numComputed;
+    }
+
+    /** Blocks needed so that s can hold `tokens` tokens, counting a copy-on-write of a shared last block. */
+    int blocksNeeded(Sequence s, int tokens) {
+        int need = Math.max(0, blocksFor(tokens, blockSize) - s.blocks.size());
+        if (needsCopyOnWrite(s, tokens)) need++;
+        return need;
+    }
+
+    private boolean needsCopyOnWrite(Sequence s, int tokens) {
+        if (s.numComputed % blockSize == 0 || tokens <= s.numComputed) return false;
+        int last = s.blocks.get(s.numComputed / blockSize);
+        return refCount[last] > 1;
+    }
+
+    /**
+     * Makes room in s's block table for positions [numComputed, tokens); a shared partly-filled block is copied
+     * first (its (src, dst) pair is appended to copies). False, with nothing changed, when blocks run out.
+     */
+    boolean ensureCapacity(Sequence s, int tokens, List<int[]> copies) {
+        if (blocksNeeded(s, tokens) > numFree()) return false;
+        if (needsCopyOnWrite(s, tokens)) {
+            int idx = s.numComputed / blockSize, old = s.blocks.get(idx);
+            int fresh = allocate();
+            copies.add(new int[] {old, fresh});
+            decRef(old);
+            s.blocks.set(idx, fresh);
+        }
+        while (s.blocks.size() < blocksFor(tokens, blockSize)) s.blocks.add(allocate());
+        return true;
+    }
+
+    /** A child shares every block of its parent. */
+    void fork(Sequence parent, Sequence child) {
+        for (int i = 0; i < parent.blocks.size(); i++) refCount[parent.blocks.get(i)]++;
+    }
+
+    /** Registers blocks that became full of computed tokens in (before, after] for prefix caching. */
+    void onComputed(Sequence s, int before, int after) {
+        if (!prefixCaching) return;
+        int firstFull = before / blockSize, lastFull = after / blockSize;  // blocks [firstFull, lastFull) now full
+        if (firstFull >= lastFull) return;
+        long h = 0;
+        for (int k = 0; k < lastFull; k++) {
+            h = chain(h, s.tokens, k, blockSize);
+            if (k < firstFull) continue;
+            int b = s.blocks.get(k);
+            if (!cached[b] && !cache.containsKey(h)) {
+                cache.put(h, b);
+                hashOf[b] = h;
+                cached[b] = true;
+            }
+        }
+    }
+
+    /** Releases every block of s. */
+    void free(Sequence s) {
+        for (int i = 0; i < s.blocks.size(); i++) decRef(s.blocks.get(i));
+        s.blocks.clear();
+        s.numComputed = 0;
+    }
+}

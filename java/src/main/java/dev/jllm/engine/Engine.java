@@ -1,0 +1,418 @@
+package dev.jllm.engine;
+
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The step loop. One platform thread owns the scheduler, the block manager and every sequence; other threads
+ * only submit and abort requests (through a queue) and read their {@link RequestStream}s. Each step: drain
+ * commands → schedule → (block copies) → ONE native step (forward + sample) → append tokens, detokenize, check
+ * stops → publish deltas.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    private final ModelExecutor exec;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final BlockManager blocks;
+    private final Scheduler scheduler;
+    private final StepBatch batch;
+    private final StepResult result;
+    private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private final Map<String, SequenceGroup> groups = new HashMap<>();
+    private final EngineStats stats = new EngineStats();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private final int maskWords;
+
+    /** Where each logit row's result goes. */
+    private record Row(Sequence seq, boolean promptLogprob, int child) {}
+
+    private final List<Row> rows = new ArrayList<>();
+
+    public Engine(ModelExecutor exec, Tokenizer tokenizer, EngineConfig config) {
+        this.exec = exec;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.blocks = new BlockManager(exec.numBlocks(), exec.blockSize(), config.enablePrefixCaching());
+        this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs());
+        int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
+        this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
+        this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
+        this.maskWords = (exec.vocabSize() + 31) / 32;
+        this.thread = new Thread(this::loop, "jllm-engine");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    public int maxModelLen() {
+        return exec.maxModelLen();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Queues a request; its outputs arrive on the returned stream. The prompt is validated by the caller. */
+    public RequestStream submit(String requestId, int[] prompt, SamplingParams params) {
+        RequestStream stream = new RequestStream(requestId);
+        long seed = params.seed() != null ? params.seed() : System.nanoTime() ^ requestId.hashCode();
+        commands.add(() -> {
+            SequenceGroup g = new SequenceGroup(requestId, prompt, params, stream, seed);
+            groups.put(requestId, g);
+            scheduler.add(g);
+        });
+        return stream;
+    }
+
+    /** Stops a request and frees its KV blocks at the next step boundary. */
+    public void abort(String requestId) {
+        commands.add(() -> {
+            SequenceGroup g = groups.remove(requestId);
+            if (g != null) scheduler.remove(g);
+        });
+    }
+
+    private void loop() {
+        while (!stopping) {
+            try {
+                Runnable c = scheduler.hasWork() ? commands.poll() : commands.poll(50, TimeUnit.MILLISECONDS);
+                while (c != null) {
+                    c.run();
+                    c = commands.poll();
+                }
+                if (scheduler.hasWork()) step();
+                stats.running = scheduler.running.size();
+                stats.waiting = scheduler.waiting.size();
+                stats.kvUsage = blocks.usage();
+                stats.prefixHitRate = blocks.prefixHitRate();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                LOG.log(Level.SEVERE, "engine step failed; failing the running requests", t);
+                for (SequenceGroup g : new ArrayList<>(scheduler.running)) fail(g, "internal engine error: " + t.getMessage(), 500);
+            }
+        }
+    }
+
+    private void fail(SequenceGroup g, String message, int status) {
+        scheduler.remove(g);
+        groups.remove(g.requestId);
+        g.stream.put(RequestOutput.error(g.requestId, message, status));
+    }
+
+    private void step() {
+        Scheduler.Plan plan = scheduler.schedule();
+        stats.preemptions.addAndGet(plan.preempted);
+        for (int i = 0; i < plan.failed.size(); i++) fail(plan.failed.get(i), plan.failures.get(i), 400);
+        if (plan.isEmpty()) return;
+        if (!plan.copies.isEmpty()) {
+            int[] src = new int[plan.copies.size()], dst = new int[plan.copies.size()];
+            for (int i = 0; i < src.length; i++) { src[i] = plan.copies.get(i)[0]; dst[i] = plan.copies.get(i)[1]; }
+            exec.copyBlocks(src, dst, src.length);
+        }
+        buildBatch(plan);
+        try {
+            exec.step(batch, result);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "native step failed", e);
+            for (Scheduler.Work w : plan.work) if (groups.containsKey(w.seq().group.requestId)) fail(w.seq().group, e.getMessage(), 500);
+            return;
+        }
+        for (Scheduler.Work w : plan.work) {
+            Sequence s = w.seq();
+            int before = s.numComputed;
+            s.numComputed += w.count();
+            blocks.onComputed(s, before, s.numComputed);
+            stats.promptTokens.addAndGet(Math.max(0, Math.min(s.numComputed, s.promptLen) - Math.min(before, s.promptLen)));
+        }
+        // prompt-logprob rows in order; sample rows last to first, so best_of children fork from the prompt state
+        // before the first sequence appends its own token
+        for (int r = 0; r < rows.size(); r++) if (rows.get(r).promptLogprob()) applyRow(rows.get(r), r);
+        for (int r = rows.size() - 1; r >= 0; r--) if (!rows.get(r).promptLogprob()) applyRow(rows.get(r), r);
+        List<SequenceGroup> touched = new ArrayList<>();
+        for (Scheduler.Work w : plan.work) if (!touched.contains(w.seq().group)) touched.add(w.seq().group);
+        for (SequenceGroup g : touched) publish(g);
+    }
+
+    // ---- building the step -------------------------------------------------------------------------------------
+
+    private void buildBatch(Scheduler.Plan plan) {
+        batch.clear();
+        rows.clear();
+        int bs = blocks.blockSize();
+        for (Scheduler.Work w : plan.work) {
+            Sequence s = w.seq();
+            SequenceGroup g = s.group;
+            int seqIdx = batch.numSeqs++;
+            int first = batch.numTokens;
+            for (int i = 0; i < w.count(); i++) {
+                int p = s.numComputed + i, t = batch.numTokens++;
+                batch.tokenIds[t] = s.tokens.get(p);
+                batch.positions[t] = p;
+                batch.slots[t] = (long) s.blocks.get(p / bs) * bs + p % bs;
+            }
+            batch.queryStart[seqIdx + 1] = batch.numTokens;
+            batch.contextLens[seqIdx] = s.numComputed + w.count();
+            System.arraycopy(s.blocks.raw(), 0, batch.blockTables, seqIdx * batch.stride, s.blocks.size());
+            // prompt logprobs: score each prompt token from the one before it (first pass over the prompt only)
+            if (g.promptLogprobs != null && s.index == 0 && !g.forked) {
+                for (int i = 0; i < w.count(); i++) {
+                    int p = s.numComputed + i;
+                    if (p + 1 < s.promptLen && p >= g.promptLogprobs.size()) {
+                        StepBatch.SamplingRow row = addRow(first + i, new Row(s, true, 0));
+                        row.temperature = 0;
+                        row.forcedToken = s.tokens.get(p + 1);
+                        row.numLogprobs = g.params.promptLogprobs();
+                    }
+                }
+            }
+            if (s.numComputed + w.count() == s.tokens.size()) {
+                int samples = (!g.forked && g.params.bestOf() > 1 && s.index == 0 && s.outputLen() == 0) ? g.params.bestOf() : 1;
+                for (int c = 0; c < samples; c++) fillSampling(addRow(batch.numTokens - 1, new Row(s, false, c)), s, c);
+            }
+        }
+    }
+
+    private StepBatch.SamplingRow addRow(int tokenIndex, Row target) {
+        int r = batch.numRows++;
+        batch.rowTokenIndex[r] = tokenIndex;
+        rows.add(target);
+        StepBatch.SamplingRow row = batch.rows[r];
+        row.reset();
+        return row;
+    }
+
+    private void fillSampling(StepBatch.SamplingRow row, Sequence s, int child) {
+        SamplingParams p = s.group.params;
+        row.temperature = p.temperature();
+        row.topK = p.topK() < 0 ? 0 : p.topK();
+        row.topP = p.topP();
+        row.minP = p.minP();
+        row.repetitionPenalty = p.repetitionPenalty();
+        row.presencePenalty = p.presencePenalty();
+        row.frequencyPenalty = p.frequencyPenalty();
+        row.seed = child == 0 ? s.seed : s.group.seedFor(child);
+        row.rngStep = s.outputLen();
+        row.numLogprobs = p.logprobs() == null ? 0 : p.logprobs();
+        if (p.repetitionPenalty() != 1f) {
+            row.promptTokens = s.tokens.raw();
+            row.numPromptTokens = s.promptLen;
+        }
+        if (p.repetitionPenalty() != 1f || p.presencePenalty() != 0f || p.frequencyPenalty() != 0f) {
+            row.outputTokens = s.tokens.raw();
+            row.outputOffset = s.promptLen;
+            row.numOutputTokens = s.outputLen();
+        }
+        boolean gateStops = s.outputLen() < p.minTokens();
+        if (!p.logitBias().isEmpty() || gateStops) {
+            List<Integer> ids = new ArrayList<>(p.logitBias().keySet());
+            List<Float> vals = new ArrayList<>(p.logitBias().values());
+            if (gateStops) {
+                for (int id : stopIds(p)) { ids.add(id); vals.add(Float.NEGATIVE_INFINITY); }
+            }
+            row.numBias = ids.size();
+            row.biasIds = new int[ids.size()];
+            row.biasValues = new float[ids.size()];
+            for (int i = 0; i < ids.size(); i++) { row.biasIds[i] = ids.get(i); row.biasValues[i] = vals.get(i); }
+        }
+        if (s.constraint != null) {
+            int[] mask = new int[maskWords];
+            s.constraint.fillAllowed(mask);
+            row.allowedMask = mask;
+        }
+    }
+
+    private List<Integer> stopIds(SamplingParams p) {
+        List<Integer> ids = new ArrayList<>(p.stopTokenIds());
+        if (!p.ignoreEos()) ids.addAll(tokenizer.eosIds());
+        ids.removeIf(id -> id < 0 || id >= exec.vocabSize());
+        return ids;
+    }
+
+    // ---- applying results --------------------------------------------------------------------------------------
+
+    private TokenLogprob logprobOf(int r, int token, int n) {
+        int[] ids = new int[n];
+        float[] lps = new float[n];
+        System.arraycopy(result.topIds, r * result.topStride, ids, 0, n);
+        System.arraycopy(result.topLogprobs, r * result.topStride, lps, 0, n);
+        return new TokenLogprob(token, result.logprobs[r], ids, lps);
+    }
+
+    private void applyRow(Row row, int r) {
+        Sequence s = row.seq();
+        SequenceGroup g = s.group;
+        if (s.finished() || !groups.containsKey(g.requestId)) return;
+        if (row.promptLogprob()) {
+            g.promptLogprobs.add(logprobOf(r, result.tokens[r], g.params.promptLogprobs()));
+            return;
+        }
+        Sequence target = s;
+        if (row.child() > 0) {
+            target = s.fork(row.child(), g.seedFor(row.child()));
+            blocks.fork(s, target);
+            g.seqs.add(target);
+        }
+        if (g.params.bestOf() > 1) g.forked = true;
+        appendToken(target, result.tokens[r], r);
+    }
+
+    private void appendToken(Sequence s, int token, int r) {
+        SequenceGroup g = s.group;
+        SamplingParams p = g.params;
+        if (g.firstTokenNanos == 0) {
+            g.firstTokenNanos = System.nanoTime();
+            stats.timeToFirstToken.observe((g.firstTokenNanos - g.arrivalNanos) / 1e9);
+        }
+        if (token < 0) {  // every token was masked out: nothing valid can follow
+            finish(s, "stop", null);
+            return;
+        }
+        s.tokens.add(token);
+        s.cumLogprob += result.logprobs[r];
+        stats.generationTokens.incrementAndGet();
+        if (p.logprobs() != null) s.pendingLogprobs.add(logprobOf(r, token, p.logprobs()));
+        if (s.constraint != null) s.constraint.accept(token);
+        String delta = detokenize(s);
+        checkStop(s, token, delta);
+    }
+
+    /** Incremental detokenization (vLLM's prefix/read offsets): holds incomplete UTF-8 until it completes. */
+    private String detokenize(Sequence s) {
+        int[] all = s.tokens.raw();
+        int n = s.tokens.size();
+        boolean skip = s.group.params.skipSpecialTokens();
+        String prefix = tokenizer.decode(all, s.prefixOffset, s.readOffset, skip);
+        String full = tokenizer.decode(all, s.prefixOffset, n, skip);
+        if (full.length() <= prefix.length() || full.endsWith("\uFFFD")) return "";
+        String delta = full.substring(prefix.length());
+        s.prefixOffset = s.readOffset;
+        s.readOffset = n;
+        s.text.append(delta);
+        return delta;
+    }
+
+    private void checkStop(Sequence s, int token, String delta) {
+        SamplingParams p = s.group.params;
+        if (s.outputLen() >= p.minTokens()) {
+            if (!p.ignoreEos() && token == tokenizer.eosId()) {
+                finish(s, "stop", null);
+                return;
+            }
+            if (p.stopTokenIds().contains(token) || (!p.ignoreEos() && tokenizer.eosIds().contains(token))) {
+                finish(s, "stop", token);
+                return;
+            }
+            if (!p.stop().isEmpty() && !delta.isEmpty()) {
+                int maxLen = 0;
+                for (String st : p.stop()) maxLen = Math.max(maxLen, st.length());
+                int from = Math.max(0, s.text.length() - delta.length() - maxLen + 1);
+                int bestAt = -1;
+                String best = null;
+                for (String st : p.stop()) {
+                    int at = s.text.indexOf(st, from);
+                    if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = st; }
+                }
+                if (best != null) {
+                    s.text.setLength(p.includeStopStrInOutput() ? bestAt + best.length() : bestAt);
+                    finish(s, "stop", best);
+                    return;
+                }
+            }
+        }
+        if (s.tokens.size() >= exec.maxModelLen() || s.outputLen() >= p.maxTokens()) finish(s, "length", null);
+    }
+
+    private void finish(Sequence s, String reason, Object stopReason) {
+        s.status = Sequence.Status.FINISHED;
+        s.finishReason = reason;
+        s.stopReason = stopReason;
+        blocks.free(s);
+    }
+
+    // ---- publishing ----------------------------------------------------------------------------------------------
+
+    private RequestOutput.SeqDelta delta(Sequence s, int index, boolean all) {
+        SamplingParams p = s.group.params;
+        int hold = 0;
+        if (!s.finished() && !p.stop().isEmpty() && !p.includeStopStrInOutput())
+            for (String st : p.stop()) hold = Math.max(hold, st.length() - 1);
+        int visible = Math.max(s.emittedChars, s.text.length() - hold);
+        if (all) { s.emittedChars = 0; s.emittedTokens = 0; }
+        int offset = s.emittedChars;
+        String text = visible > offset ? s.text.substring(offset, visible) : "";
+        s.emittedChars = Math.max(s.emittedChars, visible);
+        int from = s.promptLen + s.emittedTokens;
+        int[] ids = new int[s.tokens.size() - from];
+        System.arraycopy(s.tokens.raw(), from, ids, 0, ids.length);
+        s.emittedTokens = s.outputLen();
+        List<TokenLogprob> lps = p.logprobs() == null ? null : new ArrayList<>(s.pendingLogprobs);
+        s.pendingLogprobs.clear();
+        return new RequestOutput.SeqDelta(index, text, ids, lps, offset, s.finished(), s.finishReason, s.stopReason,
+                s.outputLen(), s.cumLogprob);
+    }
+
+    private void publish(SequenceGroup g) {
+        if (!groups.containsKey(g.requestId)) return;
+        SamplingParams p = g.params;
+        boolean done = g.allFinished() && (g.forked || p.bestOf() == 1);
+        List<TokenLogprob> promptLps = null;
+        if (g.promptLogprobs != null && !g.promptLogprobsSent && g.promptLogprobs.size() >= g.prompt.length - 1) {
+            promptLps = g.promptLogprobs;
+            g.promptLogprobsSent = true;
+        }
+        List<RequestOutput.SeqDelta> deltas = new ArrayList<>();
+        if (p.bestOf() > p.n()) {
+            if (!done) return;  // best_of > n: only the n best are returned, at the end
+            List<Sequence> best = new ArrayList<>(g.seqs);
+            best.sort((a, b) -> Double.compare(b.cumLogprob, a.cumLogprob));
+            for (int i = 0; i < p.n(); i++) {
+                Sequence s = best.get(i);
+                s.pendingLogprobs.clear();
+                deltas.add(fullDelta(s, i));
+            }
+        } else {
+            for (Sequence s : g.seqs) deltas.add(delta(s, s.index, false));
+        }
+        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, promptLps, done, null, 0));
+        if (done) {
+            groups.remove(g.requestId);
+            scheduler.remove(g);
+            stats.requestsFinished.incrementAndGet();
+            long now = System.nanoTime();
+            stats.e2eLatency.observe((now - g.arrivalNanos) / 1e9);
+        }
+    }
+
+    /** The whole output of a sequence (best_of selection sends everything at once). */
+    private RequestOutput.SeqDelta fullDelta(Sequence s, int index) {
+        int[] ids = new int[s.outputLen()];
+        System.arraycopy(s.tokens.raw(), s.promptLen, ids, 0, ids.length);
+        return new RequestOutput.SeqDelta(index, s.text.toString(), ids, null, 0, true, s.finishReason, s.stopReason,
+                s.outputLen(), s.cumLogprob);
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.jllm.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One generated continuation: its tokens, KV blocks, text and stop state. Touched by the engine thread only. */
+final class Sequence {
+    enum Status { WAITING, RUNNING, FINISHED }
+
+    final int index;           // choice index within its group
+    final SequenceGroup group;
+    final IntList tokens;      // prompt then output
+    final int promptLen;
+    int numComputed;           // tokens whose K/V is in the cache
+    final IntList blocks = new IntList(8);
+    Status status = Status.WAITING;
+    double cumLogprob;
+    final long seed;
+    TokenConstraint constraint;
+
+    // detokenizer and stop-string state
+    final StringBuilder text = new StringBuilder();
+    int prefixOffset, readOffset;
+    int emittedChars;          // characters of text already published
+    int emittedTokens;         // output tokens already published
+    final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
+    String finishReason;
+    Object stopReason;
+
+    Sequence(int index, SequenceGroup group, int[] prompt, long seed) {
+        this.index = index;
+        this.group = group;
+        this.tokens = new IntList(prompt);
+        this.promptLen = prompt.length;
+        this.seed = seed;
+        this.prefixOffset = Math.max(0, prompt.length - 5);
+        this.readOffset = prompt.length;
+    }
+
+    /** A child sharing this sequence's tokens and blocks (blocks are ref-counted by the BlockManager). */
+    Sequence fork(int childIndex, long childSeed) {
+        Sequence c = new Sequence(childIndex, group, tokens.toArray(), childSeed, promptLen);
+        c.numComputed = numComputed;
+        for (int i = 0; i < blocks.size(); i++) c.blocks.add(blocks.get(i));
+        c.status = status;
+        c.cumLogprob = cumLogprob;
+        c.constraint = constraint == null ? null : constraint.fork();
+        return c;
+    }
+
+    private Sequence(int index, SequenceGroup group, int[] all, long seed, int promptLen) {
+        this.index = index;
+        this.group = group;
+        this.tokens = new IntList(all);
+        this.promptLen = promptLen;
+        this.seed = seed;
+        this.prefixOffset = Math.max(0, promptLen - 5);
+        this.readOffset = promptLen;
+    }
+
+    int outputLen() {
+        return tokens.size() - promptLen;
+    }
+
+    boolean finished() {
+        return status == Status.FINISHED;
+    }
+
+    /** Tokens still to feed through the model before the next sample. */
+    int uncomputed() {
+        return tokens.size() - numComputed;
+    }
+
+    int lastToken() {
+        return tokens.get(tokens.size() - 1);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.jllm.engine.nativeapi;
+
+import dev.jllm.bindings.jllm_h;
+import dev.jllm.bindings.jllm_log_fn;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Loads libjllm once, from the first of: an explicit path (system property {@code jllm.library.path}, a file or
+ * a folder holding libjllm.so; the CLI's --native-lib sets it) → the jlink image's {@code lib/} → {@code
+ * java.library.path}. Then checks the ABI version and routes native log lines to java.util.logging.
+ */
+public final class NativeLibrary {
+    private static final Logger LOG = Logger.getLogger("dev.jllm.native");
+    private static final String FILE = System.mapLibraryName("jllm");
+    private static volatile String loadedFrom;
+
+    private NativeLibrary() {}
+
+    public static synchronized void ensureLoaded() {
+        if (loadedFrom != null) return;
+        String explicit = System.getProperty("jllm.library.path");
+        Path image = Path.of(System.getProperty("java.home"), "lib", FILE);
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit);
+            if (Files.isDirectory(p)) p = p.resolve(FILE);
+            if (!Files.isRegularFile(p))
+                throw new UnsatisfiedLinkError("jllm.library.path points to " + p + ", which does not exist; build it with ./jllm build");
+            System.load(p.toAbsolutePath().toString());
+            loadedFrom = p.toAbsolutePath().toString();
+        } else if (Files.isRegularFile(image)) {
+            System.load(image.toString());
+            loadedFrom = image.toString();
+        } else {
+            System.loadLibrary("jllm");
+            loadedFrom = "java.library.path";
+        }
+        int abi = jllm_h.jllm_abi_version();
+        if (abi != jllm_h.JLLM_ABI_VERSION())
+            throw new UnsatisfiedLinkError("libjllm ABI version " + abi + " (from " + loadedFrom
+                    + ") does not match the bindings' ABI version " + jllm_h.JLLM_ABI_VERSION() + "; rebuild with ./jllm build");
+        jllm_h.jllm_log_set(jllm_log_fn.allocate(NativeLibrary::onLog, Arena.global()));
+    }
+
+    private static void onLog(int level, MemorySegment message) {
+        String text = message.reinterpret(Long.MAX_VALUE).getString(0);
+        Level l = switch (level) {
+            case 0 -> Level.FINE;
+            case 1 -> Level.INFO;
+            case 2 -> Level.WARNING;
+            default -> Level.SEVERE;
+        };
+        LOG.log(l, text);
+    }
+
+    public static String loadedFrom() {
+        ensureLoaded();
+        return loadedFrom;
+    }
+
+    public static String buildInfo() {
+        ensureLoaded();
+        return jllm_h.jllm_build_info().reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    /** Throws JllmException for a non-OK status, with the thread's native last error. */
+    static void check(int status) {
+        if (status == jllm_h.JLLM_OK()) return;
+        String name = jllm_h.jllm_status_str(status).reinterpret(Long.MAX_VALUE).getString(0);
+        String detail = jllm_h.jllm_last_error().reinterpret(Long.MAX_VALUE).getString(0);
+        throw new JllmException(status, name, detail);
+    }
+}

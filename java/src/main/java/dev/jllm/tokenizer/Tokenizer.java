@@ -1,0 +1,43 @@
+package dev.jllm.tokenizer;
+
+import java.util.Set;
+
+/** Text ↔ token ids for one model. Implementations are thread-safe. */
+public interface Tokenizer extends AutoCloseable {
+    /**
+     * Encodes user text. Text that looks like a special token ("</s>", "<|im_end|>") is encoded as plain text,
+     * never as the control token, unless parseSpecial is set (rendered chat templates set it).
+     */
+    int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial);
+
+    /** Decodes ids[from, to). */
+    String decode(int[] ids, int from, int to, boolean skipSpecialTokens);
+
+    /** The text one token stands for on its own, for logprob entries (byte tokens as their raw byte's text). */
+    String tokenText(int id);
+
+    int vocabSize();
+
+    /** -1 when the model has none. */
+    int bosId();
+
+    /** The ids that end generation (EOS plus generation_config's eos_token_id list). */
+    Set<Integer> eosIds();
+
+    int eosId();
+
+    boolean isSpecial(int id);
+
+    String bosToken();
+
+    String eosToken();
+
+    /** The chat template the model files carry, or null. */
+    String chatTemplate();
+
+    /** Whether encode(..., addSpecialTokens=true) prepends BOS. */
+    boolean addsBos();
+
+    @Override
+    default void close() {}
+}
