@@ -67,7 +67,12 @@ public final class Engine implements AutoCloseable {
 
     /** Queues a request; its outputs arrive on the returned stream. The prompt is validated by the caller. */
     public RequestStream submit(String requestId, int[] prompt, SamplingParams params) {
-        RequestStream stream = new RequestStream(requestId);
+        return submit(requestId, prompt, params, new LinkedBlockingQueue<>());
+    }
+
+    /** As above, delivering outputs to a queue the caller may share between requests. */
+    public RequestStream submit(String requestId, int[] prompt, SamplingParams params, LinkedBlockingQueue<RequestOutput> sink) {
+        RequestStream stream = new RequestStream(requestId, sink);
         long seed = params.seed() != null ? params.seed() : System.nanoTime() ^ requestId.hashCode();
         commands.add(() -> {
             SequenceGroup g = new SequenceGroup(requestId, prompt, params, stream, seed);

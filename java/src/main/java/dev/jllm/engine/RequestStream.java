@@ -5,11 +5,13 @@ import java.util.concurrent.TimeUnit;
 
 /** The outputs of one request, produced by the engine thread and consumed by one HTTP handler thread. */
 public final class RequestStream {
-    private final LinkedBlockingQueue<RequestOutput> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<RequestOutput> queue;
     private final String requestId;
 
-    RequestStream(String requestId) {
+    /** queue may be shared by several requests of one HTTP call (one prompt each). */
+    RequestStream(String requestId, LinkedBlockingQueue<RequestOutput> queue) {
         this.requestId = requestId;
+        this.queue = queue;
     }
 
     public String requestId() {

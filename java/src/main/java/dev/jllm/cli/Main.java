@@ -1,0 +1,224 @@
+package dev.jllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.engine.Engine;
+import dev.jllm.engine.EngineConfig;
+import dev.jllm.engine.nativeapi.NativeExecutor;
+import dev.jllm.engine.nativeapi.NativeLibrary;
+import dev.jllm.engine.nativeapi.NativeModel;
+import dev.jllm.server.OpenAiServer;
+import dev.jllm.server.ServerContext;
+import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/** `jllm serve --model ...` and the other subcommands. */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger("jllm");
+
+    static final Set<String> BOOLEANS = Set.of("enable-prefix-caching", "allow-credentials", "disable-log-requests",
+            "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager");
+    static final Set<String> MULTI = Set.of("served-model-name", "api-key");
+    static final Set<String> KNOWN = Set.of("model", "served-model-name", "host", "port", "api-key", "tokenizer",
+            "load-format", "max-model-len", "block-size", "kv-cache-memory", "num-gpu-blocks-override", "swap-space",
+            "max-num-seqs", "max-num-batched-tokens", "enable-prefix-caching", "max-logprobs", "chat-template",
+            "response-role", "allowed-origins", "allowed-methods", "allowed-headers", "allow-credentials",
+            "disable-log-requests", "max-log-len", "threads", "seed", "dtype", "native-lib", "ssl-keyfile",
+            "ssl-certfile", "enable-chunked-prefill", "preemption-mode", "trust-remote-code", "revision", "gguf-file",
+            "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests");
+
+    static final String HELP = """
+            jllm %s — an OpenAI-compatible LLM inference server on the JVM
+
+            usage: jllm serve --model <local dir | file.gguf> [options]
+                   jllm --version | --help
+
+            serve options (vLLM's names):
+              --model PATH                  Hugging Face directory (config.json, *.safetensors, tokenizer.json) or .gguf file
+              --served-model-name NAME...   names clients use in "model" (default: the model path)
+              --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
+              --api-key KEY...              required as "Authorization: Bearer KEY" on /v1/* (also env JLLM_API_KEY, comma-separated)
+              --tokenizer DIR               tokenizer directory (default: the model's)
+              --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
+              --dtype auto|float32          compute dtype (CPU computes in float32)
+              --max-model-len N             cap the context length
+              --block-size N                tokens per KV block (default 16)
+              --kv-cache-memory SIZE        KV cache budget, e.g. 512M, 2G (default: 64 full-length sequences, at most 1G)
+              --num-gpu-blocks-override N   exact number of KV blocks
+              --max-num-seqs N              sequences per step (default 256)
+              --max-num-batched-tokens N    tokens per step (default 2048)
+              --enable-prefix-caching       reuse KV blocks of shared prompt prefixes
+              --max-logprobs N              cap of logprobs / top_logprobs (default 20)
+              --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
+              --response-role ROLE          role of chat replies (default assistant)
+              --allowed-origins JSON --allowed-methods JSON --allowed-headers JSON --allow-credentials   CORS
+              --threads N                   compute threads (default: all cores)
+              --seed N                      default seed for unseeded requests (default: random)
+              --max-request-bytes SIZE      request body limit (default 16M)
+              --native-lib PATH             libjllm.so to load
+            """;
+
+    public static void main(String[] argv) throws Exception {
+        configureLogging();
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            System.out.printf(HELP, OpenAiServer.VERSION);
+            return;
+        }
+        if (argv[0].equals("--version") || argv[0].equals("version")) {
+            System.out.println("jllm " + OpenAiServer.VERSION);
+            return;
+        }
+        if (!argv[0].equals("serve")) {
+            System.err.println("jllm: unknown command '" + argv[0] + "' (try: jllm serve --model PATH, jllm --help)");
+            System.exit(2);
+        }
+        try {
+            serve(Arrays.copyOfRange(argv, 1, argv.length), new CountDownLatch(1));
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            System.err.println("jllm: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+    }
+
+    /** Starts the server and blocks until `stop` counts down (or forever). Returns the running server. */
+    public static OpenAiServer serve(String[] argv, CountDownLatch stop) throws Exception {
+        Args a = new Args(argv, BOOLEANS, MULTI, KNOWN);
+        if (!a.positional.isEmpty()) throw new IllegalArgumentException("unexpected argument '" + a.positional.get(0) + "'");
+        long t0 = System.nanoTime();
+        String native_ = a.get("native-lib", null);
+        if (native_ != null) System.setProperty("jllm.library.path", native_);
+        String modelArg = a.get("model", null);
+        if (modelArg == null) throw new IllegalArgumentException("--model is required (a model directory or a .gguf file)");
+        Path modelPath = Path.of(modelArg);
+        if (!Files.exists(modelPath)) {
+            if (modelArg.matches("[\\w.-]+/[\\w.-]+"))
+                throw new IllegalArgumentException("cannot find a local model at '" + modelArg + "', and downloading from the Hugging Face Hub is not available in this build yet; pass a local --model directory or .gguf file");
+            throw new IllegalArgumentException("model path '" + modelArg + "' does not exist");
+        }
+        String gguf = a.get("gguf-file", null);
+        if (gguf != null) modelPath = modelPath.resolve(gguf);
+        for (String unsupported : List.of("ssl-keyfile", "ssl-certfile", "revision"))
+            if (a.get(unsupported, null) != null) throw new IllegalArgumentException("--" + unsupported + " is not supported yet");
+        String dtype = a.get("dtype", "auto");
+        if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float"))
+            throw new IllegalArgumentException("--dtype " + dtype + " is not supported: the CPU backend computes in float32 (weights stay in their stored dtype)");
+        String pm = a.get("preemption-mode", "recompute");
+        if (!pm.equals("recompute")) throw new IllegalArgumentException("--preemption-mode " + pm + " is not supported yet (recompute only)");
+        if (a.flag("trust-remote-code")) LOG.warning("--trust-remote-code has no effect: jllm runs no model code");
+        NativeModel.Format format = switch (a.get("load-format", "auto")) {
+            case "auto" -> NativeModel.Format.AUTO;
+            case "safetensors" -> NativeModel.Format.SAFETENSORS;
+            case "gguf" -> NativeModel.Format.GGUF;
+            case "dummy" -> NativeModel.Format.DUMMY;
+            default -> throw new IllegalArgumentException("--load-format must be auto, safetensors, gguf or dummy");
+        };
+
+        NativeLibrary.ensureLoaded();
+        NativeModel model = NativeModel.load(modelPath.toString(), format, 0, a.integer("max-model-len", 0));
+        NativeModel.Info mi = model.info();
+        String tokDir = a.get("tokenizer", null);
+        Tokenizer tok = Tokenizers.load(modelPath, tokDir == null ? null : Path.of(tokDir));
+        int maxBatched = a.integer("max-num-batched-tokens", 2048), maxSeqs = a.integer("max-num-seqs", 256);
+        int maxLogprobs = a.integer("max-logprobs", 20);
+        // Default KV budget: enough for every sequence at full length, at most 1 GiB.
+        long bytesPerToken = 2L * mi.numLayers() * mi.numKvHeads() * mi.headDim() * 4;
+        long kvDefault = Math.min(1L << 30, bytesPerToken * (long) mi.maxModelLen() * Math.min(maxSeqs, 64));
+        NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(a.integer("block-size", 16),
+                a.integer("num-gpu-blocks-override", 0), a.bytes("kv-cache-memory", kvDefault), 0, maxBatched, maxSeqs,
+                maxLogprobs, a.integer("threads", 0)));
+        NativeExecutor.Info ei = exec.info();
+        long cacheTokens = (long) ei.numBlocks() * ei.blockSize();
+        if (cacheTokens < mi.maxModelLen())
+            throw new IllegalArgumentException("the KV cache holds " + cacheTokens + " tokens, fewer than max_model_len " + mi.maxModelLen()
+                    + "; raise --kv-cache-memory or lower --max-model-len");
+        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs));
+
+        List<String> names = new ArrayList<>(a.all("served-model-name"));
+        if (names.isEmpty()) names.add(modelArg);
+        Set<String> keys = new LinkedHashSet<>(a.all("api-key"));
+        String envKeys = System.getenv("JLLM_API_KEY");
+        if (envKeys != null) for (String k : envKeys.split(",")) if (!k.isBlank()) keys.add(k.trim());
+        ChatTemplate template = chatTemplate(a.get("chat-template", null), tok);
+        if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
+        ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
+                keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
+                a.integer("max-waiting-requests", 4096));
+        ObjectMapper json = new ObjectMapper();
+        OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
+                jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
+                jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20));
+        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("""
+                jllm %s serving %s
+                  model      %s (%s, %d layers, %.1fM params, %.1f MiB weights)
+                  url        http://%s:%d/v1   (auth: %s)
+                  backend    %s, %d threads — %s
+                  kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB), prefix caching %s
+                  context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
+                  started in %.2f s
+                """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
+                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, opts.host(), server.port(),
+                keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
+                ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
+                a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            engine.close();
+        }));
+        stop.await();
+        server.close();
+        engine.close();
+        exec.close();
+        model.close();
+        tok.close();
+        return server;
+    }
+
+    private static List<String> jsonList(ObjectMapper json, String v) {
+        try {
+            return Arrays.asList(json.readValue(v, String[].class));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("expected a JSON list of strings, got " + v);
+        }
+    }
+
+    /** --chat-template: a bundled name, a file, or inline text; else the model's own template. */
+    static ChatTemplate chatTemplate(String arg, Tokenizer tok) throws IOException {
+        if (arg == null) return tok.chatTemplate() == null ? null : new ChatTemplate(tok.chatTemplate());
+        String bundled = bundledTemplate(arg);
+        if (bundled != null) return new ChatTemplate(bundled);
+        boolean looksInline = arg.contains("{") || arg.contains("}") || arg.contains("\n");
+        Path p = Path.of(looksInline ? "." : arg);
+        if (!looksInline) {
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--chat-template: no file or bundled template named '" + arg + "'");
+            return new ChatTemplate(Files.readString(p));
+        }
+        return new ChatTemplate(arg);
+    }
+
+    static String bundledTemplate(String name) throws IOException {
+        if (!name.matches("[\\w.-]+")) return null;
+        try (InputStream in = Main.class.getResourceAsStream("/templates/" + name + ".jinja")) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.engine.RequestOutput;
+import dev.jllm.engine.SamplingParams;
+import dev.jllm.engine.TokenLogprob;
+import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** POST /v1/chat/completions (§4, §6, §9). */
+final class ChatHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
+
+    static {
+        KNOWN.addAll(List.of("messages", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
+                "add_generation_prompt", "continue_final_message", "documents", "chat_template", "chat_template_kwargs"));
+    }
+
+    private final ServerContext ctx;
+
+    ChatHandler(ServerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** A rendered, tokenized conversation. */
+    record Prompt(String text, int[] ids, String role, String lastContent) {}
+
+    /** Messages as the template sees them: content strings (text parts joined), other keys passed through. */
+    static List<Map<String, Object>> messages(JsonNode msgs) {
+        if (msgs == null || !msgs.isArray() || msgs.isEmpty()) throw ApiException.badRequest("'messages' must be a non-empty list.", "messages");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode m : msgs) {
+            if (!m.isObject() || !m.path("role").isTextual()) throw ApiException.badRequest("Each message must be an object with a string 'role'.", "messages");
+            Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
+            JsonNode c = m.get("content");
+            if (c == null || c.isNull()) {
+                msg.put("content", null);
+            } else if (c.isTextual()) {
+                msg.put("content", c.asText());
+            } else if (c.isArray()) {
+                StringBuilder text = new StringBuilder();
+                for (JsonNode part : c) {
+                    String type = part.path("type").asText("");
+                    if (type.equals("text")) {
+                        if (!text.isEmpty()) text.append("\n");
+                        text.append(part.path("text").asText());
+                    } else if (type.equals("image_url") || type.equals("input_audio") || type.equals("image")) {
+                        throw ApiException.badRequest("Content part type '" + type + "' is not supported: this model takes text only.", "messages");
+                    } else {
+                        throw ApiException.badRequest("Unknown content part type '" + type + "'.", "messages");
+                    }
+                }
+                msg.put("content", text.toString());
+            } else {
+                throw ApiException.badRequest("Message content must be a string, a list of content parts, or null.", "messages");
+            }
+            out.add(msg);
+        }
+        return out;
+    }
+
+    Prompt render(Fields f) {
+        List<Map<String, Object>> messages = messages(f.raw("messages"));
+        String requestTemplate = f.string("chat_template", null);
+        ChatTemplate template = requestTemplate != null ? new ChatTemplate(requestTemplate) : ctx.chatTemplate();
+        if (template == null)
+            throw ApiException.badRequest("This model has no chat template; start the server with --chat-template (a file, a template string, or a bundled name such as chatml).");
+        boolean addGen = f.bool("add_generation_prompt", true);
+        boolean cont = f.bool("continue_final_message", false);
+        if (cont && addGen && f.has("add_generation_prompt"))
+            throw ApiException.badRequest("continue_final_message and add_generation_prompt cannot both be true.", "continue_final_message");
+        if (cont) addGen = false;
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        JsonNode kw = f.raw("chat_template_kwargs");
+        if (kw != null) {
+            if (!kw.isObject()) throw ApiException.badRequest("chat_template_kwargs must be an object.", "chat_template_kwargs");
+            kwargs.putAll(JSON.convertValue(kw, new TypeReference<Map<String, Object>>() {}));
+        }
+        Object tools = f.has("tools") ? JSON.convertValue(f.raw("tools"), Object.class) : null;
+        Object docs = f.has("documents") ? JSON.convertValue(f.raw("documents"), Object.class) : null;
+        Tokenizer tok = ctx.tokenizer();
+        String text;
+        try {
+            text = template.render(messages, tools, docs, addGen, kwargs, tok.bosToken(), tok.eosToken());
+        } catch (ChatTemplate.TemplateRaised e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("Failed to render the chat template: " + e.getMessage());
+        }
+        Map<String, Object> last = messages.get(messages.size() - 1);
+        String lastContent = last.get("content") instanceof String s ? s : "";
+        if (cont && !lastContent.isEmpty()) {
+            int at = text.lastIndexOf(lastContent);
+            if (at >= 0) text = text.substring(0, at + lastContent.length());
+        }
+        boolean addSpecial = f.bool("add_special_tokens", false);
+        if (addSpecial && tok.bosToken() != null && text.startsWith(tok.bosToken())) addSpecial = false;
+        int[] ids = tok.encode(text, addSpecial, true);
+        String role = addGen ? ctx.responseRole() : (String) last.get("role");
+        return new Prompt(text, ids, role, lastContent);
+    }
+
+    private static void refuseTools(Fields f) {
+        JsonNode choice = f.raw("tool_choice");
+        if (choice == null || (choice.isTextual() && choice.asText().equals("none"))) return;
+        if (!f.has("tools")) throw ApiException.badRequest("When using `tool_choice`, `tools` must be set.", "tool_choice");
+        if (choice.isTextual() && choice.asText().equals("auto"))
+            throw ApiException.badRequest("\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser, which jllm does not support yet.", "tool_choice");
+        throw ApiException.badRequest("tool_choice " + choice + " (constrained tool calls) is not supported by jllm yet; use \"none\".", "tool_choice");
+    }
+
+    void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
+        Fields f = new Fields(body);
+        f.logUnknown(KNOWN, "/v1/chat/completions");
+        String model = ctx.resolveModel(f.string("model", null));
+        boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
+        StreamOptions so = StreamOptions.read(f, stream);
+        refuseTools(f);
+        Tokenizer tok = ctx.tokenizer();
+        Prompt prompt = render(f);
+        SamplingParams.Builder b = SamplingFields.read(f, tok.vocabSize());
+        boolean logprobs = f.bool("logprobs", false);
+        Integer top = f.integer("top_logprobs", null);
+        if (top != null && !logprobs) throw ApiException.badRequest("when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs");
+        if (top != null && (top < 0 || top > ctx.maxLogprobs()))
+            throw ApiException.badRequest("top_logprobs must be in [0, " + ctx.maxLogprobs() + "], got " + top + ".", "top_logprobs");
+        int topN = top == null ? 0 : top;
+        b.logprobs = logprobs ? topN : null;
+        b.maxTokens = SamplingFields.maxTokens(f, null, prompt.ids().length, ctx.maxModelLen(), true);
+        SamplingParams params = b.build();
+        try {
+            params.validate(ctx.maxLogprobs());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        if (params.n() > 1024) throw ApiException.badRequest("n = " + params.n() + " exceeds 1024 sequences per request.", "n");
+        ctx.checkCapacity();
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        int n = params.n();
+        String echoText = echo && prompt.role().equals(lastRole(f)) ? prompt.lastContent() : "";
+        StringBuilder[] texts = new StringBuilder[n];
+        List<List<TokenLogprob>> lps = new ArrayList<>();
+        String[] finish = new String[n];
+        Object[] stopReasons = new Object[n];
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            texts[i] = new StringBuilder(echoText);
+            lps.add(new ArrayList<>());
+        }
+        boolean fakeStream = stream && params.bestOf() != n;
+        try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
+            HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
+            try {
+                if (sse != null) {
+                    for (int i = 0; i < n; i++) {
+                        ObjectNode d = JSON.createObjectNode().put("role", prompt.role()).put("content", "");
+                        sse.event(JSON.writeValueAsString(chunk(id, created, model, i, d, null, null, null, so)));
+                        if (!echoText.isEmpty())
+                            sse.event(JSON.writeValueAsString(chunk(id, created, model, i, JSON.createObjectNode().put("content", echoText), null, null, null, so)));
+                    }
+                }
+                while (!gen.done()) {
+                    Generation.Out o = gen.next(1000);
+                    if (o == null) continue;
+                    RequestOutput r = o.output();
+                    if (r.error() != null) {
+                        if (sse != null) {
+                            sse.event(JSON.writeValueAsString(CompletionsHandler.errorEvent(r.error(), r.errorStatus())));
+                            sse.event("[DONE]");
+                            return;
+                        }
+                        throw new ApiException(r.errorStatus(), r.errorStatus() >= 500 ? "InternalServerError" : "BadRequestError", r.error(), null);
+                    }
+                    for (RequestOutput.SeqDelta d : r.seqs()) {
+                        int i = d.index();
+                        texts[i].append(d.text());
+                        tokens[i] = d.outputTokens();
+                        if (d.logprobs() != null) lps.get(i).addAll(d.logprobs());
+                        if (d.finished()) { finish[i] = d.finishReason(); stopReasons[i] = d.stopReason(); }
+                        if (sse != null && (!d.text().isEmpty() || d.finished() || (d.logprobs() != null && !d.logprobs().isEmpty()))) {
+                            ObjectNode delta = JSON.createObjectNode();
+                            if (!d.text().isEmpty() || !d.finished()) delta.put("content", d.text());
+                            ArrayNode content = logprobs && d.logprobs() != null ? Logprobs.chat(tok, d.logprobs(), topN) : null;
+                            sse.event(JSON.writeValueAsString(chunk(id, created, model, i, delta, content,
+                                    d.finished() ? d.finishReason() : null, d.finished() ? d.stopReason() : null, so)));
+                        }
+                    }
+                }
+                int completion = 0;
+                for (int t : tokens) completion += t;
+                if (sse != null) {
+                    if (so.includeUsage()) {
+                        ObjectNode last = JSON.createObjectNode();
+                        last.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
+                        last.putArray("choices");
+                        last.set("usage", CompletionsHandler.usage(prompt.ids().length, completion));
+                        sse.event(JSON.writeValueAsString(last));
+                    }
+                    sse.event("[DONE]");
+                    return;
+                }
+                ObjectNode resp = JSON.createObjectNode();
+                resp.put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+                ArrayNode choices = resp.putArray("choices");
+                for (int i = 0; i < n; i++) {
+                    ObjectNode ch = choices.addObject();
+                    ch.put("index", i);
+                    ObjectNode msg = ch.putObject("message");
+                    msg.put("role", prompt.role()).put("content", texts[i].toString());
+                    msg.putArray("tool_calls");
+                    if (logprobs) ch.putObject("logprobs").set("content", Logprobs.chat(tok, lps.get(i), topN));
+                    else ch.putNull("logprobs");
+                    CompletionsHandler.putFinish(ch, finish[i], stopReasons[i]);
+                }
+                resp.set("usage", CompletionsHandler.usage(prompt.ids().length, completion));
+                if (fakeStream) {
+                    try (HttpOut.Sse one = out.sse()) {
+                        one.event(JSON.writeValueAsString(resp));
+                        one.event("[DONE]");
+                    }
+                } else {
+                    out.json(200, resp);
+                }
+            } finally {
+                if (sse != null) sse.close();
+            }
+        }
+    }
+
+    private static String lastRole(Fields f) {
+        JsonNode m = f.raw("messages");
+        return m.get(m.size() - 1).path("role").asText();
+    }
+
+    private static ObjectNode chunk(String id, long created, String model, int index, ObjectNode delta, ArrayNode logprobs,
+                                    String finish, Object stopReason, StreamOptions so) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
+        ObjectNode ch = c.putArray("choices").addObject();
+        ch.put("index", index);
+        ch.set("delta", delta);
+        if (logprobs != null) ch.putObject("logprobs").set("content", logprobs);
+        else ch.putNull("logprobs");
+        CompletionsHandler.putFinish(ch, finish, stopReason);
+        if (so.includeUsage()) c.putNull("usage");
+        return c;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.engine.RequestOutput;
+import dev.jllm.engine.SamplingParams;
+import dev.jllm.engine.TokenLogprob;
+import dev.jllm.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** POST /v1/completions (§3, §6.2–§6.4). */
+final class CompletionsHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
+
+    static {
+        KNOWN.addAll(List.of("prompt", "suffix", "truncate_prompt_tokens", "prompt_logprobs"));
+    }
+
+    private final ServerContext ctx;
+
+    CompletionsHandler(ServerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Per-choice accumulation. */
+    private static final class Choice {
+        final StringBuilder text = new StringBuilder();
+        Logprobs.Completion logprobs;
+        int tokens, sentLogprobs;
+        String finishReason;
+        Object stopReason;
+        boolean echoed;
+    }
+
+    static List<int[]> prompts(JsonNode p, Tokenizer tok, boolean addSpecial) {
+        if (p == null) throw ApiException.badRequest("'prompt' is required.", "prompt");
+        List<int[]> out = new ArrayList<>();
+        if (p.isTextual()) {
+            if (p.asText().isEmpty()) throw ApiException.badRequest("The prompt is empty; provide a prompt or prompt token ids.", "prompt");
+            out.add(tok.encode(p.asText(), addSpecial, false));
+            return out;
+        }
+        if (!p.isArray()) throw ApiException.badRequest("'prompt' must be a string, a list of strings, a list of token ids or a list of lists of token ids.", "prompt");
+        if (p.isEmpty()) throw ApiException.badRequest("please provide at least one prompt", "prompt");
+        if (p.get(0).isIntegralNumber()) {
+            out.add(tokenIds(p, tok));
+            return out;
+        }
+        for (JsonNode x : p) {
+            if (x.isTextual()) {
+                if (x.asText().isEmpty()) throw ApiException.badRequest("The prompt is empty; provide a prompt or prompt token ids.", "prompt");
+                out.add(tok.encode(x.asText(), addSpecial, false));
+            } else if (x.isArray()) {
+                out.add(tokenIds(x, tok));
+            } else {
+                throw ApiException.badRequest("'prompt' lists must hold only strings or only token-id lists.", "prompt");
+            }
+        }
+        return out;
+    }
+
+    private static int[] tokenIds(JsonNode arr, Tokenizer tok) {
+        if (arr.isEmpty()) throw ApiException.badRequest("A token-id prompt is empty.", "prompt");
+        int[] ids = new int[arr.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode x = arr.get(i);
+            if (!x.isIntegralNumber() || !x.canConvertToInt()) throw ApiException.badRequest("Token-id prompts must hold only integers.", "prompt");
+            ids[i] = x.asInt();
+            if (ids[i] < 0 || ids[i] >= tok.vocabSize())
+                throw ApiException.badRequest("Token id " + ids[i] + " is outside the vocabulary (0.." + (tok.vocabSize() - 1) + ").", "prompt");
+        }
+        return ids;
+    }
+
+    void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
+        Fields f = new Fields(body);
+        f.logUnknown(KNOWN, "/v1/completions");
+        String model = ctx.resolveModel(f.string("model", null));
+        Tokenizer tok = ctx.tokenizer();
+        if (f.has("suffix")) throw ApiException.badRequest("suffix is not currently supported", "suffix");
+        boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
+        StreamOptions so = StreamOptions.read(f, stream);
+        List<int[]> prompts = prompts(f.raw("prompt"), tok, f.bool("add_special_tokens", true));
+        Integer truncate = f.integer("truncate_prompt_tokens", null);
+        if (truncate != null) {
+            if (truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");
+            prompts.replaceAll(p -> p.length > truncate ? Arrays.copyOfRange(p, p.length - truncate, p.length) : p);
+        }
+        SamplingParams.Builder b = SamplingFields.read(f, tok.vocabSize());
+        Integer logprobs = f.integer("logprobs", null);
+        b.logprobs = logprobs;
+        Integer promptLogprobs = f.integer("prompt_logprobs", null);
+        b.promptLogprobs = echo && logprobs != null ? logprobs : promptLogprobs;
+        Integer mt = f.integer("max_completion_tokens", null);
+        if (mt == null) mt = f.integer("max_tokens", 16);
+        boolean echoOnly = echo && mt != null && mt == 0;
+        if (prompts.size() * (long) b.n > 1024) throw ApiException.badRequest("n x prompts = " + prompts.size() * (long) b.n + " exceeds 1024 sequences per request.", "n");
+        List<SamplingParams> params = new ArrayList<>();
+        for (int[] p : prompts) {
+            if (echoOnly) b.maxTokens = Math.min(1, ctx.maxModelLen() - p.length);
+            else b.maxTokens = SamplingFields.maxTokens(f, 16, p.length, ctx.maxModelLen(), false);
+            if (echoOnly && p.length >= ctx.maxModelLen()) throw ApiException.badRequest("This model's maximum context length is " + ctx.maxModelLen() + " tokens; the prompt has " + p.length + ".");
+            SamplingParams sp = b.build();
+            try {
+                sp.validate(ctx.maxLogprobs());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+            params.add(sp);
+        }
+        ctx.checkCapacity();
+        SamplingParams p0 = params.get(0);
+        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        int n = p0.n();
+        Choice[] choices = new Choice[prompts.size() * n];
+        for (int i = 0; i < choices.length; i++) {
+            choices[i] = new Choice();
+            if (logprobs != null) choices[i].logprobs = new Logprobs.Completion();
+        }
+        int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
+        boolean fakeStream = stream && p0.bestOf() != n;
+        try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
+            HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
+            try {
+                while (!gen.done()) {
+                    Generation.Out o = gen.next(1000);
+                    if (o == null) continue;
+                    RequestOutput r = o.output();
+                    if (r.error() != null) {
+                        if (sse != null) {
+                            sse.event(JSON.writeValueAsString(errorEvent(r.error(), r.errorStatus())));
+                            sse.event("[DONE]");
+                            return;
+                        }
+                        throw new ApiException(r.errorStatus(), r.errorStatus() >= 500 ? "InternalServerError" : "BadRequestError", r.error(), null);
+                    }
+                    int[] prompt = prompts.get(o.promptIndex());
+                    for (RequestOutput.SeqDelta d : r.seqs()) {
+                        int ci = o.promptIndex() * n + d.index();
+                        Choice c = choices[ci];
+                        int before = c.text.length();
+                        if (echo && !c.echoed) {
+                            c.echoed = true;
+                            String ptext = tok.decode(prompt, 0, prompt.length, true);
+                            c.text.append(ptext);
+                            if (c.logprobs != null && r.promptLogprobs() != null) addPromptLogprobs(c, prompt, r.promptLogprobs(), tok);
+                        }
+                        if (!echoOnly) {
+                            c.text.append(d.text());
+                            c.tokens = d.outputTokens();
+                            if (c.logprobs != null && d.logprobs() != null)
+                                for (TokenLogprob lp : d.logprobs()) c.logprobs.add(tok, lp, c.text.length() - d.text().length());
+                        }
+                        if (d.finished()) {
+                            c.finishReason = d.finishReason();
+                            c.stopReason = d.stopReason();
+                        }
+                        if (sse != null) {
+                            String delta = c.text.substring(before);
+                            if (delta.isEmpty() && !d.finished() && (c.logprobs == null || c.logprobs.size() == c.sentLogprobs)) continue;
+                            ObjectNode chunk = JSON.createObjectNode();
+                            chunk.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
+                            ObjectNode ch = chunk.putArray("choices").addObject();
+                            ch.put("index", ci).put("text", delta);
+                            if (c.logprobs != null) {
+                                ch.set("logprobs", c.logprobs.since(c.sentLogprobs));
+                                c.sentLogprobs = c.logprobs.size();
+                            } else {
+                                ch.putNull("logprobs");
+                            }
+                            putFinish(ch, d.finished() ? c.finishReason : null, d.finished() ? c.stopReason : null);
+                            if (so.continuous()) chunk.set("usage", usage(prompt.length, c.tokens));
+                            else if (so.includeUsage()) chunk.putNull("usage");
+                            sse.event(JSON.writeValueAsString(chunk));
+                        }
+                    }
+                }
+                int completionTokens = 0;
+                for (Choice c : choices) completionTokens += c.tokens;
+                if (sse != null) {
+                    if (so.includeUsage()) {
+                        ObjectNode last = JSON.createObjectNode();
+                        last.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
+                        last.putArray("choices");
+                        last.set("usage", usage(promptTokens, completionTokens));
+                        sse.event(JSON.writeValueAsString(last));
+                    }
+                    sse.event("[DONE]");
+                    return;
+                }
+                ObjectNode resp = JSON.createObjectNode();
+                resp.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
+                ArrayNode arr = resp.putArray("choices");
+                for (int i = 0; i < choices.length; i++) {
+                    ObjectNode ch = arr.addObject();
+                    ch.put("index", i).put("text", choices[i].text.toString());
+                    if (choices[i].logprobs != null) ch.set("logprobs", choices[i].logprobs.node);
+                    else ch.putNull("logprobs");
+                    putFinish(ch, choices[i].finishReason, choices[i].stopReason);
+                }
+                resp.set("usage", usage(promptTokens, completionTokens));
+                if (fakeStream) {
+                    try (HttpOut.Sse one = out.sse()) {
+                        one.event(JSON.writeValueAsString(resp));
+                        one.event("[DONE]");
+                    }
+                } else {
+                    out.json(200, resp);
+                }
+            } finally {
+                if (sse != null) sse.close();
+            }
+        }
+    }
+
+    private static void addPromptLogprobs(Choice c, int[] prompt, List<TokenLogprob> lps, Tokenizer tok) {
+        int offset = 0;
+        c.logprobs.addNull(tok, prompt[0], 0);
+        offset += tok.tokenText(prompt[0]).length();
+        for (int i = 0; i < lps.size() && i + 1 < prompt.length; i++) {
+            c.logprobs.add(tok, lps.get(i), offset);
+            offset += tok.tokenText(prompt[i + 1]).length();
+        }
+    }
+
+    static void putFinish(ObjectNode ch, String finishReason, Object stopReason) {
+        if (finishReason == null) ch.putNull("finish_reason");
+        else ch.put("finish_reason", finishReason);
+        if (stopReason == null) ch.putNull("stop_reason");
+        else if (stopReason instanceof Integer i) ch.put("stop_reason", i);
+        else ch.put("stop_reason", stopReason.toString());
+    }
+
+    static ObjectNode usage(int prompt, int completion) {
+        ObjectNode u = JSON.createObjectNode();
+        u.put("prompt_tokens", prompt).put("total_tokens", prompt + completion).put("completion_tokens", completion);
+        return u;
+    }
+
+    static ObjectNode errorEvent(String message, int status) {
+        ObjectNode e = JSON.createObjectNode();
+        ObjectNode err = e.putObject("error");
+        err.put("message", message).put("type", status >= 500 ? "InternalServerError" : "BadRequestError").putNull("param").put("code", status);
+        return e;
+    }
+}

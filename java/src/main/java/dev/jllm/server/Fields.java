@@ -1,0 +1,100 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/** Typed, range-checked reads of request fields; every failure is a 400 that names the field. */
+final class Fields {
+    private static final Logger LOG = Logger.getLogger(Fields.class.getName());
+    private final JsonNode body;
+
+    Fields(JsonNode body) {
+        if (body == null || !body.isObject()) throw ApiException.badRequest("The request body must be a JSON object.");
+        this.body = body;
+    }
+
+    JsonNode raw(String name) {
+        JsonNode n = body.get(name);
+        return n == null || n.isNull() ? null : n;
+    }
+
+    boolean has(String name) {
+        return raw(name) != null;
+    }
+
+    /** Logs (does not reject) fields this endpoint does not know. */
+    void logUnknown(Set<String> known, String endpoint) {
+        body.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) LOG.warning(endpoint + ": ignoring unknown request field '" + f + "'");
+        });
+    }
+
+    String string(String name, String fallback) {
+        JsonNode n = raw(name);
+        if (n == null) return fallback;
+        if (!n.isTextual()) throw ApiException.badRequest("'" + name + "' must be a string.", name);
+        return n.asText();
+    }
+
+    boolean bool(String name, boolean fallback) {
+        JsonNode n = raw(name);
+        if (n == null) return fallback;
+        if (!n.isBoolean()) throw ApiException.badRequest("'" + name + "' must be a boolean.", name);
+        return n.asBoolean();
+    }
+
+    Integer integer(String name, Integer fallback) {
+        JsonNode n = raw(name);
+        if (n == null) return fallback;
+        if (!n.isIntegralNumber() || !n.canConvertToInt())
+            throw ApiException.badRequest("'" + name + "' must be an integer, got " + n + ".", name);
+        return n.asInt();
+    }
+
+    Long longValue(String name) {
+        JsonNode n = raw(name);
+        if (n == null) return null;
+        if (!n.isIntegralNumber() || !n.canConvertToLong())
+            throw ApiException.badRequest("'" + name + "' must be an integer in the int64 range, got " + n + ".", name);
+        return n.asLong();
+    }
+
+    Float number(String name, Float fallback) {
+        JsonNode n = raw(name);
+        if (n == null) return fallback;
+        if (!n.isNumber()) throw ApiException.badRequest("'" + name + "' must be a number, got " + n + ".", name);
+        return (float) n.asDouble();
+    }
+
+    /** A string or a list of strings. */
+    List<String> stringOrList(String name) {
+        JsonNode n = raw(name);
+        List<String> out = new ArrayList<>();
+        if (n == null) return out;
+        if (n.isTextual()) {
+            out.add(n.asText());
+            return out;
+        }
+        if (!n.isArray()) throw ApiException.badRequest("'" + name + "' must be a string or a list of strings.", name);
+        for (JsonNode x : n) {
+            if (!x.isTextual()) throw ApiException.badRequest("'" + name + "' must contain only strings.", name);
+            out.add(x.asText());
+        }
+        return out;
+    }
+
+    List<Integer> intList(String name) {
+        JsonNode n = raw(name);
+        List<Integer> out = new ArrayList<>();
+        if (n == null) return out;
+        if (!n.isArray()) throw ApiException.badRequest("'" + name + "' must be a list of integers.", name);
+        for (JsonNode x : n) {
+            if (!x.isIntegralNumber() || !x.canConvertToInt()) throw ApiException.badRequest("'" + name + "' must contain only integers.", name);
+            out.add(x.asInt());
+        }
+        return out;
+    }
+}

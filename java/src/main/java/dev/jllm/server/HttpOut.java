@@ -1,0 +1,20 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+
+/** The response side of one HTTP exchange, as the handlers see it (Helidon adapts it in OpenAiServer). */
+interface HttpOut {
+    void json(int status, JsonNode body);
+
+    /** Starts a text/event-stream response; frames are written as "data: ...\n\n". */
+    Sse sse() throws IOException;
+
+    interface Sse extends AutoCloseable {
+        /** Writes one event and flushes; IOException when the client went away. */
+        void event(String data) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+}

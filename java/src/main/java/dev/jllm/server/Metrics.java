@@ -1,0 +1,52 @@
+package dev.jllm.server;
+
+import dev.jllm.engine.EngineStats;
+
+/** Prometheus text for GET /metrics, with vLLM's metric names (§11) and the label model_name. */
+final class Metrics {
+    private Metrics() {}
+
+    static String render(EngineStats s, String model, int numBlocks, int blockSize) {
+        StringBuilder b = new StringBuilder();
+        String l = "{model_name=\"" + model.replace("\"", "\\\"") + "\"}";
+        gauge(b, "vllm:num_requests_running", "Number of requests running.", l, s.running);
+        gauge(b, "vllm:num_requests_waiting", "Number of requests waiting.", l, s.waiting);
+        gauge(b, "vllm:num_requests_swapped", "Number of requests swapped to CPU.", l, 0);
+        gauge(b, "vllm:gpu_cache_usage_perc", "KV-cache usage, 0..1 (the main pool; CPU here).", l, s.kvUsage);
+        gauge(b, "vllm:kv_cache_usage_perc", "KV-cache usage, 0..1.", l, s.kvUsage);
+        gauge(b, "vllm:cpu_cache_usage_perc", "Swap-pool usage, 0..1.", l, 0);
+        gauge(b, "vllm:prefix_cache_hit_rate", "Prefix-cache hit rate over full prompt blocks.", l, s.prefixHitRate);
+        counter(b, "vllm:num_preemptions_total", "Cumulative preemptions.", l, s.preemptions.get());
+        counter(b, "vllm:prompt_tokens_total", "Prefill tokens processed.", l, s.promptTokens.get());
+        counter(b, "vllm:generation_tokens_total", "Tokens generated.", l, s.generationTokens.get());
+        counter(b, "vllm:request_success_total", "Requests finished.", l, s.requestsFinished.get());
+        histogram(b, "vllm:time_to_first_token_seconds", "Time to first token.", model, s.timeToFirstToken);
+        histogram(b, "vllm:e2e_request_latency_seconds", "End-to-end request latency.", model, s.e2eLatency);
+        b.append("# HELP vllm:cache_config_info KV cache configuration.\n# TYPE vllm:cache_config_info gauge\n");
+        b.append("vllm:cache_config_info{block_size=\"").append(blockSize).append("\",num_gpu_blocks=\"").append(numBlocks)
+                .append("\",model_name=\"").append(model).append("\"} 1\n");
+        return b.toString();
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, String labels, double v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+        b.append(name).append(labels).append(' ').append(v).append('\n');
+    }
+
+    private static void counter(StringBuilder b, String name, String help, String labels, long v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n");
+        b.append(name).append(labels).append(' ').append(v).append('\n');
+    }
+
+    private static void histogram(StringBuilder b, String name, String help, String model, EngineStats.Histogram h) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" histogram\n");
+        long cum = 0;
+        for (int i = 0; i <= EngineStats.TIME_BUCKETS.length; i++) {
+            cum += h.counts.get(i);
+            String le = i < EngineStats.TIME_BUCKETS.length ? String.valueOf(EngineStats.TIME_BUCKETS[i]) : "+Inf";
+            b.append(name).append("_bucket{le=\"").append(le).append("\",model_name=\"").append(model).append("\"} ").append(cum).append('\n');
+        }
+        b.append(name).append("_sum{model_name=\"").append(model).append("\"} ").append(h.sum()).append('\n');
+        b.append(name).append("_count{model_name=\"").append(model).append("\"} ").append(h.count.get()).append('\n');
+    }
+}

@@ -1,0 +1,271 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.tokenizer.Tokenizer;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The OpenAI-compatible HTTP layer on Helidon SE: routes, auth, CORS, JSON/SSE responses and error mapping. */
+public final class OpenAiServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(OpenAiServer.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String VERSION = "0.1.0";
+
+    /** Network options (vLLM's names). */
+    public record Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods,
+                          List<String> allowedHeaders, boolean allowCredentials, long maxBodyBytes) {}
+
+    private final ServerContext ctx;
+    private final Options opts;
+    private final CompletionsHandler completions;
+    private final ChatHandler chat;
+    private final int numBlocks, blockSize;
+    private WebServer server;
+
+    public OpenAiServer(ServerContext ctx, Options opts, int numBlocks, int blockSize) {
+        this.ctx = ctx;
+        this.opts = opts;
+        this.completions = new CompletionsHandler(ctx);
+        this.chat = new ChatHandler(ctx);
+        this.numBlocks = numBlocks;
+        this.blockSize = blockSize;
+    }
+
+    /** Binds and starts; throws IllegalStateException with a clear message when the port is taken. */
+    public OpenAiServer start() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(opts.host(), opts.port()));
+        } catch (IOException e) {
+            if (opts.port() != 0)
+                throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
+                        + " (is another server running? pass --port)");
+        }
+        server = WebServer.builder().host(opts.host()).port(opts.port()).maxPayloadSize(opts.maxBodyBytes())
+                .routing(this::routes).build().start();
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.stop();
+    }
+
+    private interface Handler {
+        void handle(ServerRequest req, ServerResponse res) throws Exception;
+    }
+
+    private void routes(HttpRouting.Builder r) {
+        r.addFilter((chain, req, res) -> {
+            cors(req, res);
+            if (req.prologue().method() == Method.OPTIONS) {
+                res.status(Status.NO_CONTENT_204).send();
+                return;
+            }
+            String path = req.path().path();
+            if (!ctx.apiKeys().isEmpty() && path.startsWith("/v1")) {
+                String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+                if (!auth.startsWith("Bearer ") || !ctx.apiKeys().contains(auth.substring(7).trim())) {
+                    error(res, new ApiException(401, "AuthenticationError", "Unauthorized: a valid API key is required (Authorization: Bearer <key>).", null));
+                    return;
+                }
+            }
+            long len = req.headers().contentLength().orElse(-1L);
+            if (len > opts.maxBodyBytes()) {
+                error(res, new ApiException(413, "RequestTooLargeError", "The request body has " + len + " bytes; the limit is " + opts.maxBodyBytes() + ".", null));
+                return;
+            }
+            chain.proceed();
+        });
+        r.get("/health", wrap((req, res) -> res.status(Status.OK_200).send()));
+        r.get("/version", wrap((req, res) -> json(res, 200, JSON.createObjectNode().put("version", VERSION))));
+        r.get("/v1/models", wrap((req, res) -> json(res, 200, models())));
+        r.get("/v1/models/{id}", wrap((req, res) -> {
+            String id = req.path().pathParameters().get("id");
+            if (!ctx.servedNames().contains(id)) throw ApiException.notFound("The model `" + id + "` does not exist.");
+            json(res, 200, card(id));
+        }));
+        r.post("/v1/completions", wrap((req, res) -> completions.handle(body(req), out(res))));
+        r.post("/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(res))));
+        r.post("/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
+        r.post("/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
+        r.get("/metrics", wrap((req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            res.send(Metrics.render(ctx.engine().stats(), ctx.servedNames().get(0), numBlocks, blockSize));
+        }));
+        for (String p : List.of("/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
+            r.any(p, wrap((req, res) -> {
+                throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + p + ".", null);
+            }));
+        r.any(wrap((req, res) -> {
+            throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+        }));
+    }
+
+    private void cors(ServerRequest req, ServerResponse res) {
+        String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
+        if (origin == null) return;
+        boolean any = opts.allowedOrigins().contains("*");
+        if (!any && !opts.allowedOrigins().contains(origin)) return;
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, any && !opts.allowCredentials() ? "*" : origin);
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, String.join(", ", opts.allowedMethods().contains("*")
+                ? List.of("GET", "POST", "OPTIONS") : opts.allowedMethods()));
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, opts.allowedHeaders().contains("*")
+                ? req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_HEADERS).orElse("*") : String.join(", ", opts.allowedHeaders()));
+        if (opts.allowCredentials()) res.header(HeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+    }
+
+    private io.helidon.webserver.http.Handler wrap(Handler h) {
+        return (req, res) -> {
+            try {
+                h.handle(req, res);
+            } catch (ApiException e) {
+                if (!res.isSent()) error(res, e);
+            } catch (UncheckedIOException e) {
+                LOG.fine("client went away: " + e.getMessage());
+            } catch (Exception e) {
+                String rid = UUID.randomUUID().toString();
+                LOG.log(Level.SEVERE, "request " + rid + " failed", e);
+                if (!res.isSent()) error(res, new ApiException(500, "InternalServerError", "Internal server error (request id " + rid + ").", null));
+            }
+        };
+    }
+
+    private static JsonNode body(ServerRequest req) throws IOException {
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readAllBytes();
+        }
+        if (bytes.length == 0) throw ApiException.badRequest("The request body is empty; send a JSON object.");
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw ApiException.badRequest("The request body is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    static void error(ServerResponse res, ApiException e) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("message", e.getMessage()).put("type", e.type());
+        if (e.param() == null) err.putNull("param");
+        else err.put("param", e.param());
+        err.put("code", e.status());
+        json(res, e.status(), body);
+    }
+
+    static void json(ServerResponse res, int status, JsonNode body) {
+        try {
+            res.status(Status.create(status));
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final HeaderName X_ACCEL = HeaderNames.create("X-Accel-Buffering");
+
+    /** Adapts a Helidon response; SSE frames are written by hand so any Accept header works. */
+    private static HttpOut out(ServerResponse res) {
+        return new HttpOut() {
+            @Override
+            public void json(int status, JsonNode body) {
+                OpenAiServer.json(res, status, body);
+            }
+
+            @Override
+            public Sse sse() {
+                res.status(Status.OK_200);
+                res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+                res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                res.header(X_ACCEL, "no");
+                OutputStream os = res.outputStream();
+                return new Sse() {
+                    @Override
+                    public void event(String data) throws IOException {
+                        os.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        os.flush();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        os.close();
+                    }
+                };
+            }
+        };
+    }
+
+    private ObjectNode card(String name) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("id", name).put("object", "model").put("created", ctx.startedAt()).put("owned_by", "jllm")
+                .put("root", ctx.servedNames().get(0)).putNull("parent").put("max_model_len", ctx.maxModelLen());
+        ObjectNode perm = c.putArray("permission").addObject();
+        perm.put("id", "modelperm-" + UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString().replace("-", ""))
+                .put("object", "model_permission").put("created", ctx.startedAt()).put("allow_create_engine", false)
+                .put("allow_sampling", true).put("allow_logprobs", true).put("allow_search_indices", false)
+                .put("allow_view", true).put("allow_fine_tuning", false).put("organization", "*").putNull("group")
+                .put("is_blocking", false);
+        return c;
+    }
+
+    private ObjectNode models() {
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (String name : ctx.servedNames()) data.add(card(name));
+        return list;
+    }
+
+    private ObjectNode tokenize(JsonNode body) {
+        Fields f = new Fields(body);
+        ctx.resolveModel(f.string("model", null));
+        Tokenizer tok = ctx.tokenizer();
+        int[] ids;
+        if (f.has("messages")) {
+            ids = chat.render(f).ids();
+        } else {
+            String prompt = f.string("prompt", null);
+            if (prompt == null) throw ApiException.badRequest("'prompt' (or 'messages') is required.", "prompt");
+            ids = tok.encode(prompt, f.bool("add_special_tokens", true), false);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode t = out.putArray("tokens");
+        for (int id : ids) t.add(id);
+        out.put("count", ids.length).put("max_model_len", ctx.maxModelLen());
+        return out;
+    }
+
+    private ObjectNode detokenize(JsonNode body) {
+        Fields f = new Fields(body);
+        ctx.resolveModel(f.string("model", null));
+        List<Integer> ids = f.intList("tokens");
+        if (!f.has("tokens")) throw ApiException.badRequest("'tokens' is required.", "tokens");
+        int[] arr = ids.stream().mapToInt(Integer::intValue).toArray();
+        for (int id : arr)
+            if (id < 0 || id >= ctx.tokenizer().vocabSize()) throw ApiException.badRequest("Token id " + id + " is outside the vocabulary.", "tokens");
+        return JSON.createObjectNode().put("prompt", ctx.tokenizer().decode(arr, 0, arr.length, false));
+    }
+}

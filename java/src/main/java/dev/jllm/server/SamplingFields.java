@@ -1,0 +1,108 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jllm.engine.SamplingParams;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** The sampling fields completions and chat share (vLLM's names, §3–§4, §7), read into a builder. */
+final class SamplingFields {
+    private SamplingFields() {}
+
+    static final Set<String> COMMON = Set.of("model", "n", "best_of", "temperature", "top_p", "top_k", "min_p",
+            "presence_penalty", "frequency_penalty", "repetition_penalty", "seed", "stop", "stop_token_ids",
+            "include_stop_str_in_output", "ignore_eos", "min_tokens", "skip_special_tokens",
+            "spaces_between_special_tokens", "logit_bias", "use_beam_search", "length_penalty", "early_stopping",
+            "max_tokens", "max_completion_tokens", "stream", "stream_options", "user", "echo", "response_format",
+            "guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
+            "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs");
+
+    static SamplingParams.Builder read(Fields f, int vocabSize) {
+        SamplingParams.Builder b = SamplingParams.builder();
+        b.n = f.integer("n", 1);
+        b.bestOf = f.integer("best_of", null);
+        b.temperature = f.number("temperature", 1.0f);
+        b.topP = f.number("top_p", 1.0f);
+        b.topK = f.integer("top_k", -1);
+        b.minP = f.number("min_p", 0f);
+        b.presencePenalty = f.number("presence_penalty", 0f);
+        b.frequencyPenalty = f.number("frequency_penalty", 0f);
+        b.repetitionPenalty = f.number("repetition_penalty", 1.0f);
+        Long seed = f.longValue("seed");
+        b.seed = seed != null && seed == -1 ? null : seed;
+        b.stop = f.stringOrList("stop");
+        b.stopTokenIds = f.intList("stop_token_ids");
+        for (int id : b.stopTokenIds)
+            if (id < 0 || id >= vocabSize) throw ApiException.badRequest("stop_token_ids contains " + id + ", outside the vocabulary (0.." + (vocabSize - 1) + ").", "stop_token_ids");
+        b.includeStopStrInOutput = f.bool("include_stop_str_in_output", false);
+        b.ignoreEos = f.bool("ignore_eos", false);
+        b.minTokens = f.integer("min_tokens", 0);
+        b.skipSpecialTokens = f.bool("skip_special_tokens", true);
+        b.spacesBetweenSpecialTokens = f.bool("spaces_between_special_tokens", true);
+        b.logitBias = logitBias(f.raw("logit_bias"), vocabSize);
+
+        if (f.bool("use_beam_search", false))
+            throw ApiException.badRequest("use_beam_search is not supported by jllm yet; use n/best_of sampling instead.", "use_beam_search");
+        float lp = f.number("length_penalty", 1.0f);
+        if (lp != 1.0f) throw ApiException.badRequest("length_penalty must be 1.0 when not using beam search.", "length_penalty");
+        JsonNode es = f.raw("early_stopping");
+        if (es != null && !(es.isBoolean() && !es.asBoolean()))
+            throw ApiException.badRequest("early_stopping must be false when not using beam search.", "early_stopping");
+        refuseStructuredOutput(f);
+        return b;
+    }
+
+    private static Map<Integer, Float> logitBias(JsonNode n, int vocabSize) {
+        Map<Integer, Float> out = new HashMap<>();
+        if (n == null) return out;
+        if (!n.isObject()) throw ApiException.badRequest("logit_bias must be an object mapping token ids to biases.", "logit_bias");
+        var it = n.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey().trim());
+            } catch (NumberFormatException x) {
+                throw ApiException.badRequest("logit_bias key '" + e.getKey() + "' is not a token id.", "logit_bias");
+            }
+            if (id < 0 || id >= vocabSize)
+                throw ApiException.badRequest("logit_bias token id " + id + " is outside the vocabulary (0.." + (vocabSize - 1) + ").", "logit_bias");
+            if (!e.getValue().isNumber()) throw ApiException.badRequest("logit_bias values must be numbers.", "logit_bias");
+            out.put(id, (float) Math.max(-100, Math.min(100, e.getValue().asDouble())));
+        }
+        return out;
+    }
+
+    /** Constrained decoding is its own piece of work; until it lands these fields are refused, never ignored. */
+    private static void refuseStructuredOutput(Fields f) {
+        for (String name : new String[] {"guided_json", "guided_regex", "guided_choice", "guided_grammar", "structured_outputs"})
+            if (f.has(name))
+                throw ApiException.badRequest(name + " (structured output) is not supported by jllm yet.", name);
+        JsonNode rf = f.raw("response_format");
+        if (rf != null) {
+            if (!rf.isObject() || !rf.path("type").isTextual())
+                throw ApiException.badRequest("response_format must be an object with a 'type'.", "response_format");
+            String type = rf.path("type").asText();
+            if (!type.equals("text"))
+                throw ApiException.badRequest("response_format type '" + type + "' (structured output) is not supported by jllm yet; only 'text'.", "response_format");
+        }
+    }
+
+    /** max_tokens / max_completion_tokens against the context: null means "fill the context". */
+    static int maxTokens(Fields f, Integer fallback, int promptLen, int maxModelLen, boolean chat) {
+        Integer mt = f.integer("max_completion_tokens", null);
+        if (mt == null) mt = f.integer("max_tokens", fallback);
+        String what = chat ? "messages" : "prompt";
+        if (mt == null) {
+            if (promptLen >= maxModelLen)
+                throw ApiException.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, your " + what + " has " + promptLen + " tokens. Please reduce the length of the " + what + ".");
+            return maxModelLen - promptLen;
+        }
+        if (mt < 1) throw ApiException.badRequest("max_tokens must be at least 1, got " + mt + ".", "max_tokens");
+        if ((long) promptLen + mt > maxModelLen)
+            throw ApiException.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, you requested "
+                    + (promptLen + mt) + " tokens (" + promptLen + " in the " + what + ", " + mt + " in the completion). Please reduce the length of the " + what + " or completion.");
+        return mt;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jllm.server;
+
+import dev.jllm.engine.Engine;
+import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.List;
+import java.util.Set;
+
+/** What every handler needs: the engine, the tokenizer, names and limits. Immutable after start-up. */
+public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
+                            int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
+                            boolean logRequests, long startedAt, int maxWaiting) {
+
+    public int maxModelLen() {
+        return engine.maxModelLen();
+    }
+
+    /** Checks `model` against the served names (404 when unknown) and returns the name to echo. */
+    String resolveModel(String requested) {
+        if (requested == null) return servedNames.get(0);
+        if (!servedNames.contains(requested)) throw ApiException.notFound("The model `" + requested + "` does not exist.");
+        return requested;
+    }
+
+    void checkCapacity() {
+        if (engine.stats().waiting > maxWaiting)
+            throw new ApiException(503, "ServiceUnavailableError", "The server is overloaded (" + engine.stats().waiting
+                    + " requests waiting); retry later.", null);
+    }
+}

@@ -1,0 +1,322 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.TestModels;
+import dev.jllm.engine.Engine;
+import dev.jllm.engine.EngineConfig;
+import dev.jllm.engine.nativeapi.NativeExecutor;
+import dev.jllm.engine.nativeapi.NativeModel;
+import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.Tokenizers;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP layer end to end on the real model: shapes, streaming, errors, auth, metrics. */
+class ServerTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "sk-test-key";
+    static final String MODEL = "stories";
+    static NativeModel model;
+    static NativeExecutor exec;
+    static Tokenizer tok;
+    static Engine engine;
+    static OpenAiServer server;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        model = NativeModel.load(TestModels.hf().toString(), NativeModel.Format.AUTO, 0, 0);
+        exec = new NativeExecutor(model, new NativeExecutor.Config(16, 512, 0, 0, 1024, 64, 20, 2));
+        tok = Tokenizers.load(TestModels.hf(), null);
+        engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
+        String chatml = Files.readString(java.nio.file.Path.of("../templates/chatml.jinja"));
+        ServerContext ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
+                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096);
+        server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20),
+                exec.numBlocks(), exec.blockSize()).start();
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        engine.close();
+        exec.close();
+        model.close();
+        tok.close();
+    }
+
+    record Resp(int status, JsonNode json, String text) {}
+
+    static Resp call(String method, String path, String body, String key, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        if (accept != null) b.header("Accept", accept);
+        b.header("Content-Type", "application/json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode j = null;
+        try {
+            j = JSON.readTree(r.body());
+        } catch (Exception ignored) {
+        }
+        return new Resp(r.statusCode(), j, r.body());
+    }
+
+    static Resp post(String path, String body) throws Exception {
+        return call("POST", path, body, KEY, null);
+    }
+
+    /** The data payloads of an SSE response, in order. */
+    static List<String> stream(String path, String body, String accept) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
+                .header("Accept", accept).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        List<String> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) if (line.startsWith("data: ")) events.add(line.substring(6));
+        }
+        return events;
+    }
+
+    static String greedyText() throws Exception {
+        return TestModels.greedyReference().path("cases").get(0).path("greedy_text").asText();
+    }
+
+    @Test
+    void modelsHealthAndVersion() throws Exception {
+        Resp m = call("GET", "/v1/models", null, KEY, null);
+        assertEquals(200, m.status);
+        assertEquals("list", m.json.path("object").asText());
+        assertEquals(MODEL, m.json.path("data").get(0).path("id").asText());
+        assertEquals(512, m.json.path("data").get(0).path("max_model_len").asInt());
+        assertEquals(2, m.json.path("data").size());
+        assertEquals("alias", call("GET", "/v1/models/alias", null, KEY, null).json.path("id").asText());
+        assertEquals(404, call("GET", "/v1/models/nope", null, KEY, null).status);
+        assertEquals(200, call("GET", "/health", null, null, null).status);
+        assertTrue(call("GET", "/version", null, null, null).json.has("version"));
+    }
+
+    @Test
+    void authGuardsOnlyV1() throws Exception {
+        Resp r = call("GET", "/v1/models", null, null, null);
+        assertEquals(401, r.status);
+        assertEquals(401, r.json.path("error").path("code").asInt());
+        assertEquals(401, call("GET", "/v1/models", null, "wrong", null).status);
+        assertEquals(200, call("GET", "/v1/models", null, "second-key", null).status);
+        assertEquals(200, call("POST", "/tokenize", "{\"prompt\":\"hi\"}", null, null).status);
+    }
+
+    @Test
+    void completionMatchesReferenceGreedyText() throws Exception {
+        Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":64,\"temperature\":0,\"ignore_eos\":true}");
+        assertEquals(200, r.status, r.text);
+        assertTrue(r.json.path("id").asText().startsWith("cmpl-"));
+        assertEquals("text_completion", r.json.path("object").asText());
+        assertEquals(MODEL, r.json.path("model").asText());
+        JsonNode c = r.json.path("choices").get(0);
+        assertEquals(greedyText(), c.path("text").asText());
+        assertEquals("length", c.path("finish_reason").asText());
+        assertTrue(c.path("logprobs").isNull());
+        assertEquals(5, r.json.path("usage").path("prompt_tokens").asInt());
+        assertEquals(64, r.json.path("usage").path("completion_tokens").asInt());
+        assertEquals(69, r.json.path("usage").path("total_tokens").asInt());
+    }
+
+    @Test
+    void multiplePromptsAndNArePromptMajor() throws Exception {
+        Resp r = post("/v1/completions", "{\"model\":\"alias\",\"prompt\":[\"Once upon a time\",[1,403,407,261]],\"n\":2,\"max_tokens\":4,\"seed\":3}");
+        assertEquals(200, r.status, r.text);
+        assertEquals("alias", r.json.path("model").asText());
+        JsonNode ch = r.json.path("choices");
+        assertEquals(4, ch.size());
+        for (int i = 0; i < 4; i++) assertEquals(i, ch.get(i).path("index").asInt());
+        assertEquals(5 + 4, r.json.path("usage").path("prompt_tokens").asInt());
+        assertEquals(16, r.json.path("usage").path("completion_tokens").asInt());
+    }
+
+    @Test
+    void streamedCompletionEqualsTheWholeAndEndsWithDone() throws Exception {
+        List<String> events = stream("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":64,\"temperature\":0,\"ignore_eos\":true,\"stream\":true,\"stream_options\":{\"include_usage\":true}}", "application/json");
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        StringBuilder text = new StringBuilder();
+        int finishes = 0;
+        JsonNode usage = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode j = JSON.readTree(e);
+            if (j.path("choices").isEmpty()) {
+                usage = j.path("usage");
+                continue;
+            }
+            JsonNode c = j.path("choices").get(0);
+            text.append(c.path("text").asText());
+            if (!c.path("finish_reason").isNull()) finishes++;
+        }
+        assertEquals(greedyText(), text.toString());
+        assertEquals(1, finishes);
+        assertNotNull(usage);
+        assertEquals(64, usage.path("completion_tokens").asInt());
+    }
+
+    @Test
+    void chatStreamsWithRoleFirstForAnAcceptHeader() throws Exception {
+        String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell a story\"}],\"max_tokens\":8,\"stream\":true,\"temperature\":0}";
+        List<String> events = stream("/v1/chat/completions", body, "application/json");
+        JsonNode first = JSON.readTree(events.get(0));
+        assertEquals("chat.completion.chunk", first.path("object").asText());
+        assertTrue(first.path("id").asText().startsWith("chatcmpl-"));
+        assertEquals("assistant", first.path("choices").get(0).path("delta").path("role").asText());
+        StringBuilder text = new StringBuilder();
+        int finishes = 0;
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode c = JSON.readTree(e).path("choices").get(0);
+            text.append(c.path("delta").path("content").asText(""));
+            if (!c.path("finish_reason").isNull()) finishes++;
+        }
+        assertEquals(1, finishes);
+        Resp whole = post("/v1/chat/completions", body.replace("\"stream\":true,", ""));
+        assertEquals(200, whole.status, whole.text);
+        assertEquals(text.toString(), whole.json.path("choices").get(0).path("message").path("content").asText());
+        assertEquals("assistant", whole.json.path("choices").get(0).path("message").path("role").asText());
+        assertTrue(whole.json.path("choices").get(0).path("message").path("tool_calls").isArray());
+        assertEquals(List.of("[DONE]"), events.subList(events.size() - 1, events.size()));
+    }
+
+    @Test
+    void logprobsHaveOpenAiShapes() throws Exception {
+        Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":3,\"temperature\":0,\"logprobs\":2}");
+        JsonNode lp = r.json.path("choices").get(0).path("logprobs");
+        assertEquals(3, lp.path("tokens").size());
+        assertEquals(3, lp.path("token_logprobs").size());
+        assertEquals(3, lp.path("text_offset").size());
+        assertTrue(lp.path("top_logprobs").get(0).size() >= 2 && lp.path("top_logprobs").get(0).size() <= 3);
+        assertEquals(0, lp.path("text_offset").get(0).asInt());
+        Resp z = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2,\"logprobs\":0}");
+        assertEquals(1, z.json.path("choices").get(0).path("logprobs").path("top_logprobs").get(0).size());
+        Resp e = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2,\"temperature\":0,\"echo\":true,\"logprobs\":1}");
+        JsonNode el = e.json.path("choices").get(0).path("logprobs");
+        assertEquals(5 + 2, el.path("tokens").size());
+        assertTrue(el.path("token_logprobs").get(0).isNull());
+        assertTrue(e.json.path("choices").get(0).path("text").asText().startsWith("Once upon a time"));
+        Resp c = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":2,\"logprobs\":true,\"top_logprobs\":2}");
+        JsonNode content = c.json.path("choices").get(0).path("logprobs").path("content");
+        assertEquals(2, content.size());
+        assertEquals(2, content.get(0).path("top_logprobs").size());
+        assertTrue(content.get(0).path("bytes").isArray());
+    }
+
+    @Test
+    void stopStringsWork() throws Exception {
+        Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":30,\"temperature\":0,\"stop\":[\"Lily\"]}");
+        JsonNode c = r.json.path("choices").get(0);
+        assertEquals(", there was a little girl named ", c.path("text").asText());
+        assertEquals("stop", c.path("finish_reason").asText());
+        assertEquals("Lily", c.path("stop_reason").asText());
+    }
+
+    static void assertBadRequest(String path, String body, String mention) throws Exception {
+        Resp r = post(path, body);
+        assertEquals(400, r.status, r.text);
+        JsonNode err = r.json.path("error");
+        assertTrue(err.path("message").asText().contains(mention), err.toString());
+        assertEquals(400, err.path("code").asInt());
+        assertTrue(err.has("type") && err.has("param"));
+    }
+
+    @Test
+    void badRequestsGetClearErrorsAndTheServerStaysHealthy() throws Exception {
+        assertBadRequest("/v1/completions", "{not json", "not valid JSON");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":\"ten\"}", "max_tokens");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"temperature\":-1}", "temperature");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"\"}", "empty");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[]}", "at least one prompt");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"logprobs\":21}", "20");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"suffix\":\"y\"}", "suffix");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":{}}", "guided_json");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"n\":2000}", "n");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":600}", "maximum context length is 512");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,99999]}", "99999");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", "stream");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[]}", "messages");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":2}", "logprobs");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"auto\",\"tools\":[]}", "auto");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]}", "image_url");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"chat_template\":\"{{ raise_exception('no system role') }}\"}", "no system role");
+        assertEquals(404, post("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"x\"}").status);
+        assertEquals(404, call("GET", "/nope", null, KEY, null).status);
+        assertEquals(405, call("GET", "/v1/completions", null, KEY, null).status);
+        assertEquals(413, post("/v1/completions", "{\"prompt\":\"" + "a".repeat(2 << 20) + "\"}").status);
+        Resp ok = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}");
+        assertEquals(200, ok.status);
+        Resp unknown = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"max_tokens\":1,\"some_future_field\":1}");
+        assertEquals(200, unknown.status, "unknown fields are accepted and logged");
+    }
+
+    @Test
+    void tokenizeDetokenizeAndMetrics() throws Exception {
+        Resp t = call("POST", "/tokenize", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\"}", null, null);
+        assertEquals("[1,403,407,261,378]", t.json.path("tokens").toString());
+        assertEquals(5, t.json.path("count").asInt());
+        assertEquals(512, t.json.path("max_model_len").asInt());
+        Resp d = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[403,407,261,378]}", null, null);
+        assertEquals("Once upon a time", d.json.path("prompt").asText());
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"max_tokens\":3}");
+        Resp m = call("GET", "/metrics", null, null, null);
+        assertTrue(m.text.contains("vllm:generation_tokens_total{model_name=\"stories\"}"), m.text);
+        assertTrue(m.text.contains("vllm:time_to_first_token_seconds_bucket"));
+        assertTrue(m.text.contains("vllm:num_requests_running"));
+    }
+
+    @Test
+    void aClientThatDisconnectsFreesItsRequest() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/completions")).header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":500,\"ignore_eos\":true,\"stream\":true}")).build();
+        HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        InputStream in = r.body();
+        in.read(new byte[100]);
+        in.close();
+        long deadline = System.currentTimeMillis() + 20000;
+        while (engine.stats().running > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        assertEquals(0, engine.stats().running, "the aborted request should leave the engine");
+        assertTrue(engine.stats().generationTokens.get() >= 0);
+    }
+
+    @Test
+    void corsPreflightIsAnswered() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/completions")).header("Origin", "http://example.test")
+                .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.statusCode() < 300);
+        assertEquals("*", r.headers().firstValue("access-control-allow-origin").orElse(null));
+        Map<String, Object> unused = new HashMap<>();
+        assertNull(unused.get("x"));
+        assertFalse(r.headers().firstValue("access-control-allow-credentials").isPresent());
+    }
+}
