@@ -59,7 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
                         + " (is another server running? pass --port)");
         }
-        server = WebServer.builder().host(opts.host()).port(opts.port()).maxPayloadSize(opts.maxBodyBytes())
+        server = WebServer.builder().host(opts.host()).port(opts.port())
                 .routing(this::routes).build().start();
         return this;
     }
@@ -94,6 +94,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             long len = req.headers().contentLength().orElse(-1L);
             if (len > opts.maxBodyBytes()) {
+                res.header(HeaderNames.CONNECTION, "close");
                 error(res, new ApiException(413, "RequestTooLargeError", "The request body has " + len + " bytes; the limit is " + opts.maxBodyBytes() + ".", null));
                 return;
             }
@@ -153,11 +154,14 @@ public final class OpenAiServer implements AutoCloseable {
         };
     }
 
-    private static JsonNode body(ServerRequest req) throws IOException {
+    /** Reads the JSON body, at most maxBodyBytes (a chunked body has no Content-Length for the filter to check). */
+    private JsonNode body(ServerRequest req) throws IOException {
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
-            bytes = in.readAllBytes();
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, opts.maxBodyBytes() + 1));
         }
+        if (bytes.length > opts.maxBodyBytes())
+            throw new ApiException(413, "RequestTooLargeError", "The request body exceeds the limit of " + opts.maxBodyBytes() + " bytes.", null);
         if (bytes.length == 0) throw ApiException.badRequest("The request body is empty; send a JSON object.");
         try {
             return JSON.readTree(bytes);
