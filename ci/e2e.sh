@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end checks run by `./jllm test` after the unit tests:
+#  1. the jlink image starts `serve` with no JDK on PATH (env -i) and answers /v1/models;
+#  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
+#  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included;
+#  4. a second server on the same port fails at once with a clear message.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="$(cd "$ROOT/../shared" && pwd)"
+IMAGE="$ROOT/build/image"
+PORT="${JLLM_E2E_PORT:-18431}"
+LOG="$(mktemp)"
+passed=0; failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+bash "$ROOT/jlink/build-image.sh" "$IMAGE"
+echo "image size: $(du -sh "$IMAGE" | cut -f1)"
+
+start=$(date +%s.%N)
+env -i PATH=/usr/bin:/bin HOME="$(mktemp -d)" "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" \
+  --served-model-name stories --chat-template chatml --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "server ready in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $start}") s"
+if curl -sf "http://127.0.0.1:$PORT/v1/models" | grep -q '"id":"stories"'; then ok "image serves /v1/models without a JDK"; else bad "image /v1/models"; cat "$LOG"; fi
+
+# README examples: each fenced block after "<!-- example -->" is run with bash; localhost:8000 → the test port.
+n=0
+while IFS= read -r -d '' block; do
+  n=$((n + 1))
+  cmd="${block//localhost:8000/127.0.0.1:$PORT}"
+  if out=$(bash -euo pipefail -c "$cmd" 2>&1) && [ -n "$out" ] && ! grep -q '"error"' <<<"$out"; then ok "README example $n"
+  else bad "README example $n: $cmd"; echo "$out" | head -20; fi
+done < <(python3 - "$ROOT/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for m in re.finditer(r"<!-- example -->\s*```(?:bash|sh)\n(.*?)```", text, re.S):
+    sys.stdout.write(m.group(1) + "\0")
+PY
+)
+[ "$n" -gt 0 ] || bad "no README examples found"
+
+# The official Node SDK.
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+
+# A second server on the same port fails fast with a clear message.
+if out=$(timeout 60 "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" --host 127.0.0.1 --port "$PORT" 2>&1); then
+  bad "second server on a taken port should fail"
+elif grep -q "cannot listen" <<<"$out"; then ok "occupied port is refused clearly"; else bad "occupied port message: $out"; fi
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,58 @@
+// The official OpenAI Node SDK against a running jllm: plain and streamed completions and chat.
+// The SDK sends "Accept: application/json" even when streaming, which jllm must still answer with SSE.
+// usage: JLLM_URL=http://127.0.0.1:PORT/v1 JLLM_KEY=... node sdk-test.mjs
+import OpenAI from "openai";
+import assert from "node:assert/strict";
+
+const client = new OpenAI({ baseURL: process.env.JLLM_URL, apiKey: process.env.JLLM_KEY || "none" });
+let passed = 0, failed = 0;
+async function test(name, fn) {
+  try { await fn(); passed++; console.log(`PASS ${name}`); }
+  catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack || e}`); }
+}
+
+await test("models.list", async () => {
+  const models = await client.models.list();
+  assert.equal(models.data[0].id, "stories");
+});
+
+await test("completions", async () => {
+  const r = await client.completions.create({ model: "stories", prompt: "Once upon a time", max_tokens: 12, temperature: 0 });
+  assert.equal(r.choices[0].text, ", there was a little girl named Lily. She loved to");
+  assert.equal(r.usage.completion_tokens, 12);
+});
+
+await test("completions stream", async () => {
+  const stream = await client.completions.create({ model: "stories", prompt: "Once upon a time", max_tokens: 12, temperature: 0, stream: true });
+  let text = "", finishes = 0;
+  for await (const chunk of stream) { text += chunk.choices[0].text; if (chunk.choices[0].finish_reason) finishes++; }
+  assert.equal(text, ", there was a little girl named Lily. She loved to");
+  assert.equal(finishes, 1);
+});
+
+await test("chat stream with usage", async () => {
+  const stream = await client.chat.completions.create({
+    model: "stories", messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8,
+    stream: true, stream_options: { include_usage: true } });
+  let role = null, text = "", usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    const c = chunk.choices[0];
+    if (!c) continue;
+    if (c.delta.role) role = c.delta.role;
+    text += c.delta.content || "";
+  }
+  assert.equal(role, "assistant");
+  assert.ok(text.length > 0);
+  assert.equal(usage.completion_tokens, 8);
+});
+
+await test("errors are APIError with status", async () => {
+  await assert.rejects(
+    client.completions.create({ model: "stories", prompt: "x", temperature: -1 }),
+    (e) => e.status === 400 && /temperature/.test(e.message));
+  await assert.rejects(client.completions.create({ model: "nope", prompt: "x" }), (e) => e.status === 404);
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
