@@ -150,6 +150,7 @@ final class ChatHandler {
         ctx.checkCapacity();
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
+        ctx.logRequest(id, prompt.text(), prompt.ids().length, params);
         int n = params.n();
         String echoText = echo && prompt.role().equals(lastRole(f)) ? prompt.lastContent() : "";
         StringBuilder[] texts = new StringBuilder[n];

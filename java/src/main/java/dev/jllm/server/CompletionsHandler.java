@@ -128,6 +128,8 @@ final class CompletionsHandler {
             if (logprobs != null) choices[i].logprobs = new Logprobs.Completion();
         }
         int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
+        JsonNode rawPrompt = f.raw("prompt");
+        ctx.logRequest(id, rawPrompt.isTextual() ? rawPrompt.asText() : rawPrompt.toString(), promptTokens, p0);
         boolean fakeStream = stream && p0.bestOf() != n;
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;

@@ -22,6 +22,16 @@ public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> ser
         return requested;
     }
 
+    private static final java.util.logging.Logger REQUESTS = java.util.logging.Logger.getLogger("jllm.requests");
+
+    /** Logs an accepted request (vLLM's "Received request" line) unless --disable-log-requests. */
+    void logRequest(String id, String prompt, int promptTokens, Object params) {
+        if (!logRequests) return;
+        String shown = prompt == null ? "" : (maxLogLen > 0 && prompt.length() > maxLogLen ? prompt.substring(0, maxLogLen) + "…" : prompt);
+        REQUESTS.info("Received request " + id + ": prompt: " + com.fasterxml.jackson.databind.node.TextNode.valueOf(shown)
+                + ", prompt tokens: " + promptTokens + ", params: " + params);
+    }
+
     void checkCapacity() {
         if (engine.stats().waiting > maxWaiting)
             throw new ApiException(503, "ServiceUnavailableError", "The server is overloaded (" + engine.stats().waiting

@@ -1,0 +1,97 @@
+package dev.jllm.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Scheduling decisions with no native code: budgets, chunked prefill, preemption, requests that never fit. */
+class SchedulerTest {
+    static SequenceGroup group(String id, int promptLen) {
+        SamplingParams p = SamplingParams.builder().build();
+        return new SequenceGroup(id, new int[promptLen], p, null, 1);
+    }
+
+    /** What the engine does after a step: count computed tokens, sample one token where a sequence caught up. */
+    static void advance(Scheduler.Plan plan) {
+        for (Scheduler.Work w : plan.work) {
+            w.seq().numComputed += w.count();
+            if (w.seq().numComputed == w.seq().tokens.size()) w.seq().tokens.add(7);
+        }
+    }
+
+    @Test
+    void chunkedPrefillMixesWithDecodesWithinTheTokenBudget() {
+        BlockManager bm = new BlockManager(100, 4, false);
+        Scheduler s = new Scheduler(bm, 8, 16);
+        SequenceGroup a = group("a", 3), b = group("b", 20);
+        s.add(a);
+        s.add(b);
+        Scheduler.Plan p1 = s.schedule();
+        assertEquals(2, p1.work.size());
+        assertEquals(3, p1.work.get(0).count());
+        assertEquals(5, p1.work.get(1).count(), "b's prompt is cut to the remaining budget");
+        advance(p1);
+        Scheduler.Plan p2 = s.schedule();
+        assertEquals(1, p2.work.get(0).count(), "a decodes one token");
+        assertEquals(7, p2.work.get(1).count(), "b continues its prefill");
+        int total = 0;
+        for (Scheduler.Work w : p2.work) total += w.count();
+        assertTrue(total <= 8);
+    }
+
+    @Test
+    void maxNumSeqsLimitsTheBatch() {
+        BlockManager bm = new BlockManager(100, 4, false);
+        Scheduler s = new Scheduler(bm, 100, 2);
+        for (int i = 0; i < 5; i++) s.add(group("g" + i, 2));
+        Scheduler.Plan p = s.schedule();
+        assertEquals(2, p.work.size());
+        assertEquals(3, s.waiting.size());
+    }
+
+    @Test
+    void runningOutOfBlocksPreemptsTheNewestRequestByRecompute() {
+        BlockManager bm = new BlockManager(4, 2, false);  // 8 token slots
+        Scheduler s = new Scheduler(bm, 100, 16);
+        SequenceGroup a = group("a", 3), b = group("b", 3);
+        s.add(a);
+        s.add(b);
+        advance(s.schedule());  // both prefilled: 2 blocks each, the pool is full
+        assertEquals(0, bm.numFree());
+        // a now needs position 3 (fits in its second block), then 4 (a third block): b must make room.
+        advance(s.schedule());
+        Scheduler.Plan p = s.schedule();
+        assertEquals(1, p.preempted);
+        assertEquals(1, s.running.size());
+        assertEquals("a", s.running.get(0).requestId);
+        assertEquals("b", s.waiting.peekFirst().requestId, "the preempted request goes to the front");
+        assertEquals(0, b.seqs.get(0).numComputed, "its KV is recomputed later");
+        assertFalse(b.seqs.get(0).blocks.size() > 0);
+    }
+
+    @Test
+    void aRequestThatCanNeverFitFailsInsteadOfWaitingForever() {
+        BlockManager bm = new BlockManager(2, 4, false);
+        Scheduler s = new Scheduler(bm, 100, 16);
+        s.add(group("huge", 30));
+        Scheduler.Plan p = s.schedule();
+        assertEquals(1, p.failed.size());
+        assertTrue(p.failures.get(0).contains("KV blocks"));
+        assertFalse(s.hasWork());
+    }
+
+    @Test
+    void removingARequestFreesItsBlocks() {
+        BlockManager bm = new BlockManager(10, 4, false);
+        Scheduler s = new Scheduler(bm, 100, 16);
+        SequenceGroup a = group("a", 9);
+        s.add(a);
+        advance(s.schedule());
+        assertEquals(7, bm.numFree());
+        s.remove(a);
+        assertEquals(10, bm.numFree());
+        assertFalse(s.hasWork());
+    }
+}
