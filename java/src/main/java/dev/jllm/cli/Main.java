@@ -42,11 +42,13 @@ public final class Main {
     static final String HELP = """
             jllm %s — an OpenAI-compatible LLM inference server on the JVM
 
-            usage: jllm serve --model <local dir | file.gguf> [options]
+            usage: jllm serve --model <local dir | file.gguf | org/name on the Hugging Face Hub> [options]
                    jllm --version | --help
 
             serve options (vLLM's names):
               --model PATH                  Hugging Face directory (config.json, *.safetensors, tokenizer.json) or .gguf file
+              --revision REV                hub revision for an org/name model (default main)
+              --gguf-file NAME.gguf         pick a GGUF file inside a directory or hub repository
               --served-model-name NAME...   names clients use in "model" (default: the model path)
               --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
               --api-key KEY...              required as "Authorization: Bearer KEY" on /v1/* (also env JLLM_API_KEY, comma-separated)
@@ -107,14 +109,16 @@ public final class Main {
         String modelArg = a.get("model", null);
         if (modelArg == null) throw new IllegalArgumentException("--model is required (a model directory or a .gguf file)");
         Path modelPath = Path.of(modelArg);
-        if (!Files.exists(modelPath)) {
-            if (modelArg.matches("[\\w.-]+/[\\w.-]+"))
-                throw new IllegalArgumentException("cannot find a local model at '" + modelArg + "', and downloading from the Hugging Face Hub is not available in this build yet; pass a local --model directory or .gguf file");
-            throw new IllegalArgumentException("model path '" + modelArg + "' does not exist");
-        }
         String gguf = a.get("gguf-file", null);
-        if (gguf != null) modelPath = modelPath.resolve(gguf);
-        for (String unsupported : List.of("ssl-keyfile", "ssl-certfile", "revision"))
+        if (!Files.exists(modelPath)) {
+            if (!HubDownloader.looksLikeRepoId(modelArg)) throw new IllegalArgumentException("model path '" + modelArg + "' does not exist");
+            System.err.println("jllm: fetching " + modelArg + " from the Hugging Face Hub ...");
+            modelPath = new HubDownloader(HubDownloader.Config.fromEnvironment(System.getenv(), System.err))
+                    .fetch(modelArg, a.get("revision", null), gguf);
+        } else if (gguf != null) {
+            modelPath = modelPath.resolve(gguf);
+        }
+        for (String unsupported : List.of("ssl-keyfile", "ssl-certfile"))
             if (a.get(unsupported, null) != null) throw new IllegalArgumentException("--" + unsupported + " is not supported yet");
         String dtype = a.get("dtype", "auto");
         if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float"))
