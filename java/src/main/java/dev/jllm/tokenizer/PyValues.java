@@ -1,0 +1,108 @@
+package dev.jllm.tokenizer;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Template values that print as Python prints them: {{ some_list }} in a chat template gives
+ * "[{'type': 'text', 'text': 'hi'}]" under jinja2, not Java's "[{type=text, text=hi}]".
+ */
+final class PyValues {
+    private PyValues() {}
+
+    /** A dict whose str() is Python's repr. */
+    static final class Dict extends LinkedHashMap<String, Object> {
+        @Override
+        public String toString() {
+            return repr(this);
+        }
+    }
+
+    /** A list whose str() is Python's repr. */
+    static final class PList extends ArrayList<Object> {
+        @Override
+        public String toString() {
+            return repr(this);
+        }
+    }
+
+    /** Deep-converts JSON-like values (maps, lists, strings, numbers, booleans, null) into Dict/PList. */
+    @SuppressWarnings("unchecked")
+    static Object convert(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Dict d = new Dict();
+            for (Map.Entry<?, ?> e : m.entrySet()) d.put(String.valueOf(e.getKey()), convert(e.getValue()));
+            return d;
+        }
+        if (v instanceof Collection<?> c) {
+            PList l = new PList();
+            for (Object x : c) l.add(convert(x));
+            return l;
+        }
+        if (v instanceof Integer i) return (long) i;
+        return v;
+    }
+
+    /** Python's repr() of a JSON-like value. */
+    static String repr(Object v) {
+        if (v == null) return "None";
+        if (v instanceof Boolean b) return b ? "True" : "False";
+        if (v instanceof String s) return reprString(s);
+        if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {
+            double d = ((Number) v).doubleValue();
+            if (Double.isNaN(d)) return "nan";
+            if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
+            if (d == Math.rint(d) && Math.abs(d) < 1e16) return String.valueOf((long) d) + ".0";
+            return String.valueOf(d);
+        }
+        if (v instanceof Number n) return n.toString();
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (b.length() > 1) b.append(", ");
+                b.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+            }
+            return b.append('}').toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object x : l) {
+                if (b.length() > 1) b.append(", ");
+                b.append(repr(x));
+            }
+            return b.append(']').toString();
+        }
+        return String.valueOf(v);
+    }
+
+    static String reprString(String s) {
+        char q = s.contains("'") && !s.contains("\"") ? '"' : '\'';
+        StringBuilder b = new StringBuilder().append(q);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == q || c == '\\') b.append('\\').append(c);
+            else if (c == '\n') b.append("\\n");
+            else if (c == '\r') b.append("\\r");
+            else if (c == '\t') b.append("\\t");
+            else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.append(q).toString();
+    }
+
+    /** Python's str.isspace() for one character (str.strip() with no argument removes these). */
+    static boolean isPySpace(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85 || (c >= 0x1c && c <= 0x1f);
+    }
+
+    static String strip(String s, boolean left, boolean right) {
+        int a = 0, b = s.length();
+        if (left) while (a < b && isPySpace(s.charAt(a))) a++;
+        if (right) while (b > a && isPySpace(s.charAt(b - 1))) b--;
+        return s.substring(a, b);
+    }
+}
