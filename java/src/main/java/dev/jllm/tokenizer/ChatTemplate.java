@@ -26,6 +26,7 @@ public final class ChatTemplate {
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
     private static final ThreadLocal<java.util.function.Supplier<LocalDateTime>> CLOCK = new ThreadLocal<>();
     private final String source;
+    private final String parsed;  // source after normalize()
     private final Jinjava jinjava;
     private final java.util.function.Supplier<LocalDateTime> clock;
 
@@ -36,6 +37,7 @@ public final class ChatTemplate {
     /** clock: the time strftime_now reports (render-chat --date fixes it). */
     public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock) {
         this.source = source;
+        this.parsed = normalize(source);
         this.clock = clock;
         // jinja2 semantics where Jinjava offers them: Python-style str() of lists/dicts, natural operator
         // precedence (`not x is defined`), strict whitespace control, no re-rendering of strings that look like
@@ -49,12 +51,84 @@ public final class ChatTemplate {
                 .withDefaultKeepTrailingNewlineBehavior(f.contains("keepnl")).build();
         JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
                 .withNestedInterpretationEnabled(!f.contains("nonest")).withLegacyOverrides(legacy)
+                .withElResolver(resolver())
                 .withMaxOutputSize(64L << 20).build();
         jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "jllm_slice", ChatTemplate.class, "pySlice", Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFilter(new TojsonFilter());
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
+        // jinja2's `iterable` is true for strings too (anything iter() accepts).
+        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
+            @Override
+            public String getName() {
+                return "iterable";
+            }
+
+            @Override
+            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
+                return v instanceof String || v instanceof Iterable<?> || v instanceof Map<?, ?> || (v != null && v.getClass().isArray());
+            }
+        });
+    }
+
+    private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*(?:\\([^()]*\\)[^()]*)*)\\)");
+    private static final java.util.regex.Pattern NAMED_ARG = java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*([^,=]+?)\\s*(?=,|$)");
+
+    /** x[a:b:c] with a step, which Jinjava's parser lacks; rewritten to jllm_slice(x, a, b, c). */
+    private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
+            "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+
+    private static String orNone(String s) {
+        return s.isBlank() ? "none" : s.trim();
+    }
+
+    /** Python slicing of a list or string, for jllm_slice. */
+    public static Object pySlice(Object seq, Object start, Object stop, Object step) {
+        java.util.List<Object> items = new java.util.ArrayList<>();
+        boolean isString = seq instanceof String;
+        if (isString) ((String) seq).codePoints().forEach(cp -> items.add(new String(Character.toChars(cp))));
+        else if (seq instanceof java.util.Collection<?> c) items.addAll(c);
+        else return seq;
+        int n = items.size();
+        long st = step == null ? 1 : ((Number) step).longValue();
+        if (st == 0) throw new IllegalArgumentException("slice step cannot be zero");
+        long lo = st > 0 ? 0 : -1, hi = st > 0 ? n : n - 1;
+        long a = start == null ? (st > 0 ? 0 : n - 1) : ((Number) start).longValue();
+        long b = stop == null ? (st > 0 ? n : -n - 1) : ((Number) stop).longValue();
+        if (a < 0) a += n;
+        if (b < 0) b += n;
+        a = Math.max(lo, Math.min(hi, a));
+        b = Math.max(lo, Math.min(hi, b));
+        PyValues.PList out = new PyValues.PList();
+        for (long i = a; st > 0 ? i < b : i > b; i += st) out.add(items.get((int) i));
+        if (isString) return String.join("", out.stream().map(Object::toString).toList());
+        return out;
+    }
+
+    /**
+     * The source rewrites, equivalent under jinja2's grammar: equivalent under jinja2's grammar: keyword arguments of namespace(...) are
+     * parenthesised, because Jinjava binds `a=x|f - 1` as `(a=x|f) - 1`.
+     */
+    static String normalize(String src) {
+        src = STEP_SLICE.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement("jllm_slice(" + a.group(1) + ", "
+                + orNone(a.group(2)) + ", " + orNone(a.group(3)) + ", " + orNone(a.group(4)) + ")"));
+        java.util.regex.Matcher m = NAMESPACE_CALL.matcher(src);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String args = NAMED_ARG.matcher(m.group(1)).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(a.group(1) + "=(" + a.group(2).trim() + ")"));
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("namespace(" + args + ")"));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static jinjava.javax.el.ELResolver resolver() {
+        jinjava.javax.el.CompositeELResolver r = new jinjava.javax.el.CompositeELResolver();
+        r.add(new PyStringMethods());
+        r.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        return r;
     }
 
     public String source() {
@@ -106,7 +180,7 @@ public final class ChatTemplate {
         CLOCK.set(clock);
         RenderResult r;
         try {
-            r = jinjava.renderForResult(source, ctx);
+            r = jinjava.renderForResult(parsed, ctx);
         } finally {
             CLOCK.remove();
         }

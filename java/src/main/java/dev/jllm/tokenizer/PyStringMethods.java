@@ -1,0 +1,110 @@
+package dev.jllm.tokenizer;
+
+import java.beans.FeatureDescriptor;
+import java.util.Iterator;
+import java.util.Locale;
+import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELResolver;
+
+/**
+ * Python's str methods for chat templates ({@code content.startswith('<tool_response>')},
+ * {@code text.split('</think>')[-1].lstrip('\n')}), which Jinjava does not know. Resolves method calls on strings
+ * only; everything else falls through to Jinjava's own resolvers.
+ */
+final class PyStringMethods extends ELResolver {
+    @Override
+    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+        if (!(base instanceof String s) || method == null) return null;
+        Object[] p = params == null ? new Object[0] : params;
+        Object result = call(s, method.toString(), p);
+        if (result == NOT_HANDLED) return null;
+        context.setPropertyResolved(true);
+        return result;
+    }
+
+    private static final Object NOT_HANDLED = new Object();
+
+    private static String arg(Object[] p, int i) {
+        return i < p.length && p[i] != null ? p[i].toString() : null;
+    }
+
+    static Object call(String s, String name, Object[] p) {
+        switch (name) {
+            case "startswith": return s.startsWith(arg(p, 0));
+            case "endswith": return s.endsWith(arg(p, 0));
+            case "strip": return strip(s, arg(p, 0), true, true);
+            case "lstrip": return strip(s, arg(p, 0), true, false);
+            case "rstrip": return strip(s, arg(p, 0), false, true);
+            case "upper": return s.toUpperCase(Locale.ROOT);
+            case "lower": return s.toLowerCase(Locale.ROOT);
+            case "capitalize": return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+            case "title": return title(s);
+            case "replace": return s.replace(arg(p, 0), arg(p, 1));
+            case "split": return split(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
+            case "find": return (long) s.indexOf(arg(p, 0));
+            case "count": return (long) count(s, arg(p, 0));
+            case "isdigit": return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
+            case "isspace": return !s.isEmpty() && s.chars().allMatch(PyValues::isPySpace);
+            default: return NOT_HANDLED;
+        }
+    }
+
+    static String strip(String s, String chars, boolean left, boolean right) {
+        if (chars == null) return PyValues.strip(s, left, right);
+        int a = 0, b = s.length();
+        if (left) while (a < b && chars.indexOf(s.charAt(a)) >= 0) a++;
+        if (right) while (b > a && chars.indexOf(s.charAt(b - 1)) >= 0) b--;
+        return s.substring(a, b);
+    }
+
+    static PyValues.PList split(String s, String sep, int maxsplit) {
+        PyValues.PList out = new PyValues.PList();
+        if (sep == null) {  // runs of whitespace, no empty strings
+            int i = 0, n = s.length(), splits = 0;
+            while (i < n) {
+                while (i < n && PyValues.isPySpace(s.charAt(i))) i++;
+                if (i >= n) break;
+                if (maxsplit >= 0 && splits == maxsplit) { out.add(PyValues.strip(s.substring(i), false, true)); return out; }
+                int j = i;
+                while (j < n && !PyValues.isPySpace(s.charAt(j))) j++;
+                out.add(s.substring(i, j));
+                splits++;
+                i = j;
+            }
+            return out;
+        }
+        if (sep.isEmpty()) throw new IllegalArgumentException("empty separator");
+        int from = 0, splits = 0, at;
+        while ((maxsplit < 0 || splits < maxsplit) && (at = s.indexOf(sep, from)) >= 0) {
+            out.add(s.substring(from, at));
+            from = at + sep.length();
+            splits++;
+        }
+        out.add(s.substring(from));
+        return out;
+    }
+
+    private static int count(String s, String sub) {
+        if (sub.isEmpty()) return s.length() + 1;
+        int n = 0, at = 0;
+        while ((at = s.indexOf(sub, at)) >= 0) { n++; at += sub.length(); }
+        return n;
+    }
+
+    private static String title(String s) {
+        StringBuilder b = new StringBuilder();
+        boolean prevCased = false;
+        for (char c : s.toCharArray()) {
+            b.append(prevCased ? Character.toLowerCase(c) : Character.toUpperCase(c));
+            prevCased = Character.isLetter(c);
+        }
+        return b.toString();
+    }
+
+    @Override public Object getValue(ELContext context, Object base, Object property) { return null; }
+    @Override public Class<?> getType(ELContext context, Object base, Object property) { return null; }
+    @Override public void setValue(ELContext context, Object base, Object property, Object value) {}
+    @Override public boolean isReadOnly(ELContext context, Object base, Object property) { return false; }
+    @Override public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) { return null; }
+    @Override public Class<?> getCommonPropertyType(ELContext context, Object base) { return null; }
+}
