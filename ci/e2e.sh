@@ -6,6 +6,7 @@
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
 SHARED="$(cd "$ROOT/../shared" && pwd)"
 IMAGE="$ROOT/build/image"
 PORT="${JLLM_E2E_PORT:-18431}"
@@ -45,6 +46,12 @@ PY
 # The official Node SDK.
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+
+# render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
+CT="$SHARED/chat-templates"
+if "$IMAGE/bin/jllm" render-chat --chat-template "$CT/templates/llama3.2-3b-instruct.jinja" --bos-token '<|begin_of_text|>' \
+    --date 2024-07-26 --request "$CT/cases/tools.json" | cmp -s - "$CT/expected/llama3.2-3b-instruct__tools.txt"; then
+  ok "render-chat matches the reference rendering"; else bad "render-chat llama3.2 tools"; fi
 
 # A second server on the same port fails fast with a clear message.
 if out=$(timeout 60 "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" --host 127.0.0.1 --port "$PORT" 2>&1); then

@@ -43,6 +43,7 @@ public final class Main {
             jllm %s — an OpenAI-compatible LLM inference server on the JVM
 
             usage: jllm serve --model <local dir | file.gguf | org/name on the Hugging Face Hub> [options]
+                   jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]
                    jllm --version | --help
 
             serve options (vLLM's names):
@@ -81,6 +82,9 @@ public final class Main {
         if (argv[0].equals("--version") || argv[0].equals("version")) {
             System.out.println("jllm " + OpenAiServer.VERSION);
             return;
+        }
+        if (argv[0].equals("render-chat")) {
+            System.exit(renderChat(Arrays.copyOfRange(argv, 1, argv.length)));
         }
         if (!argv[0].equals("serve")) {
             System.err.println("jllm: unknown command '" + argv[0] + "' (try: jllm serve --model PATH, jllm --help)");
@@ -160,10 +164,13 @@ public final class Main {
         String envKeys = System.getenv("JLLM_API_KEY");
         if (envKeys != null) for (String k : envKeys.split(",")) if (!k.isBlank()) keys.add(k.trim());
         ChatTemplate template = chatTemplate(a.get("chat-template", null), tok);
+        ChatTemplate toolTemplate = null;
+        if (a.get("chat-template", null) == null && tok instanceof dev.jllm.tokenizer.HfTokenizer hf && hf.namedChatTemplate("tool_use") != null)
+            toolTemplate = new ChatTemplate(hf.namedChatTemplate("tool_use"));
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                a.integer("max-waiting-requests", 4096));
+                a.integer("max-waiting-requests", 4096), toolTemplate);
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -195,6 +202,44 @@ public final class Main {
         model.close();
         tok.close();
         return server;
+    }
+
+    /**
+     * Prints a conversation (../shared/chat-templates case format: messages, tools, documents,
+     * add_generation_prompt, template_kwargs) rendered by a template, byte for byte; exit 1 with the template's
+     * raise_exception message on stderr.
+     */
+    static int renderChat(String[] argv) throws IOException {
+        Args a = new Args(argv, Set.of(), Set.of(), Set.of("chat-template", "request", "bos-token", "eos-token", "date"));
+        String t = a.get("chat-template", null), req = a.get("request", null);
+        if (t == null || req == null) {
+            System.err.println("usage: jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]");
+            return 2;
+        }
+        String date = a.get("date", null);
+        java.util.function.Supplier<java.time.LocalDateTime> clock = date == null ? java.time.LocalDateTime::now
+                : () -> java.time.LocalDate.parse(date).atStartOfDay();
+        String bundled = bundledTemplate(t);
+        String source = bundled != null ? bundled : Files.isRegularFile(Path.of(t)) ? Files.readString(Path.of(t)) : t;
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode c = json.readTree(Path.of(req).toFile());
+        List<java.util.Map<String, Object>> messages = json.convertValue(c.path("messages"), new com.fasterxml.jackson.core.type.TypeReference<>() {});
+        java.util.Map<String, Object> kwargs = c.has("template_kwargs") && c.get("template_kwargs").isObject()
+                ? json.convertValue(c.get("template_kwargs"), new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {}) : java.util.Map.of();
+        try {
+            String out = new ChatTemplate(source, clock).render(messages, json.convertValue(c.get("tools"), Object.class),
+                    json.convertValue(c.get("documents"), Object.class), c.path("add_generation_prompt").asBoolean(true), kwargs,
+                    a.get("bos-token", null), a.get("eos-token", null));
+            System.out.print(out);
+            System.out.flush();
+            return 0;
+        } catch (ChatTemplate.TemplateRaised e) {
+            System.err.println(e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            System.err.println("jllm: " + e.getMessage());
+            return 1;
+        }
     }
 
     private static List<String> jsonList(ObjectMapper json, String v) {

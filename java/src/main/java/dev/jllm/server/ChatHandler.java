@@ -75,7 +75,7 @@ final class ChatHandler {
     Prompt render(Fields f) {
         List<Map<String, Object>> messages = messages(f.raw("messages"));
         String requestTemplate = f.string("chat_template", null);
-        ChatTemplate template = requestTemplate != null ? new ChatTemplate(requestTemplate) : ctx.chatTemplate();
+        ChatTemplate template = requestTemplate != null ? new ChatTemplate(requestTemplate) : ctx.templateFor(f.has("tools"));
         if (template == null)
             throw ApiException.badRequest("This model has no chat template; start the server with --chat-template (a file, a template string, or a bundled name such as chatml).");
         boolean addGen = f.bool("add_generation_prompt", true);

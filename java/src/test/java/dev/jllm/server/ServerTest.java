@@ -55,7 +55,7 @@ class ServerTest {
         engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
         String chatml = Files.readString(java.nio.file.Path.of("../templates/chatml.jinja"));
         ServerContext ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
-                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096);
+                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null);
         server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20),
                 exec.numBlocks(), exec.blockSize()).start();
         base = "http://127.0.0.1:" + server.port();
