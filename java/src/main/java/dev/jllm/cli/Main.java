@@ -70,6 +70,7 @@ public final class Main {
               --threads N                   compute threads (default: all cores)
               --seed N                      default seed for unseeded requests (default: random)
               --max-request-bytes SIZE      request body limit (default 16M)
+              --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
             """;
 
@@ -122,8 +123,8 @@ public final class Main {
         } else if (gguf != null) {
             modelPath = modelPath.resolve(gguf);
         }
-        for (String unsupported : List.of("ssl-keyfile", "ssl-certfile"))
-            if (a.get(unsupported, null) != null) throw new IllegalArgumentException("--" + unsupported + " is not supported yet");
+        String sslKey = a.get("ssl-keyfile", null), sslCert = a.get("ssl-certfile", null);
+        if ((sslKey == null) != (sslCert == null)) throw new IllegalArgumentException("--ssl-keyfile and --ssl-certfile go together");
         String dtype = a.get("dtype", "auto");
         if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float"))
             throw new IllegalArgumentException("--dtype " + dtype + " is not supported: the CPU backend computes in float32 (weights stay in their stored dtype)");
@@ -174,19 +175,20 @@ public final class Main {
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
-                jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20));
+                jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
+                sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert));
         OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s
                   model      %s (%s, %d layers, %.1fM params, %.1f MiB weights)
-                  url        http://%s:%d/v1   (auth: %s)
+                  url        %s://%s:%d/v1   (auth: %s)
                   backend    %s, %d threads — %s
                   kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB), prefix caching %s
                   context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
-                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, opts.host(), server.port(),
+                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, opts.tls() ? "https" : "http", opts.host(), server.port(),
                 keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
                 ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
                 a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);

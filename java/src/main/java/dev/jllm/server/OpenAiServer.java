@@ -31,7 +31,12 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Network options (vLLM's names). */
     public record Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods,
-                          List<String> allowedHeaders, boolean allowCredentials, long maxBodyBytes) {}
+                          List<String> allowedHeaders, boolean allowCredentials, long maxBodyBytes,
+                          java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile) {
+        public boolean tls() {
+            return sslKeyFile != null;
+        }
+    }
 
     private final ServerContext ctx;
     private final Options opts;
@@ -59,9 +64,27 @@ public final class OpenAiServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
                         + " (is another server running? pass --port)");
         }
-        server = WebServer.builder().host(opts.host()).port(opts.port())
-                .routing(this::routes).build().start();
+        var builder = WebServer.builder().host(opts.host()).port(opts.port()).routing(this::routes);
+        if (opts.tls()) builder.tls(tls(opts.sslKeyFile(), opts.sslCertFile()));
+        server = builder.build().start();
         return this;
+    }
+
+    /** TLS from PEM files (--ssl-keyfile, --ssl-certfile); a bad file fails start-up with its path. */
+    static io.helidon.common.tls.Tls tls(java.nio.file.Path key, java.nio.file.Path cert) {
+        for (java.nio.file.Path p : List.of(key, cert))
+            if (!java.nio.file.Files.isReadable(p)) throw new IllegalStateException("cannot read TLS file " + p);
+        try {
+            io.helidon.common.pki.Keys keys = io.helidon.common.pki.Keys.builder()
+                    .pem(pem -> pem.key(io.helidon.common.configurable.Resource.create(key))
+                            .certChain(io.helidon.common.configurable.Resource.create(cert)))
+                    .build();
+            return io.helidon.common.tls.Tls.builder().privateKey(keys.privateKey().orElseThrow(() ->
+                            new IllegalStateException("no private key in " + key)))
+                    .privateKeyCertChain(keys.certChain()).build();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot load TLS key " + key + " / certificate " + cert + ": " + e.getMessage(), e);
+        }
     }
 
     public int port() {
@@ -144,8 +167,8 @@ public final class OpenAiServer implements AutoCloseable {
                 h.handle(req, res);
             } catch (ApiException e) {
                 if (!res.isSent()) error(res, e);
-            } catch (UncheckedIOException e) {
-                LOG.fine("client went away: " + e.getMessage());
+            } catch (UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
+                LOG.fine("client went away: " + e.getMessage());  // its engine requests were aborted by the handler
             } catch (Exception e) {
                 String rid = UUID.randomUUID().toString();
                 LOG.log(Level.SEVERE, "request " + rid + " failed", e);

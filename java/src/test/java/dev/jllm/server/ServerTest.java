@@ -46,6 +46,7 @@ class ServerTest {
     static OpenAiServer server;
     static final HttpClient http = HttpClient.newHttpClient();
     static String base;
+    static ServerContext ctx;
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,9 +55,9 @@ class ServerTest {
         tok = Tokenizers.load(TestModels.hf(), null);
         engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
         String chatml = Files.readString(java.nio.file.Path.of("../templates/chatml.jinja"));
-        ServerContext ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
+        ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
                 Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null);
-        server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20),
+        server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20, null, null),
                 exec.numBlocks(), exec.blockSize()).start();
         base = "http://127.0.0.1:" + server.port();
     }
@@ -331,5 +332,35 @@ class ServerTest {
         Map<String, Object> unused = new HashMap<>();
         assertNull(unused.get("x"));
         assertFalse(r.headers().firstValue("access-control-allow-credentials").isPresent());
+    }
+
+    @Test
+    void servesHttpsWithPemFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString(), "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "1")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        OpenAiServer tls = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
+                false, 1 << 20, dir.resolve("key.pem"), dir.resolve("cert.pem")), exec.numBlocks(), exec.blockSize()).start();
+        try {
+            javax.net.ssl.TrustManager[] trustAll = {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }};
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, trustAll, new java.security.SecureRandom());
+            HttpClient https = HttpClient.newBuilder().sslContext(ssl).build();
+            HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tls.port() + "/v1/models"))
+                    .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.body().contains("\"stories\""));
+        } finally {
+            tls.close();
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> OpenAiServer.tls(dir.resolve("missing.pem"), dir.resolve("cert.pem")));
+        assertTrue(e.getMessage().contains("missing.pem"));
     }
 }
