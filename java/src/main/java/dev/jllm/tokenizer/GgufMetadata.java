@@ -19,6 +19,11 @@ import java.util.Map;
 public final class GgufMetadata {
     private final Map<String, Object> values = new HashMap<>();
 
+    /** For tests: metadata given directly. */
+    public GgufMetadata(Map<String, Object> values) {
+        this.values.putAll(values);
+    }
+
     public GgufMetadata(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);

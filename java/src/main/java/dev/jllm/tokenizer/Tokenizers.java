@@ -18,7 +18,8 @@ public final class Tokenizers {
         GgufMetadata meta = new GgufMetadata(dir);
         String type = meta.string("tokenizer.ggml.model");
         if ("llama".equals(type)) return new SpmTokenizer(meta);
-        throw new IOException(dir + ": GGUF tokenizer type '" + type + "' is not supported yet (supported: llama); "
+        if ("gpt2".equals(type)) return new ByteBpeTokenizer(meta);
+        throw new IOException(dir + ": GGUF tokenizer type '" + type + "' is not supported yet (supported: llama, gpt2); "
                 + "pass --tokenizer with a Hugging Face tokenizer directory");
     }
 }
