@@ -32,6 +32,7 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stopping;
     private final int maskWords;
+    private final BeamSearch beams;
 
     /** Where each logit row's result goes. */
     private record Row(Sequence seq, boolean promptLogprob, int child) {}
@@ -48,6 +49,7 @@ public final class Engine implements AutoCloseable {
         this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
         this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
         this.maskWords = (exec.vocabSize() + 31) / 32;
+        this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
         this.thread = new Thread(this::loop, "jllm-engine");
         thread.setDaemon(true);
         thread.start();
@@ -146,7 +148,27 @@ public final class Engine implements AutoCloseable {
         // prompt-logprob rows in order; sample rows last to first, so best_of children fork from the prompt state
         // before the first sequence appends its own token
         for (int r = 0; r < rows.size(); r++) if (rows.get(r).promptLogprob()) applyRow(rows.get(r), r);
-        for (int r = rows.size() - 1; r >= 0; r--) if (!rows.get(r).promptLogprob()) applyRow(rows.get(r), r);
+        Map<SequenceGroup, Map<Sequence, TokenLogprob>> beamRows = new java.util.LinkedHashMap<>();
+        for (int r = rows.size() - 1; r >= 0; r--) {
+            Row row = rows.get(r);
+            if (row.promptLogprob()) continue;
+            SequenceGroup g = row.seq().group;
+            if (g.params.useBeamSearch()) {
+                if (groups.containsKey(g.requestId))
+                    beamRows.computeIfAbsent(g, k -> new java.util.LinkedHashMap<>()).put(row.seq(), logprobOf(r, result.tokens[r], 2 * g.params.bestOf()));
+            } else {
+                applyRow(row, r);
+            }
+        }
+        for (var e : beamRows.entrySet()) {
+            SequenceGroup g = e.getKey();
+            if (g.firstTokenNanos == 0) {
+                g.firstTokenNanos = System.nanoTime();
+                stats.timeToFirstToken.observe((g.firstTokenNanos - g.arrivalNanos) / 1e9);
+            }
+            stats.generationTokens.addAndGet(e.getValue().size());
+            g.beamDone = beams.advance(g, e.getValue());
+        }
         List<SequenceGroup> touched = new ArrayList<>();
         for (Scheduler.Work w : plan.work) if (!touched.contains(w.seq().group)) touched.add(w.seq().group);
         for (SequenceGroup g : touched) publish(g);
@@ -185,8 +207,13 @@ public final class Engine implements AutoCloseable {
                 }
             }
             if (s.numComputed + w.count() == s.tokens.size()) {
-                int samples = (!g.forked && g.params.bestOf() > 1 && s.index == 0 && s.outputLen() == 0) ? g.params.bestOf() : 1;
-                for (int c = 0; c < samples; c++) fillSampling(addRow(batch.numTokens - 1, new Row(s, false, c)), s, c);
+                boolean beam = g.params.useBeamSearch();
+                int samples = (!beam && !g.forked && g.params.bestOf() > 1 && s.index == 0 && s.outputLen() == 0) ? g.params.bestOf() : 1;
+                for (int c = 0; c < samples; c++) {
+                    StepBatch.SamplingRow row = addRow(batch.numTokens - 1, new Row(s, false, c));
+                    fillSampling(row, s, c);
+                    if (beam) row.numLogprobs = 2 * g.params.bestOf();
+                }
             }
         }
     }
@@ -373,6 +400,11 @@ public final class Engine implements AutoCloseable {
     private void publish(SequenceGroup g) {
         if (!groups.containsKey(g.requestId)) return;
         SamplingParams p = g.params;
+        if (p.useBeamSearch()) {
+            if (!g.beamDone) return;
+            publishBeams(g);
+            return;
+        }
         boolean done = g.allFinished() && (g.forked || p.bestOf() == 1);
         List<TokenLogprob> promptLps = null;
         if (g.promptLogprobs != null && !g.promptLogprobsSent && g.promptLogprobs.size() >= g.prompt.length - 1) {
@@ -400,6 +432,29 @@ public final class Engine implements AutoCloseable {
             long now = System.nanoTime();
             stats.e2eLatency.observe((now - g.arrivalNanos) / 1e9);
         }
+    }
+
+    /** The n best beam hypotheses, all at once (beam search does not stream). */
+    private void publishBeams(SequenceGroup g) {
+        List<RequestOutput.SeqDelta> deltas = new ArrayList<>();
+        for (int i = 0; i < Math.min(g.params.n(), g.beamFinished.size()); i++) {
+            BeamSearch.Hypothesis h = g.beamFinished.get(i);
+            int visible = h.endsWithEos() && !g.params.includeStopStrInOutput() ? h.tokens().length - 1 : h.tokens().length;
+            int[] all = new int[g.prompt.length + visible];
+            System.arraycopy(g.prompt, 0, all, 0, g.prompt.length);
+            System.arraycopy(h.tokens(), 0, all, g.prompt.length, visible);
+            int from = Math.max(0, g.prompt.length - 5);
+            String prefix = tokenizer.decode(all, from, g.prompt.length, g.params.skipSpecialTokens());
+            String text = tokenizer.decode(all, from, all.length, g.params.skipSpecialTokens());
+            text = text.length() >= prefix.length() ? text.substring(prefix.length()) : text;
+            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), null, 0, true, h.finishReason(), h.stopReason(),
+                    h.tokens().length, h.cumLogprob()));
+        }
+        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, g.promptLogprobs, true, null, 0));
+        groups.remove(g.requestId);
+        scheduler.remove(g);
+        stats.requestsFinished.incrementAndGet();
+        stats.e2eLatency.observe((System.nanoTime() - g.arrivalNanos) / 1e9);
     }
 
     /** The whole output of a sequence (best_of selection sends everything at once). */

@@ -30,7 +30,10 @@ public record SamplingParams(
         boolean skipSpecialTokens,
         boolean spacesBetweenSpecialTokens,
         Map<Integer, Float> logitBias,
-        TokenConstraint constraint) {
+        TokenConstraint constraint,
+        boolean useBeamSearch,
+        float lengthPenalty,
+        String earlyStopping) {
 
     public static final float GREEDY_EPS = 1e-5f;
 
@@ -46,7 +49,18 @@ public record SamplingParams(
     public void validate(int maxLogprobs) {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1, got " + n + ".");
         if (bestOf < n) throw new IllegalArgumentException("best_of must be greater than or equal to n, got n=" + n + " and best_of=" + bestOf + ".");
-        if (bestOf > 1 && greedy()) throw new IllegalArgumentException("best_of must be 1 when using greedy sampling.");
+        if (useBeamSearch) {
+            if (bestOf < 2) throw new IllegalArgumentException("best_of must be greater than 1 when using beam search. Got " + bestOf + ".");
+            if (!greedy()) throw new IllegalArgumentException("temperature must be 0 when using beam search.");
+            if (topP < 1 - GREEDY_EPS) throw new IllegalArgumentException("top_p must be 1 when using beam search.");
+            if (topK != -1) throw new IllegalArgumentException("top_k must be -1 when using beam search.");
+            if (2 * bestOf > maxLogprobs) throw new IllegalArgumentException("beam width (best_of) " + bestOf + " is too large: at most " + maxLogprobs / 2 + " with --max-logprobs " + maxLogprobs + ".");
+            if (!java.util.Set.of("true", "false", "never").contains(earlyStopping)) throw new IllegalArgumentException("early_stopping must be True, False, or 'never', got " + earlyStopping + ".");
+        } else {
+            if (bestOf > 1 && greedy()) throw new IllegalArgumentException("best_of must be 1 when using greedy sampling.");
+            if (lengthPenalty != 1.0f) throw new IllegalArgumentException("length_penalty is not effective when use_beam_search is False. Please check if you need to set use_beam_search=True.");
+            if (!earlyStopping.equals("false")) throw new IllegalArgumentException("early_stopping is not effective and must be False when use_beam_search is False.");
+        }
         if (!(temperature >= 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("temperature must be non-negative, got " + temperature + ".");
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP + ".");
         if (topK < -1 || topK == 0) throw new IllegalArgumentException("top_k must be -1 (disable), or at least 1, got " + topK + ".");
@@ -81,12 +95,16 @@ public record SamplingParams(
         public boolean skipSpecialTokens = true, spacesBetweenSpecialTokens = true;
         public Map<Integer, Float> logitBias = Map.of();
         public TokenConstraint constraint;
+        public boolean useBeamSearch;
+        public float lengthPenalty = 1.0f;
+        public String earlyStopping = "false";
 
         public SamplingParams build() {
             return new SamplingParams(n, bestOf == null ? n : bestOf, temperature, topP, topK, minP, presencePenalty,
                     frequencyPenalty, repetitionPenalty, seed, List.copyOf(stop), List.copyOf(stopTokenIds),
                     includeStopStrInOutput, ignoreEos, maxTokens, minTokens, logprobs, promptLogprobs,
-                    skipSpecialTokens, spacesBetweenSpecialTokens, Map.copyOf(logitBias), constraint);
+                    skipSpecialTokens, spacesBetweenSpecialTokens, Map.copyOf(logitBias), constraint, useBeamSearch,
+                    lengthPenalty, earlyStopping);
         }
     }
 }

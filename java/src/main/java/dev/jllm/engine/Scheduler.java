@@ -128,7 +128,8 @@ final class Scheduler {
             boolean fits = true;
             int budget = tokenBudget;
             for (Sequence s : seqs) {
-                blocks.reusePrefix(s);
+                // prompt logprobs need every prompt position computed, so such requests skip the prefix cache
+                if (g.promptLogprobs == null || g.promptLogprobsSent) blocks.reusePrefix(s);
                 int n = Math.min(s.uncomputed(), budget);
                 if (n <= 0 || blocks.blocksNeeded(s, s.numComputed + n) > blocks.numFree() - watermarkBlocks
                         || !blocks.ensureCapacity(s, s.numComputed + n, plan.copies)) {

@@ -16,6 +16,9 @@ final class SequenceGroup {
     List<TokenLogprob> promptLogprobs;  // filled while the prompt is computed, when asked
     boolean promptLogprobsSent;
     long firstTokenNanos;
+    final List<BeamSearch.Hypothesis> beamFinished = new ArrayList<>();  // beam search only
+    boolean beamDone;
+    int nextIndex = 1;  // index of the next forked beam
 
     SequenceGroup(String requestId, int[] prompt, SamplingParams params, RequestStream stream, long baseSeed) {
         this.requestId = requestId;

@@ -162,7 +162,7 @@ final class ChatHandler {
             texts[i] = new StringBuilder(echoText);
             lps.add(new ArrayList<>());
         }
-        boolean fakeStream = stream && params.bestOf() != n;
+        boolean fakeStream = stream && (params.bestOf() != n || params.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
             try {

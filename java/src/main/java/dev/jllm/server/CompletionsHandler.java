@@ -130,7 +130,7 @@ final class CompletionsHandler {
         int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
         JsonNode rawPrompt = f.raw("prompt");
         ctx.logRequest(id, rawPrompt.isTextual() ? rawPrompt.asText() : rawPrompt.toString(), promptTokens, p0);
-        boolean fakeStream = stream && p0.bestOf() != n;
+        boolean fakeStream = stream && (p0.bestOf() != n || p0.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
             try {

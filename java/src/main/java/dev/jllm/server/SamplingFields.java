@@ -42,13 +42,12 @@ final class SamplingFields {
         b.spacesBetweenSpecialTokens = f.bool("spaces_between_special_tokens", true);
         b.logitBias = logitBias(f.raw("logit_bias"), vocabSize);
 
-        if (f.bool("use_beam_search", false))
-            throw ApiException.badRequest("use_beam_search is not supported by jllm yet; use n/best_of sampling instead.", "use_beam_search");
-        float lp = f.number("length_penalty", 1.0f);
-        if (lp != 1.0f) throw ApiException.badRequest("length_penalty must be 1.0 when not using beam search.", "length_penalty");
+        b.useBeamSearch = f.bool("use_beam_search", false);
+        b.lengthPenalty = f.number("length_penalty", 1.0f);
         JsonNode es = f.raw("early_stopping");
-        if (es != null && !(es.isBoolean() && !es.asBoolean()))
-            throw ApiException.badRequest("early_stopping must be false when not using beam search.", "early_stopping");
+        if (es != null && !es.isBoolean() && !(es.isTextual() && es.asText().equals("never")))
+            throw ApiException.badRequest("early_stopping must be true, false or \"never\".", "early_stopping");
+        b.earlyStopping = es == null ? "false" : es.asText().toLowerCase(java.util.Locale.ROOT);
         refuseStructuredOutput(f);
         return b;
     }

@@ -234,6 +234,19 @@ class ServerTest {
     }
 
     @Test
+    void beamSearchAnswersTheNBestAtOnce() throws Exception {
+        String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":8,\"temperature\":0,\"use_beam_search\":true,\"best_of\":3,\"n\":2,\"length_penalty\":0.8}";
+        Resp r = post("/v1/completions", body);
+        assertEquals(200, r.status, r.text);
+        assertEquals(2, r.json.path("choices").size());
+        List<String> events = stream("/v1/completions", body.replace("}", ",\"stream\":true}"), "text/event-stream");
+        assertEquals(2, events.size(), "one event with the whole response, then [DONE]");
+        assertEquals(r.json.path("choices").toString(), JSON.readTree(events.get(0)).path("choices").toString());
+        assertBadRequest("/v1/completions", body.replace("\"temperature\":0", "\"temperature\":1"), "temperature");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"length_penalty\":0.5}", "length_penalty");
+    }
+
+    @Test
     void stopStringsWork() throws Exception {
         Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":30,\"temperature\":0,\"stop\":[\"Lily\"]}");
         JsonNode c = r.json.path("choices").get(0);
