@@ -63,6 +63,8 @@ public final class Main {
               --max-num-seqs N              sequences per step (default 256)
               --max-num-batched-tokens N    tokens per step (default 2048)
               --enable-prefix-caching       reuse KV blocks of shared prompt prefixes
+              --swap-space GIB              host pool for swapping out n/best_of/beam requests (default 1; 0 = recompute)
+              --preemption-mode recompute|swap   recompute disables the swap pool
               --max-logprobs N              cap of logprobs / top_logprobs (default 20)
               --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
               --response-role ROLE          role of chat replies (default assistant)
@@ -128,8 +130,9 @@ public final class Main {
         String dtype = a.get("dtype", "auto");
         if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float"))
             throw new IllegalArgumentException("--dtype " + dtype + " is not supported: the CPU backend computes in float32 (weights stay in their stored dtype)");
-        String pm = a.get("preemption-mode", "recompute");
-        if (!pm.equals("recompute")) throw new IllegalArgumentException("--preemption-mode " + pm + " is not supported yet (recompute only)");
+        String pm = a.get("preemption-mode", null);
+        if (pm != null && !pm.equals("recompute") && !pm.equals("swap"))
+            throw new IllegalArgumentException("--preemption-mode must be recompute or swap");
         if (a.flag("trust-remote-code")) LOG.warning("--trust-remote-code has no effect: jllm runs no model code");
         NativeModel.Format format = switch (a.get("load-format", "auto")) {
             case "auto" -> NativeModel.Format.AUTO;
@@ -149,8 +152,12 @@ public final class Main {
         // Default KV budget: enough for every sequence at full length, at most 1 GiB.
         long bytesPerToken = 2L * mi.numLayers() * mi.numKvHeads() * mi.headDim() * 4;
         long kvDefault = Math.min(1L << 30, bytesPerToken * (long) mi.maxModelLen() * Math.min(maxSeqs, 64));
-        NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(a.integer("block-size", 16),
-                a.integer("num-gpu-blocks-override", 0), a.bytes("kv-cache-memory", kvDefault), 0, maxBatched, maxSeqs,
+        // --swap-space GiB of host blocks for swapping out multi-sequence requests (vLLM's default 4 GiB; 0 = recompute only)
+        int blockSize = a.integer("block-size", 16);
+        double swapGiB = Double.parseDouble(a.get("swap-space", "recompute".equals(pm) ? "0" : "1"));
+        int hostBlocks = (int) Math.min(Integer.MAX_VALUE, (long) (swapGiB * (1L << 30)) / (bytesPerToken * blockSize));
+        NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(blockSize,
+                a.integer("num-gpu-blocks-override", 0), a.bytes("kv-cache-memory", kvDefault), hostBlocks, maxBatched, maxSeqs,
                 maxLogprobs, a.integer("threads", 0)));
         NativeExecutor.Info ei = exec.info();
         long cacheTokens = (long) ei.numBlocks() * ei.blockSize();

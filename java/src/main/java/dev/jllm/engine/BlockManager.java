@@ -23,8 +23,16 @@ public final class BlockManager {
     private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>(); // refCount 0, cached; oldest first
     private final Map<Long, Integer> cache = new HashMap<>();
     private long prefixHits, prefixQueries;
+    private final ArrayDeque<Integer> freeHost = new ArrayDeque<>();  // host (swap) pool
+    private final int numHostBlocks;
 
     public BlockManager(int numBlocks, int blockSize, boolean prefixCaching) {
+        this(numBlocks, 0, blockSize, prefixCaching);
+    }
+
+    public BlockManager(int numBlocks, int numHostBlocks, int blockSize, boolean prefixCaching) {
+        this.numHostBlocks = numHostBlocks;
+        for (int b = 0; b < numHostBlocks; b++) freeHost.add(b);
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.prefixCaching = prefixCaching;
@@ -156,6 +164,78 @@ public final class BlockManager {
                 hashOf[b] = h;
                 cached[b] = true;
             }
+        }
+    }
+
+    // ---- swap (preemption of multi-sequence requests) ----------------------------------------------------------
+
+    /** (src, dst) block pairs for the executor. */
+    record Moves(int[] src, int[] dst) {}
+
+    /** Distinct blocks of a group with the number of references the group holds on each. */
+    private static java.util.LinkedHashMap<Integer, Integer> groupRefs(List<Sequence> seqs) {
+        java.util.LinkedHashMap<Integer, Integer> refs = new java.util.LinkedHashMap<>();
+        for (Sequence s : seqs) for (int i = 0; i < s.blocks.size(); i++) refs.merge(s.blocks.get(i), 1, Integer::sum);
+        return refs;
+    }
+
+    public int numFreeHost() {
+        return freeHost.size();
+    }
+
+    public double hostUsage() {
+        return numHostBlocks == 0 ? 0 : 1.0 - (double) freeHost.size() / numHostBlocks;
+    }
+
+    boolean canSwapOut(List<Sequence> seqs) {
+        return numHostBlocks > 0 && groupRefs(seqs).size() <= freeHost.size();
+    }
+
+    /** Moves the sequences' blocks to the host pool: their tables then hold host block ids. */
+    Moves swapOut(List<Sequence> seqs) {
+        var refs = groupRefs(seqs);
+        java.util.Map<Integer, Integer> toHost = new java.util.HashMap<>();
+        int[] src = new int[refs.size()], dst = new int[refs.size()];
+        int k = 0;
+        for (var e : refs.entrySet()) {
+            int host = freeHost.poll();
+            toHost.put(e.getKey(), host);
+            src[k] = e.getKey();
+            dst[k++] = host;
+            for (int r = 0; r < e.getValue(); r++) decRef(e.getKey());  // shared with other requests: they keep it
+        }
+        for (Sequence s : seqs) for (int i = 0; i < s.blocks.size(); i++) s.blocks.set(i, toHost.get(s.blocks.get(i)));
+        return new Moves(src, dst);
+    }
+
+    boolean canSwapIn(List<Sequence> seqs, int watermark) {
+        return groupRefs(seqs).size() + watermark <= numFree();
+    }
+
+    /** Brings swapped sequences back into fresh main blocks. */
+    Moves swapIn(List<Sequence> seqs) {
+        var refs = groupRefs(seqs);
+        java.util.Map<Integer, Integer> toMain = new java.util.HashMap<>();
+        int[] src = new int[refs.size()], dst = new int[refs.size()];
+        int k = 0;
+        for (var e : refs.entrySet()) {
+            int main = allocate();
+            refCount[main] = e.getValue();
+            toMain.put(e.getKey(), main);
+            src[k] = e.getKey();
+            dst[k++] = main;
+            freeHost.add(e.getKey());
+        }
+        for (Sequence s : seqs) for (int i = 0; i < s.blocks.size(); i++) s.blocks.set(i, toMain.get(s.blocks.get(i)));
+        return new Moves(src, dst);
+    }
+
+    /** Drops swapped-out sequences: their host blocks return to the host pool. */
+    void freeSwapped(List<Sequence> seqs) {
+        for (int b : groupRefs(seqs).keySet()) freeHost.add(b);
+        for (Sequence s : seqs) {
+            s.blocks.clear();
+            s.numComputed = 0;
         }
     }
 

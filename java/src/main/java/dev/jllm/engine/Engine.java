@@ -43,7 +43,7 @@ public final class Engine implements AutoCloseable {
         this.exec = exec;
         this.tokenizer = tokenizer;
         this.config = config;
-        this.blocks = new BlockManager(exec.numBlocks(), exec.blockSize(), config.enablePrefixCaching());
+        this.blocks = new BlockManager(exec.numBlocks(), exec.numHostBlocks(), exec.blockSize(), config.enablePrefixCaching());
         this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs());
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
         this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
@@ -103,6 +103,9 @@ public final class Engine implements AutoCloseable {
                 if (scheduler.hasWork()) step();
                 stats.running = scheduler.running.size();
                 stats.waiting = scheduler.waiting.size();
+                stats.swapped = scheduler.swapped.size();
+                stats.swaps.set(scheduler.swaps);
+                stats.hostKvUsage = blocks.hostUsage();
                 stats.kvUsage = blocks.usage();
                 stats.prefixHitRate = blocks.prefixHitRate();
             } catch (InterruptedException e) {
@@ -124,12 +127,15 @@ public final class Engine implements AutoCloseable {
         Scheduler.Plan plan = scheduler.schedule();
         stats.preemptions.addAndGet(plan.preempted);
         for (int i = 0; i < plan.failed.size(); i++) fail(plan.failed.get(i), plan.failures.get(i), 400);
-        if (plan.isEmpty()) return;
-        if (!plan.copies.isEmpty()) {
-            int[] src = new int[plan.copies.size()], dst = new int[plan.copies.size()];
-            for (int i = 0; i < src.length; i++) { src[i] = plan.copies.get(i)[0]; dst[i] = plan.copies.get(i)[1]; }
-            exec.copyBlocks(src, dst, src.length);
+        // block moves in decision order (a copy-on-write may feed a swap-out decided after it)
+        for (Scheduler.Op op : plan.ops) {
+            switch (op.kind()) {
+                case COPY -> exec.copyBlocks(op.src(), op.dst(), op.src().length);
+                case SWAP_OUT -> exec.swapOut(op.src(), op.dst(), op.src().length);
+                case SWAP_IN -> exec.swapIn(op.src(), op.dst(), op.src().length);
+            }
         }
+        if (plan.isEmpty()) return;
         buildBatch(plan);
         try {
             exec.step(batch, result);

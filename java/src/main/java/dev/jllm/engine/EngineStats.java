@@ -32,8 +32,9 @@ public final class EngineStats {
     public final AtomicLong generationTokens = new AtomicLong();
     public final AtomicLong requestsFinished = new AtomicLong();
     public final AtomicLong preemptions = new AtomicLong();
-    public volatile int running, waiting;
-    public volatile double kvUsage, prefixHitRate;
+    public volatile int running, waiting, swapped;
+    public volatile double kvUsage, hostKvUsage, prefixHitRate;
+    public final AtomicLong swaps = new AtomicLong();
     public final Histogram timeToFirstToken = new Histogram();
     public final Histogram interTokenLatency = new Histogram();
     public final Histogram e2eLatency = new Histogram();

@@ -13,16 +13,26 @@ import java.util.List;
  * are freed and it goes back to the front of the waiting queue. Engine thread only.
  */
 final class Scheduler {
+    /** A block move: copy-on-write inside the main pool, or a swap between the main and host pools. */
+    record Op(Kind kind, int[] src, int[] dst) {
+        enum Kind { COPY, SWAP_OUT, SWAP_IN }
+    }
+
     /** One sequence's share of a step: `count` tokens starting at its numComputed. */
     record Work(Sequence seq, int count) {}
 
     /** A step's plan. */
     static final class Plan {
         final List<Work> work = new ArrayList<>();
-        final List<int[]> copies = new ArrayList<>();
+        /** Block moves in the order they were decided; the engine runs them in this order before the step. */
+        final List<Op> ops = new ArrayList<>();
         final List<SequenceGroup> failed = new ArrayList<>();  // requests that can never run
         final List<String> failures = new ArrayList<>();
         int preempted;
+
+        long count(Op.Kind kind) {
+            return ops.stream().filter(o -> o.kind() == kind).count();
+        }
 
         boolean isEmpty() {
             return work.isEmpty();
@@ -34,7 +44,9 @@ final class Scheduler {
     private final int watermarkBlocks;
     final Deque<SequenceGroup> waiting = new ArrayDeque<>();
     final List<SequenceGroup> running = new ArrayList<>();
-    long preemptions;
+    final Deque<SequenceGroup> swapped = new ArrayDeque<>();
+    long preemptions, swaps;
+    private Plan current;
 
     Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs) {
         this.blocks = blocks;
@@ -48,17 +60,32 @@ final class Scheduler {
     }
 
     boolean hasWork() {
-        return !waiting.isEmpty() || !running.isEmpty();
+        return !waiting.isEmpty() || !running.isEmpty() || !swapped.isEmpty();
     }
 
     /** Removes a request wherever it is and frees its blocks. */
     void remove(SequenceGroup g) {
         waiting.remove(g);
         running.remove(g);
+        if (swapped.remove(g)) blocks.freeSwapped(g.unfinished());
         for (Sequence s : g.seqs) blocks.free(s);
     }
 
+    /**
+     * Makes room: a request with several live sequences (n, best_of, beams) is swapped to the host pool when it
+     * fits there, as vLLM does; otherwise, and for single sequences, its KV is dropped and recomputed later.
+     */
     private void preempt(SequenceGroup g) {
+        List<Sequence> live = g.unfinished();
+        if (live.size() > 1 && blocks.canSwapOut(live)) {
+            running.remove(g);
+            BlockManager.Moves m = blocks.swapOut(live);
+            current.ops.add(new Op(Op.Kind.SWAP_OUT, m.src(), m.dst()));
+            swapped.addLast(g);
+            swaps++;
+            preemptions++;
+            return;
+        }
         running.remove(g);
         for (Sequence s : g.seqs) {
             blocks.free(s);
@@ -68,9 +95,30 @@ final class Scheduler {
         preemptions++;
     }
 
+    private final List<int[]> copyBuffer = new ArrayList<>();
+
+    /** ensureCapacity, recording any copy-on-write in the plan's ordered moves. */
+    private boolean ensure(Plan plan, Sequence s, int tokens) {
+        copyBuffer.clear();
+        boolean ok = blocks.ensureCapacity(s, tokens, copyBuffer);
+        for (int[] c : copyBuffer) plan.ops.add(new Op(Op.Kind.COPY, new int[] {c[0]}, new int[] {c[1]}));
+        return ok;
+    }
+
     Plan schedule() {
         Plan plan = new Plan();
+        current = plan;
         int tokenBudget = maxBatchedTokens, seqBudget = maxSeqs;
+
+        // 0. swapped requests come back first (FCFS), while blocks allow
+        while (!swapped.isEmpty()) {
+            SequenceGroup g = swapped.peekFirst();
+            if (!blocks.canSwapIn(g.unfinished(), watermarkBlocks)) break;
+            swapped.pollFirst();
+            BlockManager.Moves m = blocks.swapIn(g.unfinished());
+            plan.ops.add(new Op(Op.Kind.SWAP_IN, m.src(), m.dst()));
+            running.add(g);
+        }
 
         // 1. running requests, oldest first
         for (int gi = 0; gi < running.size(); gi++) {
@@ -79,7 +127,7 @@ final class Scheduler {
             for (Sequence s : g.unfinished()) {
                 int n = Math.min(s.uncomputed(), tokenBudget);
                 if (n <= 0 || seqBudget <= 0) continue;
-                while (!blocks.ensureCapacity(s, s.numComputed + n, plan.copies)) {
+                while (!ensure(plan, s, s.numComputed + n)) {
                     if (running.size() - 1 > gi) {
                         preempt(running.get(running.size() - 1));
                         plan.preempted++;
@@ -95,7 +143,7 @@ final class Scheduler {
             }
             if (preemptedSelf) {
                 plan.work.removeIf(w -> w.seq().group == g);
-                if (running.size() == 1 && waiting.isEmpty()) {
+                if (running.size() == 1 && waiting.isEmpty() && swapped.isEmpty()) {
                     // Alone and still out of blocks: it can never fit in this KV cache.
                     running.remove(g);
                     for (Sequence s : g.seqs) blocks.free(s);
@@ -110,8 +158,8 @@ final class Scheduler {
             }
         }
 
-        // 2. waiting requests FCFS, unless this step had to preempt
-        while (plan.preempted == 0 && !waiting.isEmpty() && tokenBudget > 0 && seqBudget > 0) {
+        // 2. waiting requests FCFS, unless this step had to preempt or requests wait swapped out
+        while (plan.preempted == 0 && swapped.isEmpty() && !waiting.isEmpty() && tokenBudget > 0 && seqBudget > 0) {
             SequenceGroup g = waiting.peekFirst();
             List<Sequence> seqs = g.unfinished();
             int total = 0;
@@ -132,7 +180,7 @@ final class Scheduler {
                 if (g.promptLogprobs == null || g.promptLogprobsSent) blocks.reusePrefix(s);
                 int n = Math.min(s.uncomputed(), budget);
                 if (n <= 0 || blocks.blocksNeeded(s, s.numComputed + n) > blocks.numFree() - watermarkBlocks
-                        || !blocks.ensureCapacity(s, s.numComputed + n, plan.copies)) {
+                        || !ensure(plan, s, s.numComputed + n)) {
                     fits = false;
                     break;
                 }

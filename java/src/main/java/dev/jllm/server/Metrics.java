@@ -11,10 +11,10 @@ final class Metrics {
         String l = "{model_name=\"" + model.replace("\"", "\\\"") + "\"}";
         gauge(b, "vllm:num_requests_running", "Number of requests running.", l, s.running);
         gauge(b, "vllm:num_requests_waiting", "Number of requests waiting.", l, s.waiting);
-        gauge(b, "vllm:num_requests_swapped", "Number of requests swapped to CPU.", l, 0);
+        gauge(b, "vllm:num_requests_swapped", "Number of requests swapped to the host pool.", l, s.swapped);
         gauge(b, "vllm:gpu_cache_usage_perc", "KV-cache usage, 0..1 (the main pool; CPU here).", l, s.kvUsage);
         gauge(b, "vllm:kv_cache_usage_perc", "KV-cache usage, 0..1.", l, s.kvUsage);
-        gauge(b, "vllm:cpu_cache_usage_perc", "Swap-pool usage, 0..1.", l, 0);
+        gauge(b, "vllm:cpu_cache_usage_perc", "Swap-pool usage, 0..1.", l, s.hostKvUsage);
         gauge(b, "vllm:prefix_cache_hit_rate", "Prefix-cache hit rate over full prompt blocks.", l, s.prefixHitRate);
         counter(b, "vllm:num_preemptions_total", "Cumulative preemptions.", l, s.preemptions.get());
         counter(b, "vllm:prompt_tokens_total", "Prefill tokens processed.", l, s.promptTokens.get());

@@ -94,4 +94,35 @@ class SchedulerTest {
         assertEquals(10, bm.numFree());
         assertFalse(s.hasWork());
     }
+
+    @Test
+    void multiSequenceRequestsAreSwappedOutAndBackIn() {
+        BlockManager bm = new BlockManager(6, 8, 2, false);
+        Scheduler s = new Scheduler(bm, 100, 16);
+        SequenceGroup a = group("a", 3), b = group("b", 3);
+        s.add(a);
+        s.add(b);
+        advance(s.schedule());
+        // b forks a second sequence sharing its blocks (n = 2)
+        Sequence b0 = b.seqs.get(0), b1 = b0.fork(1, 5);
+        bm.fork(b0, b1);
+        b.seqs.add(b1);
+        b1.tokens.set(b1.tokens.size() - 1, 9);
+        Scheduler.Plan p = null;
+        for (int i = 0; i < 6 && (p == null || p.count(Scheduler.Op.Kind.SWAP_OUT) == 0); i++) {
+            p = s.schedule();
+            advance(p);
+        }
+        assertEquals(1, p.count(Scheduler.Op.Kind.SWAP_OUT), "b, with two live sequences, goes to the host pool");
+        assertEquals(1, s.swapped.size());
+        assertTrue(bm.numFreeHost() < 8);
+        assertEquals(0, b0.numComputed == 0 ? 1 : 0, "swapped sequences keep their computed state");
+        // when a finishes, b comes back before anything new is admitted
+        s.remove(a);
+        Scheduler.Plan back = s.schedule();
+        assertEquals(1, back.count(Scheduler.Op.Kind.SWAP_IN));
+        assertEquals(8, bm.numFreeHost());
+        assertTrue(s.running.contains(b));
+        for (Sequence q : b.seqs) for (int i = 0; i < q.blocks.size(); i++) assertTrue(q.blocks.get(i) >= 0 && q.blocks.get(i) < 6);
+    }
 }
