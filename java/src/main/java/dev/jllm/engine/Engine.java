@@ -328,17 +328,8 @@ public final class Engine implements AutoCloseable {
         checkStop(s, token, delta);
     }
 
-    /** Incremental detokenization (vLLM's prefix/read offsets): holds incomplete UTF-8 until it completes. */
     private String detokenize(Sequence s) {
-        int[] all = s.tokens.raw();
-        int n = s.tokens.size();
-        boolean skip = s.group.params.skipSpecialTokens();
-        String prefix = tokenizer.decode(all, s.prefixOffset, s.readOffset, skip);
-        String full = tokenizer.decode(all, s.prefixOffset, n, skip);
-        if (full.length() <= prefix.length() || full.endsWith("\uFFFD")) return "";
-        String delta = full.substring(prefix.length());
-        s.prefixOffset = s.readOffset;
-        s.readOffset = n;
+        String delta = IncrementalDetokenizer.next(tokenizer, s.tokens.raw(), s.tokens.size(), s.detok, s.group.params.skipSpecialTokens());
         s.text.append(delta);
         return delta;
     }

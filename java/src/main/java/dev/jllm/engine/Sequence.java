@@ -20,7 +20,7 @@ final class Sequence {
 
     // detokenizer and stop-string state
     final StringBuilder text = new StringBuilder();
-    int prefixOffset, readOffset;
+    final IncrementalDetokenizer.State detok;
     int emittedChars;          // characters of text already published
     int emittedTokens;         // output tokens already published
     final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
@@ -33,8 +33,7 @@ final class Sequence {
         this.tokens = new IntList(prompt);
         this.promptLen = prompt.length;
         this.seed = seed;
-        this.prefixOffset = Math.max(0, prompt.length - 5);
-        this.readOffset = prompt.length;
+        this.detok = new IncrementalDetokenizer.State(prompt.length);
     }
 
     /** A child sharing this sequence's tokens and blocks (blocks are ref-counted by the BlockManager). */
@@ -54,8 +53,7 @@ final class Sequence {
         this.tokens = new IntList(all);
         this.promptLen = promptLen;
         this.seed = seed;
-        this.prefixOffset = Math.max(0, promptLen - 5);
-        this.readOffset = promptLen;
+        this.detok = new IncrementalDetokenizer.State(promptLen);
     }
 
     int outputLen() {

@@ -196,4 +196,105 @@ class EngineGoldenTest {
         assertEquals(1, o.seqs().size());
         assertEquals(8, o.seqs().get(0).tokenIds().length);
     }
+
+    static final String[] WORDS = {"Once", "upon", "a", "time", "there", "was", "a", "little", "dog", "named", "Max",
+            "who", "loved", "to", "play", "in", "the", "park", "with", "his", "friends", "every", "day"};
+
+    static int[] prompt(int i) {
+        StringBuilder b = new StringBuilder();
+        for (int w = 0; w < 1 + (i * 7) % 20; w++) b.append(w == 0 ? "" : " ").append(WORDS[(i + w) % WORDS.length]);
+        return tok.encode(b.toString(), true, false);
+    }
+
+    @Test
+    void thirtyOneConcurrentPromptsOfDifferentLengthsMatchTheirSoloRuns() throws Exception {
+        List<List<Integer>> solo = new ArrayList<>();
+        for (int i = 0; i < 31; i++) solo.add(run(prompt(i), greedy(24)).tokens());
+        List<Thread> threads = new ArrayList<>();
+        List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 31; i++) {
+            int k = i;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    List<Integer> got = run(prompt(k), greedy(24)).tokens();
+                    if (!got.equals(solo.get(k))) errors.add("prompt " + k + " differs in a batch");
+                } catch (Exception e) {
+                    errors.add(e.toString());
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void aStopStringSplitAcrossTokensIsCaught() throws Exception {
+        int[] p = tok.encode("Once upon a time", true, false);
+        SamplingParams.Builder b = SamplingParams.builder();
+        b.temperature = 0;
+        b.maxTokens = 64;
+        b.stop = List.of("tle gi");  // the end of "little" and the start of "girl": two tokens
+        Done d = run(p, b.build());
+        assertEquals(", there was a lit", d.text());
+        assertEquals("tle gi", d.stopReason());
+        // streamed deltas never showed the beginning of the stop string
+        StringBuilder streamed = new StringBuilder();
+        for (RequestOutput o : d.outputs()) streamed.append(o.seqs().get(0).text());
+        assertEquals(d.text(), streamed.toString());
+    }
+
+    @Test
+    void survivesManyRandomRequestsAndAbortsWithNoBlocksLeft() throws Exception {
+        java.util.Random rnd = new java.util.Random(1234);
+        List<String> ids = new ArrayList<>();
+        List<RequestStream> streams = new ArrayList<>();
+        java.util.Set<String> aborted = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            SamplingParams.Builder b = SamplingParams.builder();
+            b.temperature = rnd.nextFloat() * 1.5f;
+            b.topP = 0.5f + rnd.nextFloat() / 2;
+            b.topK = rnd.nextBoolean() ? -1 : 1 + rnd.nextInt(50);
+            b.minP = rnd.nextFloat() * 0.2f;
+            b.repetitionPenalty = 0.8f + rnd.nextFloat() * 0.6f;
+            b.presencePenalty = rnd.nextFloat() - 0.5f;
+            b.frequencyPenalty = rnd.nextFloat() - 0.5f;
+            b.maxTokens = 1 + rnd.nextInt(40);
+            b.n = b.temperature < SamplingParams.GREEDY_EPS ? 1 : 1 + rnd.nextInt(3);
+            b.seed = rnd.nextBoolean() ? (long) rnd.nextInt(100) : null;
+            b.logprobs = rnd.nextBoolean() ? rnd.nextInt(5) : null;
+            b.stop = rnd.nextInt(4) == 0 ? List.of("the") : List.of();
+            b.logitBias = rnd.nextBoolean() ? java.util.Map.of(rnd.nextInt(512), rnd.nextFloat() * 10 - 5) : java.util.Map.of();
+            SamplingParams p = b.build();
+            p.validate(20);
+            String id = "soak-" + i;
+            ids.add(id);
+            streams.add(engine.submit(id, prompt(rnd.nextInt(100)), p));
+            if (rnd.nextInt(5) == 0) {
+                String victim = ids.get(rnd.nextInt(ids.size()));
+                engine.abort(victim);
+                aborted.add(victim);
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            String id = ids.get(rnd.nextInt(ids.size()));
+            engine.abort(id);
+            aborted.add(id);
+        }
+        int finished = 0;
+        for (int i = 0; i < streams.size(); i++) {
+            RequestStream s = streams.get(i);
+            while (true) {
+                RequestOutput o = s.poll(aborted.contains(ids.get(i)) ? 200 : 20000, TimeUnit.MILLISECONDS);
+                if (o == null) break;  // aborted requests stop answering
+                assertNull(o.error(), o.error());
+                if (o.finished()) { finished++; break; }
+            }
+        }
+        assertTrue(finished > 100, "finished " + finished);
+        long deadline = System.currentTimeMillis() + 20000;
+        while ((engine.stats().running > 0 || engine.stats().waiting > 0) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        Thread.sleep(100);
+        assertEquals(0, engine.stats().running);
+        assertEquals(0.0, engine.stats().kvUsage, 1e-12, "every KV block is free again");
+    }
 }

@@ -125,4 +125,41 @@ class SchedulerTest {
         assertTrue(s.running.contains(b));
         for (Sequence q : b.seqs) for (int i = 0; i < q.blocks.size(); i++) assertTrue(q.blocks.get(i) >= 0 && q.blocks.get(i) < 6);
     }
+
+    @Test
+    void abortMidPrefillAndMidDecodeLeavesNoBlocks() {
+        BlockManager bm = new BlockManager(40, 4, true);
+        Scheduler s = new Scheduler(bm, 8, 16);
+        SequenceGroup prefilling = group("p", 30), decoding = group("d", 3);
+        s.add(decoding);
+        s.add(prefilling);
+        advance(s.schedule());  // d prefilled; p got its first chunk of 5
+        assertTrue(prefilling.seqs.get(0).numComputed > 0 && prefilling.seqs.get(0).numComputed < 30);
+        advance(s.schedule());  // d decodes
+        s.remove(prefilling);
+        s.remove(decoding);
+        assertEquals(40, bm.numFree());
+        assertFalse(s.hasWork());
+    }
+
+    @Test
+    void aPreemptedRequestResumesAndCompletes() {
+        BlockManager bm = new BlockManager(4, 2, false);
+        Scheduler s = new Scheduler(bm, 100, 16);
+        SequenceGroup a = group("a", 3), b = group("b", 3);
+        s.add(a);
+        s.add(b);
+        int preempted = 0;
+        for (int step = 0; step < 40; step++) {
+            Scheduler.Plan p = s.schedule();
+            preempted += p.preempted;
+            advance(p);
+            // a finishes after 3 generated tokens, freeing its blocks; b then resumes
+            if (a.seqs.get(0).outputLen() >= 3 && s.running.contains(a)) s.remove(a);
+            if (b.seqs.get(0).outputLen() >= 3) break;
+        }
+        assertTrue(preempted > 0);
+        assertEquals(3, b.seqs.get(0).outputLen(), "b recomputed its KV and went on");
+        assertEquals(b.seqs.get(0).tokens.size() - 1, b.seqs.get(0).numComputed);
+    }
 }
