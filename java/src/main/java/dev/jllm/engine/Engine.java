@@ -100,7 +100,12 @@ public final class Engine implements AutoCloseable {
                     c.run();
                     c = commands.poll();
                 }
-                if (scheduler.hasWork()) step();
+                if (scheduler.hasWork()) {
+                    long t0 = System.nanoTime();
+                    step();
+                    stats.stepNanos.addAndGet(System.nanoTime() - t0);
+                    stats.steps.incrementAndGet();
+                }
                 stats.running = scheduler.running.size();
                 stats.waiting = scheduler.waiting.size();
                 stats.swapped = scheduler.swapped.size();
@@ -138,7 +143,9 @@ public final class Engine implements AutoCloseable {
         if (plan.isEmpty()) return;
         buildBatch(plan);
         try {
+            long t0 = System.nanoTime();
             exec.step(batch, result);
+            stats.nativeNanos.addAndGet(System.nanoTime() - t0);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "native step failed", e);
             for (Scheduler.Work w : plan.work) if (groups.containsKey(w.seq().group.requestId)) fail(w.seq().group, e.getMessage(), 500);

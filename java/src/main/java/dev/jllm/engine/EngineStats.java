@@ -35,6 +35,8 @@ public final class EngineStats {
     public volatile int running, waiting, swapped;
     public volatile double kvUsage, hostKvUsage, prefixHitRate;
     public final AtomicLong swaps = new AtomicLong();
+    /** Wall time of whole engine steps, and of the native call inside them (the rest is Java-side work). */
+    public final AtomicLong stepNanos = new AtomicLong(), nativeNanos = new AtomicLong(), steps = new AtomicLong();
     public final Histogram timeToFirstToken = new Histogram();
     public final Histogram interTokenLatency = new Histogram();
     public final Histogram e2eLatency = new Histogram();
