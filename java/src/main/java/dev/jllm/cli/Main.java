@@ -37,7 +37,10 @@ public final class Main {
             "response-role", "allowed-origins", "allowed-methods", "allowed-headers", "allow-credentials",
             "disable-log-requests", "max-log-len", "threads", "seed", "dtype", "native-lib", "ssl-keyfile",
             "ssl-certfile", "enable-chunked-prefill", "preemption-mode", "trust-remote-code", "revision", "gguf-file",
-            "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests");
+            "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests", "root-path", "kv-cache-space",
+            "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
+            "enable-lora", "speculative-model", "gpu-memory-utilization");
+    static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
             jllm %s — an OpenAI-compatible LLM inference server on the JVM
@@ -70,7 +73,10 @@ public final class Main {
               --response-role ROLE          role of chat replies (default assistant)
               --allowed-origins JSON --allowed-methods JSON --allowed-headers JSON --allow-credentials   CORS
               --threads N                   compute threads (default: all cores)
-              --seed N                      default seed for unseeded requests (default: random)
+              --seed N                      seed of the engine: unseeded requests draw from it (default: random)
+              --kv-cache-space GIB          KV cache budget in GiB (alias of --kv-cache-memory)
+              --generation-config auto|vllm|DIR   sampling defaults from generation_config.json (default auto)
+              --root-path PATH              also serve every route under PATH (behind a reverse proxy)
               --max-request-bytes SIZE      request body limit (default 16M)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
@@ -125,6 +131,12 @@ public final class Main {
         } else if (gguf != null) {
             modelPath = modelPath.resolve(gguf);
         }
+        for (String r : REFUSED)
+            if (a.get(r, null) != null) throw new IllegalArgumentException("--" + r + " is not supported by jllm yet");
+        for (String par : List.of("tensor-parallel-size", "pipeline-parallel-size"))
+            if (a.integer(par, 1) != 1) throw new IllegalArgumentException("--" + par + " " + a.get(par, "") + ": jllm runs on one device (1 only)");
+        if (a.get("gpu-memory-utilization", null) != null)
+            throw new IllegalArgumentException("--gpu-memory-utilization applies to GPUs; the CPU backend sizes its KV cache with --kv-cache-space GIB (or --kv-cache-memory SIZE)");
         String sslKey = a.get("ssl-keyfile", null), sslCert = a.get("ssl-certfile", null);
         if ((sslKey == null) != (sslCert == null)) throw new IllegalArgumentException("--ssl-keyfile and --ssl-certfile go together");
         String dtype = a.get("dtype", "auto");
@@ -157,14 +169,17 @@ public final class Main {
         double swapGiB = Double.parseDouble(a.get("swap-space", "recompute".equals(pm) ? "0" : "1"));
         int hostBlocks = (int) Math.min(Integer.MAX_VALUE, (long) (swapGiB * (1L << 30)) / (bytesPerToken * blockSize));
         NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(blockSize,
-                a.integer("num-gpu-blocks-override", 0), a.bytes("kv-cache-memory", kvDefault), hostBlocks, maxBatched, maxSeqs,
+                a.integer("num-gpu-blocks-override", 0), a.get("kv-cache-space", null) != null ? (long) (Double.parseDouble(a.get("kv-cache-space", "0")) * (1L << 30)) : a.bytes("kv-cache-memory", kvDefault), hostBlocks, maxBatched, maxSeqs,
                 maxLogprobs, a.integer("threads", 0)));
         NativeExecutor.Info ei = exec.info();
         long cacheTokens = (long) ei.numBlocks() * ei.blockSize();
         if (cacheTokens < mi.maxModelLen())
             throw new IllegalArgumentException("the KV cache holds " + cacheTokens + " tokens, fewer than max_model_len " + mi.maxModelLen()
                     + "; raise --kv-cache-memory or lower --max-model-len");
-        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs));
+        String seedArg = a.get("seed", null);
+        long engineSeed = seedArg == null ? new java.security.SecureRandom().nextLong() : Long.parseLong(seedArg);
+        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs, engineSeed));
+        dev.jllm.server.SamplingDefaults defaults = generationDefaults(a.get("generation-config", "auto"), modelPath);
 
         List<String> names = new ArrayList<>(a.all("served-model-name"));
         if (names.isEmpty()) names.add(modelArg);
@@ -178,7 +193,7 @@ public final class Main {
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                a.integer("max-waiting-requests", 4096), toolTemplate);
+                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -249,6 +264,28 @@ public final class Main {
             System.err.println("jllm: " + e.getMessage());
             return 1;
         }
+    }
+
+    static String rootPath(String p) {
+        if (p == null || p.isBlank() || p.equals("/")) return "";
+        String r = p.startsWith("/") ? p : "/" + p;
+        return r.endsWith("/") ? r.substring(0, r.length() - 1) : r;
+    }
+
+    /**
+     * --generation-config: "auto" reads generation_config.json beside the model (its temperature, top_p, top_k,
+     * min_p, repetition_penalty and max_new_tokens become defaults for requests that leave them out), "vllm"
+     * ignores it, a folder reads that folder's generation_config.json.
+     */
+    static dev.jllm.server.SamplingDefaults generationDefaults(String arg, Path model) throws IOException {
+        if (arg.equals("vllm")) return dev.jllm.server.SamplingDefaults.NONE;
+        Path dir = arg.equals("auto") ? (Files.isDirectory(model) ? model : model.getParent()) : Path.of(arg);
+        Path f = dir == null ? null : dir.resolve("generation_config.json");
+        if (f == null || !Files.isRegularFile(f)) {
+            if (!arg.equals("auto")) throw new IllegalArgumentException("--generation-config: no generation_config.json in " + dir);
+            return dev.jllm.server.SamplingDefaults.NONE;
+        }
+        return dev.jllm.server.SamplingDefaults.fromGenerationConfig(new ObjectMapper().readTree(f.toFile()));
     }
 
     private static List<String> jsonList(ObjectMapper json, String v) {

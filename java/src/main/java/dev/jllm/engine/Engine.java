@@ -38,6 +38,15 @@ public final class Engine implements AutoCloseable {
     private record Row(Sequence seq, boolean promptLogprob, int child) {}
 
     private final List<Row> rows = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong unseeded = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The k-th unseeded request's seed under the engine seed (SplitMix64). */
+    static long mixSeed(long engineSeed, long k) {
+        long z = engineSeed + 0x9E3779B97F4A7C15L * (k + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 
     public Engine(ModelExecutor exec, Tokenizer tokenizer, EngineConfig config) {
         this.exec = exec;
@@ -75,7 +84,7 @@ public final class Engine implements AutoCloseable {
     /** As above, delivering outputs to a queue the caller may share between requests. */
     public RequestStream submit(String requestId, int[] prompt, SamplingParams params, LinkedBlockingQueue<RequestOutput> sink) {
         RequestStream stream = new RequestStream(requestId, sink);
-        long seed = params.seed() != null ? params.seed() : System.nanoTime() ^ requestId.hashCode();
+        long seed = params.seed() != null ? params.seed() : mixSeed(config.seed(), unseeded.getAndIncrement());
         commands.add(() -> {
             SequenceGroup g = new SequenceGroup(requestId, prompt, params, stream, seed);
             groups.put(requestId, g);

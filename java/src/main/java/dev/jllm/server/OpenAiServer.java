@@ -108,6 +108,7 @@ public final class OpenAiServer implements AutoCloseable {
                 return;
             }
             String path = req.path().path();
+            if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
             if (!ctx.apiKeys().isEmpty() && path.startsWith("/v1")) {
                 String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
                 if (!auth.startsWith("Bearer ") || !ctx.apiKeys().contains(auth.substring(7).trim())) {
@@ -123,29 +124,35 @@ public final class OpenAiServer implements AutoCloseable {
             }
             chain.proceed();
         });
-        r.get("/health", wrap((req, res) -> res.status(Status.OK_200).send()));
-        r.get("/version", wrap((req, res) -> json(res, 200, JSON.createObjectNode().put("version", VERSION))));
-        r.get("/v1/models", wrap((req, res) -> json(res, 200, models())));
-        r.get("/v1/models/{id}", wrap((req, res) -> {
+        register(r, "");
+        if (!ctx.rootPath().isEmpty()) register(r, ctx.rootPath());  // --root-path: the same routes under a prefix
+        r.any(wrap((req, res) -> {
+            throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+        }));
+    }
+
+    /** Every route, under prefix p ("" or --root-path). */
+    private void register(HttpRouting.Builder r, String p) {
+        r.get(p + "/health", wrap((req, res) -> res.status(Status.OK_200).send()));
+        r.get(p + "/version", wrap((req, res) -> json(res, 200, JSON.createObjectNode().put("version", VERSION))));
+        r.get(p + "/v1/models", wrap((req, res) -> json(res, 200, models())));
+        r.get(p + "/v1/models/{id}", wrap((req, res) -> {
             String id = req.path().pathParameters().get("id");
             if (!ctx.servedNames().contains(id)) throw ApiException.notFound("The model `" + id + "` does not exist.");
             json(res, 200, card(id));
         }));
-        r.post("/v1/completions", wrap((req, res) -> completions.handle(body(req), out(res))));
-        r.post("/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(res))));
-        r.post("/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
-        r.post("/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
-        r.get("/metrics", wrap((req, res) -> {
+        r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(res))));
+        r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(res))));
+        r.post(p + "/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
+        r.post(p + "/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
+        r.get(p + "/metrics", wrap((req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             res.send(Metrics.render(ctx.engine().stats(), ctx.servedNames().get(0), numBlocks, blockSize));
         }));
-        for (String p : List.of("/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
-            r.any(p, wrap((req, res) -> {
-                throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + p + ".", null);
+        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
+            r.any(p + route, wrap((req, res) -> {
+                throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + route + ".", null);
             }));
-        r.any(wrap((req, res) -> {
-            throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
-        }));
     }
 
     private void cors(ServerRequest req, ServerResponse res) {

@@ -18,17 +18,17 @@ final class SamplingFields {
             "guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
             "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs");
 
-    static SamplingParams.Builder read(Fields f, int vocabSize) {
+    static SamplingParams.Builder read(Fields f, int vocabSize, SamplingDefaults d) {
         SamplingParams.Builder b = SamplingParams.builder();
         b.n = f.integer("n", 1);
         b.bestOf = f.integer("best_of", null);
-        b.temperature = f.number("temperature", 1.0f);
-        b.topP = f.number("top_p", 1.0f);
-        b.topK = f.integer("top_k", -1);
-        b.minP = f.number("min_p", 0f);
+        b.temperature = f.number("temperature", d.temperature() != null ? d.temperature() : 1.0f);
+        b.topP = f.number("top_p", d.topP() != null ? d.topP() : 1.0f);
+        b.topK = f.integer("top_k", d.topK() != null && d.topK() > 0 ? d.topK() : -1);
+        b.minP = f.number("min_p", d.minP() != null ? d.minP() : 0f);
         b.presencePenalty = f.number("presence_penalty", 0f);
         b.frequencyPenalty = f.number("frequency_penalty", 0f);
-        b.repetitionPenalty = f.number("repetition_penalty", 1.0f);
+        b.repetitionPenalty = f.number("repetition_penalty", d.repetitionPenalty() != null ? d.repetitionPenalty() : 1.0f);
         Long seed = f.longValue("seed");
         b.seed = seed != null && seed == -1 ? null : seed;
         b.stop = f.stringOrList("stop");

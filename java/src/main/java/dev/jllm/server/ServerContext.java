@@ -9,7 +9,8 @@ import java.util.Set;
 /** What every handler needs: the engine, the tokenizer, names and limits. Immutable after start-up. */
 public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
                             int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
-                            boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate) {
+                            boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate,
+                            SamplingDefaults defaults, String rootPath) {
 
     /** The template for a request: the model's "tool_use" template when tools are given and it has one. */
     ChatTemplate templateFor(boolean hasTools) {

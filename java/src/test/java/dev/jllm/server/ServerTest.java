@@ -56,7 +56,7 @@ class ServerTest {
         engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
         String chatml = Files.readString(java.nio.file.Path.of("../templates/chatml.jinja"));
         ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
-                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null);
+                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null, SamplingDefaults.NONE, "/proxy");
         server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20, null, null),
                 exec.numBlocks(), exec.blockSize()).start();
         base = "http://127.0.0.1:" + server.port();
@@ -122,6 +122,9 @@ class ServerTest {
         assertEquals("alias", call("GET", "/v1/models/alias", null, KEY, null).json.path("id").asText());
         assertEquals(404, call("GET", "/v1/models/nope", null, KEY, null).status);
         assertEquals(200, call("GET", "/health", null, null, null).status);
+        // --root-path serves the same routes under a prefix, with the same auth
+        assertEquals(MODEL, call("GET", "/proxy/v1/models", null, KEY, null).json.path("data").get(0).path("id").asText());
+        assertEquals(401, call("GET", "/proxy/v1/models", null, null, null).status);
         assertTrue(call("GET", "/version", null, null, null).json.has("version"));
     }
 
