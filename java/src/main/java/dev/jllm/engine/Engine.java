@@ -97,7 +97,11 @@ public final class Engine implements AutoCloseable {
     public void abort(String requestId) {
         commands.add(() -> {
             SequenceGroup g = groups.remove(requestId);
-            if (g != null) scheduler.remove(g);
+            if (g != null) {
+                scheduler.remove(g);
+                stats.finished("abort");
+                REQUESTS.info("Aborted request " + requestId);
+            }
         });
     }
 
@@ -115,6 +119,7 @@ public final class Engine implements AutoCloseable {
                     stats.stepNanos.addAndGet(System.nanoTime() - t0);
                     stats.steps.incrementAndGet();
                 }
+                logThroughput();
                 stats.running = scheduler.running.size();
                 stats.waiting = scheduler.waiting.size();
                 stats.swapped = scheduler.swapped.size();
@@ -131,7 +136,26 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    private long lastLogNanos = System.nanoTime(), lastPrompt, lastGen;
+
+    /** vLLM's periodic line, every 10 s while there is work. */
+    private void logThroughput() {
+        long now = System.nanoTime();
+        if (now - lastLogNanos < 10_000_000_000L) return;
+        long p = stats.promptTokens.get(), gtok = stats.generationTokens.get();
+        if (scheduler.hasWork() || p != lastPrompt || gtok != lastGen) {
+            double secs = (now - lastLogNanos) / 1e9;
+            LOG.info(String.format("Avg prompt throughput: %.1f tokens/s, Avg generation throughput: %.1f tokens/s, Running: %d reqs, Swapped: %d reqs, Waiting: %d reqs, KV cache usage: %.1f%%",
+                    (p - lastPrompt) / secs, (gtok - lastGen) / secs, scheduler.running.size(), scheduler.swapped.size(),
+                    scheduler.waiting.size(), 100 * blocks.usage()));
+        }
+        lastLogNanos = now;
+        lastPrompt = p;
+        lastGen = gtok;
+    }
+
     private void fail(SequenceGroup g, String message, int status) {
+        stats.finished("error");
         scheduler.remove(g);
         groups.remove(g.requestId);
         g.stream.put(RequestOutput.error(g.requestId, message, status));
@@ -441,9 +465,7 @@ public final class Engine implements AutoCloseable {
         if (done) {
             groups.remove(g.requestId);
             scheduler.remove(g);
-            stats.requestsFinished.incrementAndGet();
-            long now = System.nanoTime();
-            stats.e2eLatency.observe((now - g.arrivalNanos) / 1e9);
+            finished(g, g.seqs.get(0).finishReason);
         }
     }
 
@@ -466,8 +488,25 @@ public final class Engine implements AutoCloseable {
         g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, g.promptLogprobs, true, null, 0));
         groups.remove(g.requestId);
         scheduler.remove(g);
+        finished(g, deltas.isEmpty() ? "stop" : deltas.get(0).finishReason());
+    }
+
+    private static final Logger REQUESTS = Logger.getLogger("jllm.requests");
+
+    /** Metrics and the one log line of a finished request. */
+    private void finished(SequenceGroup g, String reason) {
+        long now = System.nanoTime();
+        int out = 0;
+        for (Sequence s : g.seqs) out += s.outputLen();
+        for (BeamSearch.Hypothesis h : g.beamFinished) out = Math.max(out, h.tokens().length);
+        double e2e = (now - g.arrivalNanos) / 1e9, ttft = g.firstTokenNanos == 0 ? e2e : (g.firstTokenNanos - g.arrivalNanos) / 1e9;
         stats.requestsFinished.incrementAndGet();
-        stats.e2eLatency.observe((System.nanoTime() - g.arrivalNanos) / 1e9);
+        stats.finished(reason);
+        stats.e2eLatency.observe(e2e);
+        int perSeq = g.seqs.isEmpty() ? out : out / g.seqs.size();
+        if (perSeq > 1) stats.timePerOutputToken.observe((e2e - ttft) / (perSeq - 1));
+        REQUESTS.info(String.format("Finished request %s: prompt tokens %d, output tokens %d, TTFT %.3f s, duration %.3f s, finish reason %s",
+                g.requestId, g.prompt.length, out, ttft, e2e, reason));
     }
 
     /** The whole output of a sequence (best_of selection sends everything at once). */

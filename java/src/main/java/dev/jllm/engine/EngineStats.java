@@ -40,4 +40,11 @@ public final class EngineStats {
     public final Histogram timeToFirstToken = new Histogram();
     public final Histogram interTokenLatency = new Histogram();
     public final Histogram e2eLatency = new Histogram();
+    public final Histogram timePerOutputToken = new Histogram();
+    /** Finished requests by finish reason ("stop", "length", "abort", "error"). */
+    public final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> finishedByReason = new java.util.concurrent.ConcurrentHashMap<>();
+
+    void finished(String reason) {
+        finishedByReason.computeIfAbsent(reason == null ? "stop" : reason, k -> new AtomicLong()).incrementAndGet();
+    }
 }

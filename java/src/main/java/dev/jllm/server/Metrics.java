@@ -19,9 +19,16 @@ final class Metrics {
         counter(b, "vllm:num_preemptions_total", "Cumulative preemptions.", l, s.preemptions.get());
         counter(b, "vllm:prompt_tokens_total", "Prefill tokens processed.", l, s.promptTokens.get());
         counter(b, "vllm:generation_tokens_total", "Tokens generated.", l, s.generationTokens.get());
-        counter(b, "vllm:request_success_total", "Requests finished.", l, s.requestsFinished.get());
+        b.append("# HELP vllm:request_success_total Requests finished, by finish reason.\n# TYPE vllm:request_success_total counter\n");
+        for (String reason : new String[] {"stop", "length", "abort", "error"}) {
+            var c = s.finishedByReason.get(reason);
+            b.append("vllm:request_success_total{finished_reason=\"").append(reason).append("\",model_name=\"").append(model)
+                    .append("\"} ").append(c == null ? 0 : c.get()).append('\n');
+        }
+        counter(b, "vllm:num_swaps_total", "Cumulative swap-outs of multi-sequence requests.", l, s.swaps.get());
         histogram(b, "vllm:time_to_first_token_seconds", "Time to first token.", model, s.timeToFirstToken);
         histogram(b, "vllm:e2e_request_latency_seconds", "End-to-end request latency.", model, s.e2eLatency);
+        histogram(b, "vllm:time_per_output_token_seconds", "Time per output token after the first.", model, s.timePerOutputToken);
         b.append("# HELP vllm:cache_config_info KV cache configuration.\n# TYPE vllm:cache_config_info gauge\n");
         b.append("vllm:cache_config_info{block_size=\"").append(blockSize).append("\",num_gpu_blocks=\"").append(numBlocks)
                 .append("\",model_name=\"").append(model).append("\"} 1\n");

@@ -322,6 +322,9 @@ class ServerTest {
         assertTrue(m.text.contains("vllm:generation_tokens_total{model_name=\"stories\"}"), m.text);
         assertTrue(m.text.contains("vllm:time_to_first_token_seconds_bucket"));
         assertTrue(m.text.contains("vllm:num_requests_running"));
+        assertTrue(m.text.contains("vllm:request_success_total{finished_reason=\"length\",model_name=\"stories\"}"));
+        assertTrue(m.text.contains("vllm:time_per_output_token_seconds_count"));
+        assertTrue(m.text.contains("vllm:kv_cache_usage_perc"));
     }
 
     @Test
@@ -333,9 +336,38 @@ class ServerTest {
         in.read(new byte[100]);
         in.close();
         long deadline = System.currentTimeMillis() + 20000;
-        while (engine.stats().running > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
-        assertEquals(0, engine.stats().running, "the aborted request should leave the engine");
-        assertTrue(engine.stats().generationTokens.get() >= 0);
+        String usage = "";
+        while (System.currentTimeMillis() < deadline) {
+            String metrics = call("GET", "/metrics", null, null, null).text;
+            usage = metrics.lines().filter(l -> l.startsWith("vllm:kv_cache_usage_perc{")).findFirst().orElse("");
+            if (usage.endsWith(" 0.0") && metrics.contains("vllm:num_requests_running{model_name=\"stories\"} 0.0")) break;
+            Thread.sleep(50);
+        }
+        assertTrue(usage.endsWith(" 0.0"), "after the disconnect no KV block stays in use: " + usage);
+    }
+
+    @Test
+    void thirtyTwoConcurrentStreamingClientsAllGetTheRightText() throws Exception {
+        String want = greedyText().substring(0, 0);
+        String full = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":24,\"temperature\":0}").json
+                .path("choices").get(0).path("text").asText();
+        List<Thread> clients = new ArrayList<>();
+        List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 32; i++) {
+            clients.add(Thread.ofVirtual().start(() -> {
+                try {
+                    List<String> ev = stream("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":24,\"temperature\":0,\"stream\":true}", "text/event-stream");
+                    StringBuilder t = new StringBuilder();
+                    for (String e : ev.subList(0, ev.size() - 1)) t.append(JSON.readTree(e).path("choices").get(0).path("text").asText());
+                    if (!t.toString().equals(full) || !ev.get(ev.size() - 1).equals("[DONE]")) errors.add("wrong stream: " + t);
+                } catch (Exception e) {
+                    errors.add(e.toString());
+                }
+            }));
+        }
+        for (Thread t : clients) t.join();
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertTrue(full.startsWith(want) && full.length() > 20);
     }
 
     @Test
