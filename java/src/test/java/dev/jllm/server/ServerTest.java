@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,25 +49,14 @@ class ServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        model = NativeModel.load(TestModels.hf().toString(), NativeModel.Format.AUTO, 0, 0);
-        exec = new NativeExecutor(model, new NativeExecutor.Config(16, 512, 0, 0, 1024, 64, 20, 2));
-        tok = Tokenizers.load(TestModels.hf(), null);
-        engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
-        String chatml = Files.readString(java.nio.file.Path.of("../templates/chatml.jinja"));
-        ctx = new ServerContext(engine, tok, List.of(MODEL, "alias"), "assistant", 20, new ChatTemplate(chatml),
-                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null, SamplingDefaults.NONE, "/proxy");
-        server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"), false, 1 << 20, null, null),
-                exec.numBlocks(), exec.blockSize()).start();
-        base = "http://127.0.0.1:" + server.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        engine.close();
-        exec.close();
-        model.close();
-        tok.close();
+        ServerFixture f = ServerFixture.get();
+        model = f.model;
+        exec = f.exec;
+        tok = f.tok;
+        engine = f.engine;
+        ctx = f.ctx;
+        server = f.server;
+        base = f.base;
     }
 
     record Resp(int status, JsonNode json, String text) {}
