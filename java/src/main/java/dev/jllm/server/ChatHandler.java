@@ -221,9 +221,13 @@ final class ChatHandler {
                     ObjectNode ch = choices.addObject();
                     ch.put("index", i);
                     ObjectNode msg = ch.putObject("message");
-                    msg.put("role", prompt.role()).put("content", texts[i].toString());
+                    msg.put("role", prompt.role()).put("content", texts[i].toString()).putNull("refusal");
                     msg.putArray("tool_calls");
-                    if (logprobs) ch.putObject("logprobs").set("content", Logprobs.chat(tok, lps.get(i), topN));
+                    if (logprobs) {
+                        ObjectNode lo = ch.putObject("logprobs");
+                        lo.set("content", Logprobs.chat(tok, lps.get(i), topN));
+                        lo.putNull("refusal");
+                    }
                     else ch.putNull("logprobs");
                     CompletionsHandler.putFinish(ch, finish[i], stopReasons[i]);
                 }
@@ -254,10 +258,13 @@ final class ChatHandler {
         ObjectNode ch = c.putArray("choices").addObject();
         ch.put("index", index);
         ch.set("delta", delta);
-        if (logprobs != null) ch.putObject("logprobs").set("content", logprobs);
+        if (logprobs != null) {
+            ObjectNode lo = ch.putObject("logprobs");
+            lo.set("content", logprobs);
+            lo.putNull("refusal");
+        }
         else ch.putNull("logprobs");
         CompletionsHandler.putFinish(ch, finish, stopReason);
-        if (so.includeUsage()) c.putNull("usage");
-        return c;
+        return c;  // usage comes in its own last chunk (OpenAI's schema has no null usage on the others)
     }
 }

@@ -181,8 +181,8 @@ final class CompletionsHandler {
                                 ch.putNull("logprobs");
                             }
                             putFinish(ch, d.finished() ? c.finishReason : null, d.finished() ? c.stopReason : null);
+                            // per-chunk usage only with continuous_usage_stats (OpenAI's completion chunks have none)
                             if (so.continuous()) chunk.set("usage", usage(prompt.length, c.tokens));
-                            else if (so.includeUsage()) chunk.putNull("usage");
                             sse.event(JSON.writeValueAsString(chunk));
                         }
                     }
