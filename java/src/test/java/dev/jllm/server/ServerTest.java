@@ -359,6 +359,23 @@ class ServerTest {
     }
 
     @Test
+    void anOverloadedServerAnswers503() throws Exception {
+        ServerContext full = new ServerContext(engine, tok, ctx.servedNames(), "assistant", 20, ctx.chatTemplate(), ctx.apiKeys(),
+                0, false, 0, -1, null, SamplingDefaults.NONE, "");
+        OpenAiServer s = new OpenAiServer(full, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
+                false, 1 << 20, null, null), exec.numBlocks(), exec.blockSize()).start();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/completions"))
+                    .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, r.statusCode());
+            assertEquals(503, JSON.readTree(r.body()).path("error").path("code").asInt());
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     void corsPreflightIsAnswered() throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/completions")).header("Origin", "http://example.test")
                 .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
