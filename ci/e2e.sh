@@ -53,6 +53,24 @@ if "$IMAGE/bin/jllm" render-chat --chat-template "$CT/templates/llama3.2-3b-inst
     --date 2024-07-26 --request "$CT/cases/tools.json" | cmp -s - "$CT/expected/llama3.2-3b-instruct__tools.txt"; then
   ok "render-chat matches the reference rendering"; else bad "render-chat llama3.2 tools"; fi
 
+# JBang from Maven Central runs the catalog alias of this checkout: `jbang jllm@<checkout> serve ...`.
+JB="$ROOT/build/jbang"
+if [ ! -d "$JB" ]; then (cd "$ROOT/ci/jbang" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$JB") || bad "fetch JBang"; fi
+JPORT=$((PORT + 1))
+# jbang-cli as a library prints the command to run and exits 255 (its shell wrapper would exec it)
+jcmd=$("$JAVA_HOME/bin/java" -cp "$JB/*" dev.jbang.Main "jllm@$ROOT" serve --model "$SHARED/models/stories260K-hf" \
+  --served-model-name stories --host 127.0.0.1 --port "$JPORT" 2>/dev/null | tail -1) || true
+if [ -n "$jcmd" ]; then
+  bash -c "exec $jcmd" >"$LOG.jbang" 2>&1 &
+  JSERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$JPORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  if curl -sf "http://127.0.0.1:$JPORT/v1/models" | grep -q '"id":"stories"'; then ok "jbang jllm@<checkout> serve answers /v1/models"
+  else bad "jbang server"; cat "$LOG.jbang"; fi
+  kill "$JSERVER" 2>/dev/null || true
+else
+  bad "jbang printed no command"
+fi
+
 # A second server on the same port fails fast with a clear message.
 if out=$(timeout 60 "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" --host 127.0.0.1 --port "$PORT" 2>&1); then
   bad "second server on a taken port should fail"

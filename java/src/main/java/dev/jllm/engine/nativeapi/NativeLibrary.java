@@ -11,8 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * Loads libjllm once, from the first of: an explicit path (system property {@code jllm.library.path}, a file or
- * a folder holding libjllm.so; the CLI's --native-lib sets it) → the jlink image's {@code lib/} → {@code
- * java.library.path}. Then checks the ABI version and routes native log lines to java.util.logging.
+ * a folder holding libjllm.so; the CLI's --native-lib sets it) → the jlink image's {@code lib/} → the build folder
+ * of the source checkout the jars were built in → {@code java.library.path}. Then checks the ABI version and routes native log lines to java.util.logging.
  */
 public final class NativeLibrary {
     private static final Logger LOG = Logger.getLogger("dev.jllm.native");
@@ -35,6 +35,10 @@ public final class NativeLibrary {
         } else if (Files.isRegularFile(image)) {
             System.load(image.toString());
             loadedFrom = image.toString();
+        } else if (checkoutBuild() != null) {
+            Path p = checkoutBuild();
+            System.load(p.toString());
+            loadedFrom = p.toString();
         } else {
             System.loadLibrary("jllm");
             loadedFrom = "java.library.path";
@@ -44,6 +48,23 @@ public final class NativeLibrary {
             throw new UnsatisfiedLinkError("libjllm ABI version " + abi + " (from " + loadedFrom
                     + ") does not match the bindings' ABI version " + jllm_h.JLLM_ABI_VERSION() + "; rebuild with ./jllm build");
         jllm_h.jllm_log_set(jllm_log_fn.allocate(NativeLibrary::onLog, Arena.global()));
+    }
+
+    /**
+     * The library a source checkout builds (build/native/native/libjllm.so), found from where this class's jar
+     * lies in that checkout (java/target/...): how `jbang jllm@<checkout>` finds it.
+     */
+    private static Path checkoutBuild() {
+        try {
+            Path p = Path.of(NativeLibrary.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path d = p.getParent(); d != null; d = d.getParent()) {
+                Path lib = d.resolve("build").resolve("native").resolve("native").resolve(FILE);
+                if (Files.isRegularFile(lib)) return lib.toAbsolutePath();
+            }
+        } catch (Exception ignored) {
+            // no code source (unusual class loaders): fall through to java.library.path
+        }
+        return null;
     }
 
     private static void onLog(int level, MemorySegment message) {
