@@ -144,6 +144,12 @@ public final class ByteBpeTokenizer implements Tokenizer {
         return types[id] == TYPE_CONTROL || types[id] == TYPE_USER_DEFINED ? pieces[id] : ByteLevel.decode(pieces[id]);
     }
 
+    @Override
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= pieces.length || types[id] == TYPE_CONTROL) return null;
+        return types[id] == TYPE_USER_DEFINED ? pieces[id].getBytes(StandardCharsets.UTF_8) : ByteLevel.bytes(pieces[id]);
+    }
+
     @Override public int vocabSize() { return pieces.length; }
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }

@@ -25,6 +25,18 @@ final class ByteLevel {
         return BYTE_TO_CHAR[b];
     }
 
+    /** A vocabulary piece back to its raw bytes. */
+    static byte[] bytes(String piece) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < piece.length(); i++) {
+            char c = piece.charAt(i);
+            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+            if (b >= 0) out.write(b);
+            else out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
     /** A vocabulary piece back to text (invalid UTF-8 becomes U+FFFD). */
     static String decode(String piece) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -111,6 +111,15 @@ public final class HfTokenizer implements Tokenizer {
         return p.replace('\u2581', ' ');
     }
 
+    @Override
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= pieces.length || pieces[id] == null || special.contains(id)) return null;
+        String p = pieces[id];
+        if (byteLevel) return ByteLevel.bytes(p);
+        if (p.length() == 6 && p.startsWith("<0x") && p.endsWith(">")) return new byte[] {(byte) Integer.parseInt(p.substring(3, 5), 16)};
+        return p.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+    }
+
     @Override public int vocabSize() { return pieces.length; }
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }

@@ -146,6 +146,15 @@ public final class SpmTokenizer implements Tokenizer {
         return types[id] == TYPE_CONTROL ? p : p.replace('\u2581', ' ');
     }
 
+    @Override
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= pieces.length || types[id] == TYPE_CONTROL) return null;
+        String p = pieces[id];
+        if (types[id] == TYPE_BYTE || (p.length() == 6 && p.startsWith("<0x") && p.endsWith(">")))
+            return new byte[] {(byte) Integer.parseInt(p.substring(3, 5), 16)};
+        return p.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+    }
+
     @Override public int vocabSize() { return pieces.length; }
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }

@@ -16,6 +16,11 @@ public interface Tokenizer extends AutoCloseable {
     /** The text one token stands for on its own, for logprob entries (byte tokens as their raw byte's text). */
     String tokenText(int id);
 
+    /** The raw UTF-8 bytes a token contributes to the text (a byte-fallback token: its one byte); null for special tokens. */
+    default byte[] tokenBytes(int id) {
+        return isSpecial(id) ? null : tokenText(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     int vocabSize();
 
     /** -1 when the model has none. */
