@@ -28,7 +28,7 @@ final class SequenceGroup {
         this.arrivalNanos = System.nanoTime();
         this.baseSeed = baseSeed;
         Sequence first = new Sequence(0, this, prompt, seedFor(0));
-        first.constraint = params.constraint();
+        first.constraint = params.constraint() == null ? null : params.constraint().fork();  // params keep the initial state
         seqs.add(first);
         if (params.promptLogprobs() != null) promptLogprobs = new ArrayList<>();
     }

@@ -131,7 +131,7 @@ final class ChatHandler {
         refuseTools(f);
         Tokenizer tok = ctx.tokenizer();
         Prompt prompt = render(f);
-        SamplingParams.Builder b = SamplingFields.read(f, tok.vocabSize(), ctx.defaults());
+        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
         boolean logprobs = f.bool("logprobs", false);
         Integer top = f.integer("top_logprobs", null);
         if (top != null && !logprobs) throw ApiException.badRequest("when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs");

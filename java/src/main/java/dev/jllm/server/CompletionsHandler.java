@@ -95,7 +95,7 @@ final class CompletionsHandler {
             if (truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");
             prompts.replaceAll(p -> p.length > truncate ? Arrays.copyOfRange(p, p.length - truncate, p.length) : p);
         }
-        SamplingParams.Builder b = SamplingFields.read(f, tok.vocabSize(), ctx.defaults());
+        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
         Integer logprobs = f.integer("logprobs", null);
         b.logprobs = logprobs;
         Integer promptLogprobs = f.integer("prompt_logprobs", null);

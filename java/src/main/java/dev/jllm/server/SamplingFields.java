@@ -3,6 +3,7 @@ package dev.jllm.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.engine.SamplingParams;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,7 +19,8 @@ final class SamplingFields {
             "guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
             "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs");
 
-    static SamplingParams.Builder read(Fields f, int vocabSize, SamplingDefaults d) {
+    static SamplingParams.Builder read(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingDefaults d) {
+        int vocabSize = tok.vocabSize();
         SamplingParams.Builder b = SamplingParams.builder();
         b.n = f.integer("n", 1);
         b.bestOf = f.integer("best_of", null);
@@ -41,6 +43,7 @@ final class SamplingFields {
         b.skipSpecialTokens = f.bool("skip_special_tokens", true);
         b.spacesBetweenSpecialTokens = f.bool("spaces_between_special_tokens", true);
         b.logitBias = logitBias(f.raw("logit_bias"), vocabSize);
+        b.constraint = structuredOutput(f, tok);
 
         b.useBeamSearch = f.bool("use_beam_search", false);
         b.lengthPenalty = f.number("length_penalty", 1.0f);
@@ -48,7 +51,6 @@ final class SamplingFields {
         if (es != null && !es.isBoolean() && !(es.isTextual() && es.asText().equals("never")))
             throw ApiException.badRequest("early_stopping must be true, false or \"never\".", "early_stopping");
         b.earlyStopping = es == null ? "false" : es.asText().toLowerCase(java.util.Locale.ROOT);
-        refuseStructuredOutput(f);
         return b;
     }
 
@@ -73,18 +75,81 @@ final class SamplingFields {
         return out;
     }
 
-    /** Constrained decoding is its own piece of work; until it lands these fields are refused, never ignored. */
-    private static void refuseStructuredOutput(Fields f) {
-        for (String name : new String[] {"guided_json", "guided_regex", "guided_choice", "guided_grammar", "structured_outputs"})
-            if (f.has(name))
-                throw ApiException.badRequest(name + " (structured output) is not supported by jllm yet.", name);
+    private static final java.util.Set<String> BACKENDS = java.util.Set.of("outlines", "lm-format-enforcer", "xgrammar", "guidance", "auto");
+
+    /**
+     * The structured-output constraint of a request, or null: guided_choice / guided_regex / guided_json,
+     * response_format json_object / json_schema, or the newer structured_outputs object. Two kinds at once, an
+     * invalid schema or regex, and context-free grammars (not supported yet) are 400s that say why.
+     */
+    static dev.jllm.engine.TokenConstraint structuredOutput(Fields f, dev.jllm.tokenizer.Tokenizer tok) {
+        JsonNode so = f.raw("structured_outputs");
         JsonNode rf = f.raw("response_format");
+        String backend = f.string("guided_decoding_backend", null);
+        if (backend != null && !BACKENDS.contains(backend))
+            throw ApiException.badRequest("guided_decoding_backend must be one of " + BACKENDS + ", got '" + backend + "'.", "guided_decoding_backend");
+        String ws = f.string("guided_whitespace_pattern", null);
+        JsonNode choice = f.raw("guided_choice"), regex = f.raw("guided_regex"), json = f.raw("guided_json"), grammar = f.raw("guided_grammar");
+        boolean jsonObject = false;
+        if (so != null) {
+            if (!so.isObject()) throw ApiException.badRequest("structured_outputs must be an object.", "structured_outputs");
+            if (choice == null) choice = so.get("choice");
+            if (regex == null) regex = so.get("regex");
+            if (json == null) json = so.get("json");
+            if (grammar == null) grammar = so.get("grammar");
+            if (so.path("json_object").asBoolean(false)) jsonObject = true;
+            if (ws == null && so.path("whitespace_pattern").isTextual()) ws = so.get("whitespace_pattern").asText();
+        }
         if (rf != null) {
             if (!rf.isObject() || !rf.path("type").isTextual())
                 throw ApiException.badRequest("response_format must be an object with a 'type'.", "response_format");
-            String type = rf.path("type").asText();
-            if (!type.equals("text"))
-                throw ApiException.badRequest("response_format type '" + type + "' (structured output) is not supported by jllm yet; only 'text'.", "response_format");
+            switch (rf.path("type").asText()) {
+                case "text" -> { }
+                case "json_object" -> jsonObject = true;
+                case "json_schema" -> {
+                    JsonNode js = rf.path("json_schema");
+                    if (!js.isObject() || !js.has("schema"))
+                        throw ApiException.badRequest("response_format json_schema needs {\"json_schema\": {\"name\", \"schema\"}}.", "response_format");
+                    if (json != null) throw ApiException.badRequest("response_format json_schema and guided_json cannot be combined.", "response_format");
+                    json = js.get("schema");
+                }
+                default -> throw ApiException.badRequest("response_format type must be text, json_object or json_schema, got '" + rf.path("type").asText() + "'.", "response_format");
+            }
+        }
+        int kinds = (choice != null ? 1 : 0) + (regex != null ? 1 : 0) + (json != null ? 1 : 0) + (grammar != null ? 1 : 0) + (jsonObject ? 1 : 0);
+        if (kinds == 0) return null;
+        if (kinds > 1)
+            throw ApiException.badRequest("Only one kind of structured output can be used at a time (guided_json, guided_regex, guided_choice, guided_grammar, response_format json).", "guided_json");
+        if (grammar != null)
+            throw ApiException.badRequest("guided_grammar (context-free grammars) is not supported by jllm yet; use guided_json, guided_regex or guided_choice.", "guided_grammar");
+        dev.jllm.structured.Constraints c = dev.jllm.structured.Constraints.of(tok);
+        try {
+            if (ws != null) dev.jllm.structured.Regex.compile(ws);
+            if (choice != null) {
+                if (!choice.isArray() || choice.isEmpty()) throw ApiException.badRequest("guided_choice must be a non-empty list of strings.", "guided_choice");
+                List<String> choices = new java.util.ArrayList<>();
+                for (JsonNode x : choice) {
+                    if (!x.isTextual()) throw ApiException.badRequest("guided_choice must be a list of strings.", "guided_choice");
+                    choices.add(x.asText());
+                }
+                return c.choice(choices);
+            }
+            if (regex != null) {
+                if (!regex.isTextual()) throw ApiException.badRequest("guided_regex must be a string.", "guided_regex");
+                return c.regex(regex.asText());
+            }
+            if (json != null) {
+                JsonNode schema = json;
+                if (json.isTextual()) schema = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.asText());
+                return c.jsonSchema(schema, ws);
+            }
+            return c.jsonObject(ws);
+        } catch (ApiException e) {
+            throw e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("guided_json is not valid JSON: " + e.getOriginalMessage(), "guided_json");
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("Invalid structured-output constraint: " + e.getMessage(), choice != null ? "guided_choice" : regex != null ? "guided_regex" : "guided_json");
         }
     }
 

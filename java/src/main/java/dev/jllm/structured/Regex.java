@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A regular expression compiled to a Thompson NFA over Unicode code points: literals, escapes (\d \w \s \D \W \S
- * \n \t \r \f \v \xHH \uHHHH and escaped metacharacters), classes [a-z] [^...], '.', groups (...) (?:...),
+ * A regular expression compiled to a Thompson NFA over Unicode code points: literals, escapes (backslash d w s
+ * D W S n t r f v, xHH, u followed by four hex digits, and escaped metacharacters), classes [a-z] [^...], '.', groups (...) (?:...),
  * alternation, and the quantifiers * + ? {n} {n,} {n,m} (lazy forms accepted, same language). The whole input
  * must match (as guided decoding requires), so ^ and $ at the ends are accepted and ignored.
  */

@@ -16,6 +16,7 @@ final class TokenVocabulary {
 
     final Node root = new Node();
     final int vocabSize;
+    private final byte[][] bytes;  // token -> its bytes, or null for special tokens
 
     private static final java.util.Map<Tokenizer, TokenVocabulary> CACHE =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
@@ -26,8 +27,10 @@ final class TokenVocabulary {
 
     private TokenVocabulary(Tokenizer tok) {
         vocabSize = tok.vocabSize();
+        bytes = new byte[vocabSize][];
         for (int id = 0; id < vocabSize; id++) {
             byte[] b = tok.tokenBytes(id);
+            bytes[id] = b;
             if (b == null || b.length == 0) continue;
             Node n = root;
             for (byte x : b) {
@@ -37,5 +40,9 @@ final class TokenVocabulary {
             }
             n.tokens.add(id);
         }
+    }
+
+    byte[] bytesOf(int id) {
+        return id >= 0 && id < vocabSize ? bytes[id] : null;
     }
 }

@@ -1,0 +1,64 @@
+package dev.jllm.structured;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jllm.engine.TokenConstraint;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Builds token constraints from guided-decoding requests (choice, regex, JSON schema, any JSON object), caching the
+ * compiled automaton and its masks by (pattern, tokenizer) so repeated constraints cost nothing to set up.
+ */
+public final class Constraints {
+    private final Tokenizer tokenizer;
+    private final Map<String, RegexConstraint.Compiled> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RegexConstraint.Compiled> e) {
+            return size() > 64;
+        }
+    };
+
+    private static final Map<Tokenizer, Constraints> BY_TOKENIZER = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The shared compiler (and cache) of a tokenizer. */
+    public static Constraints of(Tokenizer tokenizer) {
+        return BY_TOKENIZER.computeIfAbsent(tokenizer, Constraints::new);
+    }
+
+    public Constraints(Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** A fresh per-request constraint for a regular expression (the whole output must match it). */
+    public TokenConstraint regex(String pattern) {
+        RegexConstraint.Compiled c;
+        synchronized (cache) {
+            c = cache.get(pattern);
+        }
+        if (c == null) {
+            Dfa dfa = new Dfa(Regex.compile(pattern));
+            if (!dfa.isLive(dfa.start)) throw new IllegalArgumentException("the constraint matches no text");
+            c = new RegexConstraint.Compiled(dfa, TokenVocabulary.of(tokenizer), tokenizer.eosIds());
+            synchronized (cache) {
+                cache.put(pattern, c);
+            }
+        }
+        return new RegexConstraint(c);
+    }
+
+    public TokenConstraint choice(List<String> choices) {
+        if (choices.isEmpty()) throw new IllegalArgumentException("guided_choice must list at least one choice");
+        return regex(choices.stream().map(Regex::quote).collect(Collectors.joining("|", "(?:", ")")));
+    }
+
+    public TokenConstraint jsonSchema(JsonNode schema, String whitespace) {
+        return regex(JsonSchemaRegex.toRegex(schema, whitespace));
+    }
+
+    public TokenConstraint jsonObject(String whitespace) {
+        return regex(JsonSchemaRegex.anyObject(whitespace, 2));
+    }
+}

@@ -1,0 +1,209 @@
+package dev.jllm.structured;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A JSON Schema as a regular expression over the JSON text (the approach of outlines, which vLLM uses): objects
+ * emit their declared properties in order (required ones always, optional ones optionally), arrays honour
+ * items/minItems/maxItems, strings minLength/maxLength/pattern/format (date, time, date-time, uuid, email),
+ * integers and numbers, booleans, null, enum, const, anyOf/oneOf, and $ref into $defs/definitions (recursion up
+ * to a fixed depth). Unsupported keywords are refused with their name rather than ignored.
+ */
+public final class JsonSchemaRegex {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String STRING_CHAR = "(?:[^\"\\\\\\x00-\\x1F\\x7F]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4})";
+    static final String STRING = "\"" + STRING_CHAR + "*\"";
+    static final String INTEGER = "-?(?:0|[1-9][0-9]*)";
+    static final String NUMBER = INTEGER + "(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+    static final String BOOLEAN = "(?:true|false)";
+    static final String NULL = "null";
+    static final int MAX_DEPTH = 6;
+
+    private final JsonNode root;
+    private final String ws;
+
+    private JsonSchemaRegex(JsonNode root, String whitespace) {
+        this.root = root;
+        this.ws = whitespace == null ? "[ ]?" : "(?:" + whitespace + ")";
+    }
+
+    /** whitespacePattern: guided_whitespace_pattern, or null for the default (at most one space). */
+    public static String toRegex(JsonNode schema, String whitespacePattern) {
+        if (schema == null || !(schema.isObject() || schema.isBoolean())) throw new IllegalArgumentException("the JSON schema must be an object");
+        return new JsonSchemaRegex(schema, whitespacePattern).value(schema, 0);
+    }
+
+    /** Any JSON object (response_format json_object), nested at most `depth` levels. */
+    public static String anyObject(String whitespacePattern, int depth) {
+        JsonSchemaRegex r = new JsonSchemaRegex(JSON.createObjectNode(), whitespacePattern);
+        return r.genericObject(depth);
+    }
+
+    private String genericValue(int depth) {
+        String scalars = STRING + "|" + NUMBER + "|" + BOOLEAN + "|" + NULL;
+        if (depth <= 0) return "(?:" + scalars + ")";
+        return "(?:" + scalars + "|" + genericObject(depth - 1) + "|" + genericArray(depth - 1) + ")";
+    }
+
+    private String genericObject(int depth) {
+        String member = STRING + ws + ":" + ws + genericValue(depth);
+        return "\\{" + ws + "(?:" + member + "(?:" + ws + "," + ws + member + ")*)?" + ws + "\\}";
+    }
+
+    private String genericArray(int depth) {
+        String v = genericValue(depth);
+        return "\\[" + ws + "(?:" + v + "(?:" + ws + "," + ws + v + ")*)?" + ws + "\\]";
+    }
+
+    private JsonNode resolve(String ref) {
+        if (!ref.startsWith("#/")) throw new IllegalArgumentException("only local $ref (#/...) is supported, got " + ref);
+        JsonNode n = root;
+        for (String part : ref.substring(2).split("/")) n = n.path(part.replace("~1", "/").replace("~0", "~"));
+        if (n.isMissingNode()) throw new IllegalArgumentException("$ref " + ref + " points nowhere");
+        return n;
+    }
+
+    private String literal(JsonNode v) {
+        try {
+            return Regex.quote(JSON.writeValueAsString(v));
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    String value(JsonNode s, int depth) {
+        if (depth > MAX_DEPTH * 4) throw new IllegalArgumentException("the JSON schema nests too deeply (more than " + MAX_DEPTH * 4 + " levels)");
+        if (s.isBoolean()) return s.asBoolean() ? genericValue(2) : "(?!)";
+        if (s.has("$ref")) return depth > MAX_DEPTH * 3 ? NULL : value(resolve(s.get("$ref").asText()), depth + 1);
+        if (s.has("const")) return literal(s.get("const"));
+        if (s.has("enum")) {
+            List<String> alts = new ArrayList<>();
+            for (JsonNode e : s.get("enum")) alts.add(literal(e));
+            return "(?:" + String.join("|", alts) + ")";
+        }
+        for (String key : new String[] {"anyOf", "oneOf"}) {
+            if (s.has(key)) {
+                List<String> alts = new ArrayList<>();
+                for (JsonNode sub : s.get(key)) alts.add(value(sub, depth + 1));
+                return "(?:" + String.join("|", alts) + ")";
+            }
+        }
+        if (s.has("allOf")) {
+            if (s.get("allOf").size() == 1) return value(s.get("allOf").get(0), depth + 1);
+            throw new IllegalArgumentException("allOf with more than one schema is not supported");
+        }
+        JsonNode type = s.get("type");
+        if (type != null && type.isArray()) {
+            List<String> alts = new ArrayList<>();
+            for (JsonNode t : type) {
+                com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) s).deepCopy();
+                copy.put("type", t.asText());
+                alts.add(value(copy, depth + 1));
+            }
+            return "(?:" + String.join("|", alts) + ")";
+        }
+        String t = type == null ? (s.has("properties") ? "object" : s.has("items") ? "array" : "") : type.asText();
+        return switch (t) {
+            case "string" -> string(s);
+            case "integer" -> INTEGER;
+            case "number" -> NUMBER;
+            case "boolean" -> BOOLEAN;
+            case "null" -> NULL;
+            case "array" -> array(s, depth);
+            case "object" -> object(s, depth);
+            case "" -> genericValue(2);
+            default -> throw new IllegalArgumentException("unsupported JSON schema type '" + t + "'");
+        };
+    }
+
+    private String string(JsonNode s) {
+        if (s.has("pattern")) {
+            String p = s.get("pattern").asText();
+            if (p.startsWith("^")) p = p.substring(1);
+            if (p.endsWith("$") && !p.endsWith("\\$")) p = p.substring(0, p.length() - 1);
+            Regex.compile(p);  // validates it
+            return "\"(?:" + p + ")\"";
+        }
+        if (s.has("format")) {
+            String f = s.get("format").asText();
+            String body = switch (f) {
+                case "date" -> "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])";
+                case "time" -> "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?";
+                case "date-time" -> "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])";
+                case "uuid" -> "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+                case "email" -> "[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}";
+                default -> throw new IllegalArgumentException("unsupported string format '" + f + "' (supported: date, time, date-time, uuid, email)");
+            };
+            return "\"" + body + "\"";
+        }
+        int min = s.path("minLength").asInt(0);
+        int max = s.has("maxLength") ? s.get("maxLength").asInt() : -1;
+        if (min == 0 && max < 0) return STRING;
+        if (max >= 0 && max < min) throw new IllegalArgumentException("maxLength " + max + " < minLength " + min);
+        return "\"" + STRING_CHAR + "{" + min + "," + (max < 0 ? "" : max) + "}\"";
+    }
+
+    private String array(JsonNode s, int depth) {
+        String item = s.has("items") ? value(s.get("items"), depth + 1) : genericValue(1);
+        int min = s.path("minItems").asInt(0);
+        int max = s.has("maxItems") ? s.get("maxItems").asInt() : -1;
+        if (max >= 0 && max < min) throw new IllegalArgumentException("maxItems " + max + " < minItems " + min);
+        String sep = ws + "," + ws;
+        String more = "(?:" + sep + item + ")";
+        String body;
+        if (max == 0) body = "";
+        else {
+            String rest = more + "{" + Math.max(0, min - 1) + "," + (max < 0 ? "" : String.valueOf(max - 1)) + "}";
+            body = "(?:" + item + rest + ")" + (min == 0 ? "?" : "");
+        }
+        return "\\[" + ws + body + ws + "\\]";
+    }
+
+    private String object(JsonNode s, int depth) {
+        JsonNode props = s.get("properties");
+        if (props == null || props.isEmpty()) {
+            JsonNode ap = s.get("additionalProperties");
+            if (ap != null && ap.isObject()) {  // a map: string keys to values of one schema
+                String member = STRING + ws + ":" + ws + value(ap, depth + 1);
+                return "\\{" + ws + "(?:" + member + "(?:" + ws + "," + ws + member + ")*)?" + ws + "\\}";
+            }
+            return genericObject(2);
+        }
+        java.util.Set<String> required = new java.util.HashSet<>();
+        for (JsonNode r : s.path("required")) required.add(r.asText());
+        List<String> names = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = props.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            names.add(e.getKey());
+            parts.add(Regex.quote("\"" + e.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + ws + ":" + ws + value(e.getValue(), depth + 1));
+        }
+        String sep = ws + "," + ws;
+        int firstRequired = -1;
+        for (int i = 0; i < names.size(); i++) if (required.contains(names.get(i))) { firstRequired = i; break; }
+        StringBuilder body = new StringBuilder();
+        if (firstRequired >= 0) {
+            for (int i = 0; i < firstRequired; i++) body.append("(?:").append(parts.get(i)).append(sep).append(")?");
+            body.append(parts.get(firstRequired));
+            for (int i = firstRequired + 1; i < names.size(); i++) {
+                if (required.contains(names.get(i))) body.append(sep).append(parts.get(i));
+                else body.append("(?:").append(sep).append(parts.get(i)).append(")?");
+            }
+        } else {  // all optional: whichever comes first, then any of the later ones
+            List<String> alts = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                StringBuilder a = new StringBuilder(parts.get(i));
+                for (int j = i + 1; j < names.size(); j++) a.append("(?:").append(sep).append(parts.get(j)).append(")?");
+                alts.add(a.toString());
+            }
+            body.append("(?:").append(String.join("|", alts)).append(")?");
+        }
+        return "\\{" + ws + body + ws + "\\}";
+    }
+}
