@@ -1,0 +1,119 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Structured output end to end on the real model: every output obeys its constraint, sampled or greedy. */
+class StructuredOutputTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        base = ServerFixture.get().base;
+    }
+
+    static JsonNode post(String path, String body, int status) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + ServerFixture.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    static List<String> texts(JsonNode resp) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : resp.path("choices")) out.add(c.has("text") ? c.path("text").asText() : c.path("message").path("content").asText());
+        return out;
+    }
+
+    @Test
+    void guidedChoicePicksOneOfTheChoices() throws Exception {
+        JsonNode r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"The review was\",\"n\":8,\"seed\":1,\"temperature\":1.2,"
+                + "\"guided_choice\":[\"positive\",\"negative\",\"neutral and calm\"]}", 200);
+        Set<String> allowed = Set.of("positive", "negative", "neutral and calm");
+        for (JsonNode c : r.path("choices")) {
+            assertTrue(allowed.contains(c.path("text").asText()), c.toString());
+            assertEquals("stop", c.path("finish_reason").asText());
+        }
+        JsonNode chat = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Rate it\"}],"
+                + "\"structured_outputs\":{\"choice\":[\"yes\",\"no\"]}}", 200);
+        assertTrue(Set.of("yes", "no").contains(texts(chat).get(0)));
+    }
+
+    @Test
+    void guidedRegexOutputsMatch() throws Exception {
+        JsonNode r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Call me at\",\"n\":6,\"seed\":2,\"max_tokens\":40,"
+                + "\"guided_regex\":\" ?[0-9]{3}-[0-9]{4}( ext\\\\. [0-9]{1,3})?\"}", 200);
+        for (String t : texts(r)) assertTrue(t.matches(" ?[0-9]{3}-[0-9]{4}( ext\\. [0-9]{1,3})?"), t);
+    }
+
+    @Test
+    void guidedJsonAndResponseFormatsGiveValidDocuments() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":12},\"age\":{\"type\":\"integer\"},"
+                + "\"pets\":{\"type\":\"array\",\"items\":{\"enum\":[\"cat\",\"dog\"]},\"maxItems\":2}},\"required\":[\"name\",\"age\",\"pets\"]}";
+        List<String> outputs = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int k = i;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    outputs.addAll(texts(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Person:\",\"n\":8,\"seed\":" + k
+                            + ",\"max_tokens\":120,\"guided_json\":" + schema + "}", 200)));
+                } catch (Exception e) {
+                    outputs.add("ERROR " + e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(32, outputs.size(), "32 constrained sequences at once");
+        int complete = 0;
+        for (String t : outputs) {
+            if (t.startsWith("ERROR")) throw new AssertionError(t);
+            try {
+                JsonNode doc = JSON.readTree(t);
+                assertTrue(doc.path("name").isTextual() && doc.path("name").asText().length() <= 12, t);
+                assertTrue(doc.path("age").isIntegralNumber(), t);
+                assertTrue(doc.path("pets").isArray() && doc.path("pets").size() <= 2, t);
+                complete++;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                assertTrue(t.startsWith("{"), "a cut-off document still starts as the schema says: " + t);
+            }
+        }
+        assertTrue(complete >= 16, complete + " of 32 documents complete within max_tokens");
+        JsonNode rf = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"JSON please\"}],\"max_tokens\":100,"
+                + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"p\",\"schema\":" + schema + "}}}", 200);
+        String content = texts(rf).get(0);
+        if (rf.path("choices").get(0).path("finish_reason").asText().equals("stop")) JSON.readTree(content);
+        assertTrue(content.startsWith("{"));
+        JsonNode obj = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Data:\",\"max_tokens\":200,\"temperature\":0,\"response_format\":{\"type\":\"json_object\"}}", 200);
+        assertTrue(texts(obj).get(0).startsWith("{"));
+    }
+
+    @Test
+    void invalidOrConflictingConstraintsAre400() throws Exception {
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_regex\":\"(ab\"}", 400).path("error").path("message").asText().contains("regular expression"));
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":{\"type\":\"tuple\"}}", 400).path("error").path("message").asText().contains("tuple"));
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":\"{not json\"}", 400).path("error").path("param").asText().equals("guided_json"));
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_choice\":[\"a\"],\"guided_regex\":\"b\"}", 400).path("error").path("message").asText().contains("one kind"));
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"root ::= \\\"a\\\"\"}", 400).path("error").path("message").asText().contains("guided_grammar"));
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_choice\":[]}", 400);
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_decoding_backend\":\"magic\",\"guided_choice\":[\"a\"]}", 400);
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"response_format\":{\"type\":\"yaml\"}}", 400);
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_regex\":\"(a{1000}){1000}\"}", 400);
+        post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":2}", 200);  // healthy afterwards
+    }
+}
