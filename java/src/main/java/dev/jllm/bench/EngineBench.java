@@ -26,6 +26,7 @@ public final class EngineBench {
     public static void main(String[] args) throws Exception {
         Path tokDir = Path.of(args.length > 0 ? args[0] : "../shared/models/stories260K-hf");
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 32, maxTokens = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+        boolean constrained = args.length > 3 && args[3].equals("json");  // every request under a JSON-schema constraint
         Path dir = Files.createTempDirectory("jllm-bench");
         Files.writeString(dir.resolve("config.json"), """
                 {"architectures":["LlamaForCausalLM"],"hidden_size":288,"intermediate_size":768,"num_hidden_layers":15,
@@ -35,8 +36,11 @@ public final class EngineBench {
              Tokenizer tok = Tokenizers.load(tokDir, null);
              NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(16, 0, 512L << 20, 0, 2048, 256, 20, 0));
              Engine engine = new Engine(exec, tok, new EngineConfig(2048, 256, false, 20))) {
-            System.out.printf("model: dummy %.1fM params; %d concurrent requests, 32-token prompts, %d output tokens each%n",
-                    model.info().numParams() / 1e6, n, maxTokens);
+            System.out.printf("model: dummy %.1fM params; %d concurrent requests, 32-token prompts, %d output tokens each%s%n",
+                    model.info().numParams() / 1e6, n, maxTokens, constrained ? ", JSON-schema constrained" : "");
+            dev.jllm.engine.TokenConstraint json = !constrained ? null : dev.jllm.structured.Constraints.of(tok).jsonSchema(
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+                            + "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"score\":{\"type\":\"number\"}},\"required\":[\"name\",\"tags\"]}"), null);
             for (int round = 0; round < 2; round++) {  // the first round warms up the JIT
                 EngineStats st = engine.stats();
                 long s0 = st.stepNanos.get(), n0 = st.nativeNanos.get(), k0 = st.steps.get();
@@ -45,8 +49,9 @@ public final class EngineBench {
                 for (int i = 0; i < n; i++) {
                     SamplingParams.Builder b = SamplingParams.builder();
                     b.maxTokens = maxTokens;
-                    b.ignoreEos = true;
+                    b.ignoreEos = !constrained;
                     b.seed = (long) i;
+                    b.constraint = json;
                     int[] prompt = new int[32];
                     for (int j = 0; j < 32; j++) prompt[j] = 3 + (i * 31 + j * 7) % 500;
                     streams.add(engine.submit("bench-" + round + "-" + i, prompt, b.build()));
