@@ -28,7 +28,7 @@ import java.util.logging.Logger;
 public final class Main {
     private static final Logger LOG = Logger.getLogger("jllm");
 
-    static final Set<String> BOOLEANS = Set.of("enable-prefix-caching", "allow-credentials", "disable-log-requests",
+    static final Set<String> BOOLEANS = Set.of("enable-auto-tool-choice", "enable-prefix-caching", "allow-credentials", "disable-log-requests",
             "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager");
     static final Set<String> MULTI = Set.of("served-model-name", "api-key");
     static final Set<String> KNOWN = Set.of("model", "served-model-name", "host", "port", "api-key", "tokenizer",
@@ -39,7 +39,7 @@ public final class Main {
             "ssl-certfile", "enable-chunked-prefill", "preemption-mode", "trust-remote-code", "revision", "gguf-file",
             "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests", "root-path", "kv-cache-space",
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
-            "enable-lora", "speculative-model", "gpu-memory-utilization");
+            "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -77,6 +77,7 @@ public final class Main {
               --kv-cache-space GIB          KV cache budget in GiB (alias of --kv-cache-memory)
               --generation-config auto|vllm|DIR   sampling defaults from generation_config.json (default auto)
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
+              --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
               --max-request-bytes SIZE      request body limit (default 16M)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
@@ -193,7 +194,7 @@ public final class Main {
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")));
+                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -264,6 +265,19 @@ public final class Main {
             System.err.println("jllm: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** --enable-auto-tool-choice with --tool-call-parser hermes|llama3_json, or null. */
+    static String toolParser(Args a) {
+        String parser = a.get("tool-call-parser", null);
+        if (!a.flag("enable-auto-tool-choice")) {
+            if (parser != null) throw new IllegalArgumentException("--tool-call-parser needs --enable-auto-tool-choice");
+            return null;
+        }
+        if (parser == null) throw new IllegalArgumentException("--enable-auto-tool-choice needs --tool-call-parser (hermes or llama3_json)");
+        if (!parser.equals("hermes") && !parser.equals("llama3_json"))
+            throw new IllegalArgumentException("--tool-call-parser " + parser + " is not supported (hermes, llama3_json)");
+        return parser;
     }
 
     static String rootPath(String p) {

@@ -113,25 +113,20 @@ final class ChatHandler {
         return new Prompt(text, ids, role, lastContent);
     }
 
-    private static void refuseTools(Fields f) {
-        JsonNode choice = f.raw("tool_choice");
-        if (choice == null || (choice.isTextual() && choice.asText().equals("none"))) return;
-        if (!f.has("tools")) throw ApiException.badRequest("When using `tool_choice`, `tools` must be set.", "tool_choice");
-        if (choice.isTextual() && choice.asText().equals("auto"))
-            throw ApiException.badRequest("\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser, which jllm does not support yet.", "tool_choice");
-        throw ApiException.badRequest("tool_choice " + choice + " (constrained tool calls) is not supported by jllm yet; use \"none\".", "tool_choice");
-    }
-
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
         Fields f = new Fields(body);
         f.logUnknown(KNOWN, "/v1/chat/completions");
         String model = ctx.resolveModel(f.string("model", null));
         boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
         StreamOptions so = StreamOptions.read(f, stream);
-        refuseTools(f);
         Tokenizer tok = ctx.tokenizer();
         Prompt prompt = render(f);
         SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
+        ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, b.constraint != null);
+        if (tools.constraint() != null) b.constraint = tools.constraint();
+        // a named call streams as tool-call deltas; required/auto calls are parsed from the finished text
+        boolean bufferTools = tools.mode() == ToolCalls.Mode.REQUIRED || tools.mode() == ToolCalls.Mode.AUTO;
+        String[] callIds = new String[Math.max(1, f.integer("n", 1))];
         boolean logprobs = f.bool("logprobs", false);
         Integer top = f.integer("top_logprobs", null);
         if (top != null && !logprobs) throw ApiException.badRequest("when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs");
@@ -192,7 +187,30 @@ final class ChatHandler {
                         tokens[i] = d.outputTokens();
                         if (d.logprobs() != null) lps.get(i).addAll(d.logprobs());
                         if (d.finished()) { finish[i] = d.finishReason(); stopReasons[i] = d.stopReason(); }
-                        if (sse != null && (!d.text().isEmpty() || d.finished() || (d.logprobs() != null && !d.logprobs().isEmpty()))) {
+                        if (sse != null && bufferTools) {
+                            if (d.finished()) {
+                                ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
+                                ObjectNode delta = JSON.createObjectNode();
+                                if (parsed.content() != null) delta.put("content", parsed.content());
+                                if (!parsed.calls().isEmpty()) delta.set("tool_calls", ToolCalls.toJson(parsed.calls(), true));
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, delta, null,
+                                        parsed.calls().isEmpty() || !"stop".equals(d.finishReason()) ? d.finishReason() : "tool_calls", d.stopReason(), so)));
+                            }
+                        } else if (sse != null && tools.mode() == ToolCalls.Mode.NAMED) {
+                            if (!d.text().isEmpty() || d.finished()) {
+                                ObjectNode delta = JSON.createObjectNode();
+                                ObjectNode call = delta.putArray("tool_calls").addObject().put("index", 0);
+                                if (callIds[i] == null) {
+                                    callIds[i] = ToolCalls.newId();
+                                    call.put("id", callIds[i]).put("type", "function");
+                                    call.putObject("function").put("name", tools.name()).put("arguments", d.text());
+                                } else {
+                                    call.putObject("function").put("arguments", d.text());
+                                }
+                                String fin = d.finished() ? ("stop".equals(d.finishReason()) ? "tool_calls" : d.finishReason()) : null;
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, delta, null, fin, d.finished() ? d.stopReason() : null, so)));
+                            }
+                        } else if (sse != null && (!d.text().isEmpty() || d.finished() || (d.logprobs() != null && !d.logprobs().isEmpty()))) {
                             ObjectNode delta = JSON.createObjectNode();
                             if (!d.text().isEmpty() || !d.finished()) delta.put("content", d.text());
                             ArrayNode content = logprobs && d.logprobs() != null ? Logprobs.chat(tok, d.logprobs(), topN) : null;
@@ -221,8 +239,13 @@ final class ChatHandler {
                     ObjectNode ch = choices.addObject();
                     ch.put("index", i);
                     ObjectNode msg = ch.putObject("message");
-                    msg.put("role", prompt.role()).put("content", texts[i].toString()).putNull("refusal");
-                    msg.putArray("tool_calls");
+                    ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
+                    msg.put("role", prompt.role());
+                    if (parsed.content() == null) msg.putNull("content");
+                    else msg.put("content", parsed.content());
+                    msg.putNull("refusal");
+                    msg.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
+                    if (!parsed.calls().isEmpty() && "stop".equals(finish[i])) finish[i] = "tool_calls";
                     if (logprobs) {
                         ObjectNode lo = ch.putObject("logprobs");
                         lo.set("content", Logprobs.chat(tok, lps.get(i), topN));

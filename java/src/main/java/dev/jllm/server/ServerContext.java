@@ -10,7 +10,7 @@ import java.util.Set;
 public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
                             int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
                             boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate,
-                            SamplingDefaults defaults, String rootPath) {
+                            SamplingDefaults defaults, String rootPath, String toolParser) {
 
     /** The template for a request: the model's "tool_use" template when tools are given and it has one. */
     ChatTemplate templateFor(boolean hasTools) {

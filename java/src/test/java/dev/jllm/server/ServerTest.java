@@ -264,14 +264,15 @@ class ServerTest {
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[]}", "at least one prompt");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"logprobs\":21}", "20");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"suffix\":\"y\"}", "suffix");
-        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":{}}", "guided_json");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"x\"}", "guided_grammar");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"n\":2000}", "n");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":600}", "maximum context length is 512");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,99999]}", "99999");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", "stream");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[]}", "messages");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":2}", "logprobs");
-        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"auto\",\"tools\":[]}", "auto");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"missing\"}},\"tools\":[]}", "has not been passed");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"required\"}", "tools");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]}", "image_url");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"chat_template\":\"{{ raise_exception('no system role') }}\"}", "no system role");
         assertEquals(404, post("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"x\"}").status);
@@ -361,7 +362,7 @@ class ServerTest {
     @Test
     void anOverloadedServerAnswers503() throws Exception {
         ServerContext full = new ServerContext(engine, tok, ctx.servedNames(), "assistant", 20, ctx.chatTemplate(), ctx.apiKeys(),
-                0, false, 0, -1, null, SamplingDefaults.NONE, "");
+                0, false, 0, -1, null, SamplingDefaults.NONE, "", null);
         OpenAiServer s = new OpenAiServer(full, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
                 false, 1 << 20, null, null), exec.numBlocks(), exec.blockSize()).start();
         try {
