@@ -175,7 +175,7 @@ final class ChatHandler {
                     RequestOutput r = o.output();
                     if (r.error() != null) {
                         if (sse != null) {
-                            sse.event(JSON.writeValueAsString(CompletionsHandler.errorEvent(r.error(), r.errorStatus())));
+                            sse.event(JSON.writeValueAsString(Responses.errorEvent(r.error(), r.errorStatus())));
                             sse.event("[DONE]");
                             return;
                         }
@@ -222,13 +222,8 @@ final class ChatHandler {
                 int completion = 0;
                 for (int t : tokens) completion += t;
                 if (sse != null) {
-                    if (so.includeUsage()) {
-                        ObjectNode last = JSON.createObjectNode();
-                        last.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
-                        last.putArray("choices");
-                        last.set("usage", CompletionsHandler.usage(prompt.ids().length, completion));
-                        sse.event(JSON.writeValueAsString(last));
-                    }
+                    if (so.includeUsage())
+                        sse.event(JSON.writeValueAsString(Responses.usageChunk(id, "chat.completion.chunk", created, model, prompt.ids().length, completion)));
                     sse.event("[DONE]");
                     return;
                 }
@@ -252,17 +247,10 @@ final class ChatHandler {
                         lo.putNull("refusal");
                     }
                     else ch.putNull("logprobs");
-                    CompletionsHandler.putFinish(ch, finish[i], stopReasons[i]);
+                    Responses.putFinish(ch, finish[i], stopReasons[i]);
                 }
-                resp.set("usage", CompletionsHandler.usage(prompt.ids().length, completion));
-                if (fakeStream) {
-                    try (HttpOut.Sse one = out.sse()) {
-                        one.event(JSON.writeValueAsString(resp));
-                        one.event("[DONE]");
-                    }
-                } else {
-                    out.json(200, resp);
-                }
+                resp.set("usage", Responses.usage(prompt.ids().length, completion));
+                Responses.send(out, resp, fakeStream);
             } finally {
                 if (sse != null) sse.close();
             }
@@ -287,7 +275,7 @@ final class ChatHandler {
             lo.putNull("refusal");
         }
         else ch.putNull("logprobs");
-        CompletionsHandler.putFinish(ch, finish, stopReason);
+        Responses.putFinish(ch, finish, stopReason);
         return c;  // usage comes in its own last chunk (OpenAI's schema has no null usage on the others)
     }
 }

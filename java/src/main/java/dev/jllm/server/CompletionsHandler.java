@@ -140,7 +140,7 @@ final class CompletionsHandler {
                     RequestOutput r = o.output();
                     if (r.error() != null) {
                         if (sse != null) {
-                            sse.event(JSON.writeValueAsString(errorEvent(r.error(), r.errorStatus())));
+                            sse.event(JSON.writeValueAsString(Responses.errorEvent(r.error(), r.errorStatus())));
                             sse.event("[DONE]");
                             return;
                         }
@@ -180,9 +180,9 @@ final class CompletionsHandler {
                             } else {
                                 ch.putNull("logprobs");
                             }
-                            putFinish(ch, d.finished() ? c.finishReason : null, d.finished() ? c.stopReason : null);
+                            Responses.putFinish(ch, d.finished() ? c.finishReason : null, d.finished() ? c.stopReason : null);
                             // per-chunk usage only with continuous_usage_stats (OpenAI's completion chunks have none)
-                            if (so.continuous()) chunk.set("usage", usage(prompt.length, c.tokens));
+                            if (so.continuous()) chunk.set("usage", Responses.usage(prompt.length, c.tokens));
                             sse.event(JSON.writeValueAsString(chunk));
                         }
                     }
@@ -190,13 +190,8 @@ final class CompletionsHandler {
                 int completionTokens = 0;
                 for (Choice c : choices) completionTokens += c.tokens;
                 if (sse != null) {
-                    if (so.includeUsage()) {
-                        ObjectNode last = JSON.createObjectNode();
-                        last.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
-                        last.putArray("choices");
-                        last.set("usage", usage(promptTokens, completionTokens));
-                        sse.event(JSON.writeValueAsString(last));
-                    }
+                    if (so.includeUsage())
+                        sse.event(JSON.writeValueAsString(Responses.usageChunk(id, "text_completion", created, model, promptTokens, completionTokens)));
                     sse.event("[DONE]");
                     return;
                 }
@@ -208,17 +203,10 @@ final class CompletionsHandler {
                     ch.put("index", i).put("text", choices[i].text.toString());
                     if (choices[i].logprobs != null) ch.set("logprobs", choices[i].logprobs.node);
                     else ch.putNull("logprobs");
-                    putFinish(ch, choices[i].finishReason, choices[i].stopReason);
+                    Responses.putFinish(ch, choices[i].finishReason, choices[i].stopReason);
                 }
-                resp.set("usage", usage(promptTokens, completionTokens));
-                if (fakeStream) {
-                    try (HttpOut.Sse one = out.sse()) {
-                        one.event(JSON.writeValueAsString(resp));
-                        one.event("[DONE]");
-                    }
-                } else {
-                    out.json(200, resp);
-                }
+                resp.set("usage", Responses.usage(promptTokens, completionTokens));
+                Responses.send(out, resp, fakeStream);
             } finally {
                 if (sse != null) sse.close();
             }
@@ -233,26 +221,5 @@ final class CompletionsHandler {
             c.logprobs.add(tok, lps.get(i), offset);
             offset += tok.tokenText(prompt[i + 1]).length();
         }
-    }
-
-    static void putFinish(ObjectNode ch, String finishReason, Object stopReason) {
-        if (finishReason == null) ch.putNull("finish_reason");
-        else ch.put("finish_reason", finishReason);
-        if (stopReason == null) ch.putNull("stop_reason");
-        else if (stopReason instanceof Integer i) ch.put("stop_reason", i);
-        else ch.put("stop_reason", stopReason.toString());
-    }
-
-    static ObjectNode usage(int prompt, int completion) {
-        ObjectNode u = JSON.createObjectNode();
-        u.put("prompt_tokens", prompt).put("total_tokens", prompt + completion).put("completion_tokens", completion);
-        return u;
-    }
-
-    static ObjectNode errorEvent(String message, int status) {
-        ObjectNode e = JSON.createObjectNode();
-        ObjectNode err = e.putObject("error");
-        err.put("message", message).put("type", status >= 500 ? "InternalServerError" : "BadRequestError").putNull("param").put("code", status);
-        return e;
     }
 }

@@ -1,0 +1,54 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/** Pieces of response objects both completion endpoints write. */
+final class Responses {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Responses() {}
+
+    static void putFinish(ObjectNode ch, String finishReason, Object stopReason) {
+        if (finishReason == null) ch.putNull("finish_reason");
+        else ch.put("finish_reason", finishReason);
+        if (stopReason == null) ch.putNull("stop_reason");
+        else if (stopReason instanceof Integer i) ch.put("stop_reason", i);
+        else ch.put("stop_reason", stopReason.toString());
+    }
+
+    static ObjectNode usage(int prompt, int completion) {
+        ObjectNode u = JSON.createObjectNode();
+        u.put("prompt_tokens", prompt).put("total_tokens", prompt + completion).put("completion_tokens", completion);
+        return u;
+    }
+
+    static ObjectNode errorEvent(String message, int status) {
+        ObjectNode e = JSON.createObjectNode();
+        ObjectNode err = e.putObject("error");
+        err.put("message", message).put("type", status >= 500 ? "InternalServerError" : "BadRequestError").putNull("param").put("code", status);
+        return e;
+    }
+
+    /** The whole response as JSON, or, for a "fake stream" (best_of != n, beam search), as one SSE event. */
+    static void send(HttpOut out, ObjectNode resp, boolean fakeStream) throws IOException {
+        if (!fakeStream) {
+            out.json(200, resp);
+            return;
+        }
+        try (HttpOut.Sse one = out.sse()) {
+            one.event(JSON.writeValueAsString(resp));
+            one.event("[DONE]");
+        }
+    }
+
+    /** The last chunk of a stream with include_usage: no choices, the totals. */
+    static ObjectNode usageChunk(String id, String object, long created, String model, int prompt, int completion) {
+        ObjectNode last = JSON.createObjectNode();
+        last.put("id", id).put("object", object).put("created", created).put("model", model);
+        last.putArray("choices");
+        last.set("usage", usage(prompt, completion));
+        return last;
+    }
+}
