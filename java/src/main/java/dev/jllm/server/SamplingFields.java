@@ -120,8 +120,6 @@ final class SamplingFields {
         if (kinds == 0) return null;
         if (kinds > 1)
             throw ApiException.badRequest("Only one kind of structured output can be used at a time (guided_json, guided_regex, guided_choice, guided_grammar, response_format json).", "guided_json");
-        if (grammar != null)
-            throw ApiException.badRequest("guided_grammar (context-free grammars) is not supported by jllm yet; use guided_json, guided_regex or guided_choice.", "guided_grammar");
         dev.jllm.structured.Constraints c = dev.jllm.structured.Constraints.of(tok);
         try {
             if (ws != null) dev.jllm.structured.Regex.compile(ws);
@@ -133,6 +131,10 @@ final class SamplingFields {
                     choices.add(x.asText());
                 }
                 return c.choice(choices);
+            }
+            if (grammar != null) {
+                if (!grammar.isTextual()) throw ApiException.badRequest("guided_grammar must be a string.", "guided_grammar");
+                return c.grammar(grammar.asText());
             }
             if (regex != null) {
                 if (!regex.isTextual()) throw ApiException.badRequest("guided_regex must be a string.", "guided_regex");
@@ -149,7 +151,8 @@ final class SamplingFields {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw ApiException.badRequest("guided_json is not valid JSON: " + e.getOriginalMessage(), "guided_json");
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("Invalid structured-output constraint: " + e.getMessage(), choice != null ? "guided_choice" : regex != null ? "guided_regex" : "guided_json");
+            throw ApiException.badRequest("Invalid structured-output constraint: " + e.getMessage(),
+                    choice != null ? "guided_choice" : regex != null ? "guided_regex" : grammar != null ? "guided_grammar" : "guided_json");
         }
     }
 

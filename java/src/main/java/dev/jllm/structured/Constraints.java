@@ -58,6 +58,28 @@ public final class Constraints {
         return regex(JsonSchemaRegex.toRegex(schema, whitespace));
     }
 
+    private final Map<String, Grammar> grammars = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Grammar> e) {
+            return size() > 16;
+        }
+    };
+    private String[] texts;
+
+    /** guided_grammar: an EBNF grammar (Lark or GBNF dialect), recognised by an Earley parser. */
+    public TokenConstraint grammar(String text) {
+        Grammar g;
+        synchronized (grammars) {
+            g = grammars.get(text);
+            if (g == null) {
+                g = Grammar.parse(text);
+                grammars.put(text, g);
+            }
+            if (texts == null) texts = GrammarConstraint.texts(TokenVocabulary.of(tokenizer));
+        }
+        return new GrammarConstraint(g, TokenVocabulary.of(tokenizer), tokenizer.eosIds(), texts);
+    }
+
     public TokenConstraint jsonObject(String whitespace) {
         return regex(JsonSchemaRegex.anyObject(whitespace, 2));
     }

@@ -104,12 +104,31 @@ class StructuredOutputTest {
     }
 
     @Test
+    void guidedGrammarOutputsAreSentencesOfTheGrammar() throws Exception {
+        String grammar = "?start: expr\\n?expr: term ((\\\"+\\\" | \\\"-\\\") term)*\\n?term: factor ((\\\"*\\\" | \\\"/\\\") factor)*\\n"
+                + "?factor: INT | \\\"(\\\" expr \\\")\\\"\\nINT: /[1-9][0-9]?/\\n";
+        JsonNode r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Compute:\",\"n\":6,\"seed\":4,\"max_tokens\":60,\"guided_grammar\":\"" + grammar + "\"}", 200);
+        // every output is a sentence of the grammar, or (cut off by max_tokens) a prefix of one
+        for (JsonNode c : r.path("choices")) {
+            String t = c.path("text").asText();
+            assertTrue(t.matches("[0-9+\\-*/()]*"), t);
+            assertTrue(!t.matches(".*[0-9]{3}.*") && !t.matches(".*[-+*/][-+*/].*") && !t.matches(".*\\(\\).*") && !t.startsWith("0"), t);
+            int depth = 0;
+            for (char ch : t.toCharArray()) {
+                depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+                assertTrue(depth >= 0, "parentheses never close more than they open: " + t);
+            }
+            if (c.path("finish_reason").asText().equals("stop")) assertEquals(0, depth, "a finished expression is balanced: " + t);
+        }
+    }
+
+    @Test
     void invalidOrConflictingConstraintsAre400() throws Exception {
         assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_regex\":\"(ab\"}", 400).path("error").path("message").asText().contains("regular expression"));
         assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":{\"type\":\"tuple\"}}", 400).path("error").path("message").asText().contains("tuple"));
         assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_json\":\"{not json\"}", 400).path("error").path("param").asText().equals("guided_json"));
         assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_choice\":[\"a\"],\"guided_regex\":\"b\"}", 400).path("error").path("message").asText().contains("one kind"));
-        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"root ::= \\\"a\\\"\"}", 400).path("error").path("message").asText().contains("guided_grammar"));
+        assertTrue(post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"start: undefined\"}", 400).path("error").path("message").asText().contains("undefined"));
         post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_choice\":[]}", 400);
         post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_decoding_backend\":\"magic\",\"guided_choice\":[\"a\"]}", 400);
         post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"response_format\":{\"type\":\"yaml\"}}", 400);
