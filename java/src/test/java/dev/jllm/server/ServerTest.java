@@ -264,7 +264,7 @@ class ServerTest {
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[]}", "at least one prompt");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"logprobs\":21}", "20");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"suffix\":\"y\"}", "suffix");
-        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"x\"}", "guided_grammar");
+        assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"guided_grammar\":\"x\"}", "grammar line outside a rule");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"n\":2000}", "n");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":600}", "maximum context length is 512");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,99999]}", "99999");
