@@ -96,7 +96,7 @@ TEST(every_simd_build_agrees_with_scalar) {
     const int64_t K = 200;
     TestWeight f16 = make_weight(JLLM_DTYPE_F16, 4, K), bf = make_weight(JLLM_DTYPE_BF16, 4, K);
     TestWeight q8 = make_weight(JLLM_DTYPE_Q8_0, 4, 192), f32 = make_weight(JLLM_DTYPE_F32, 4, K);
-    std::vector<float> x = randn(2 * K);
+    std::vector<float> x = randn(2 * K), x4 = randn(4 * K);
     for (const cpu::Kernels* k : sets) {
         double r16 = 0, rbf = 0, r8 = 0, r32 = 0;
         for (int64_t i = 0; i < K; i++) {
@@ -119,6 +119,14 @@ TEST(every_simd_build_agrees_with_scalar) {
                 double r = 0;
                 for (int64_t i = 0; i < K - 3; i++) r += (double)x[m * K + i] * f32.values[n * K + i];
                 CHECK_MSG(std::fabs(y[m * 4 + n] - r) < 1e-3, "%s dot_2x4 (%d,%d)", k->name, m, n);
+            }
+        float y16[16];
+        k->dot_4x4(x4.data(), K, f32.values.data(), K, K - 5, y16, 4);
+        for (int m = 0; m < 4; m++)
+            for (int n = 0; n < 4; n++) {
+                double r = 0;
+                for (int64_t i = 0; i < K - 5; i++) r += (double)x4[m * K + i] * f32.values[n * K + i];
+                CHECK_MSG(std::fabs(y16[m * 4 + n] - r) < 1e-3, "%s dot_4x4 (%d,%d)", k->name, m, n);
             }
         std::vector<float> acc = randn(K), ref = acc;
         k->axpy(0.37f, x.data(), acc.data(), K);

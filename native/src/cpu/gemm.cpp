@@ -53,6 +53,11 @@ static void matmul_rows(const Kernels& k, const WeightTensor& w, const float* x,
         }
         int64_t full = rows / 4 * 4;
         int64_t m = 0;
+        for (; m + 4 <= M; m += 4) {
+            for (int64_t g = 0; g < full; g += 4) k.dot_4x4(x + m * K, K, wt + g * K, K, K, y + m * ldy + t0 + g, ldy);
+            for (int64_t r = full; r < rows; r++)
+                for (int64_t mm = m; mm < m + 4; mm++) y[mm * ldy + t0 + r] = k.dot_f32(x + mm * K, wt + r * K, K);
+        }
         for (; m + 2 <= M; m += 2) {
             for (int64_t g = 0; g < full; g += 4) k.dot_2x4(x + m * K, K, wt + g * K, K, K, y + m * ldy + t0 + g, ldy);
             for (int64_t r = full; r < rows; r++) {

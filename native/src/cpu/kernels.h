@@ -18,6 +18,8 @@ struct Kernels {
     void (*dequant_q8_0)(const uint8_t* w, float* out, int64_t K);
     // Micro-kernel: y[m * ldy + n] = dot(x[m], w[n]) for m < 2 (x rows stride ldx), n < 4 (w rows stride ldw, f32).
     void (*dot_2x4)(const float* x, int64_t ldx, const float* w, int64_t ldw, int64_t K, float* y, int64_t ldy);
+    // The same for m < 4 (register-blocked 4x4 where the ISA has the registers for it).
+    void (*dot_4x4)(const float* x, int64_t ldx, const float* w, int64_t ldw, int64_t K, float* y, int64_t ldy);
     // y[k] += a * x[k]
     void (*axpy)(float a, const float* x, float* y, int64_t K);
 };
