@@ -80,6 +80,9 @@ public final class ChatTemplate {
     private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
             "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
 
+    private static final java.util.regex.Pattern NOT_COMPARISON = java.util.regex.Pattern.compile(
+            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*(?:\\s*\\|\\s*\\w+)+)\\s*(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
+
     private static String orNone(String s) {
         return s.isBlank() ? "none" : s.trim();
     }
@@ -114,6 +117,9 @@ public final class ChatTemplate {
     static String normalize(String src) {
         src = STEP_SLICE.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement("jllm_slice(" + a.group(1) + ", "
                 + orNone(a.group(2)) + ", " + orNone(a.group(3)) + ", " + orNone(a.group(4)) + ")"));
+        // `not x|f == y` is `not ((x|f) == y)` in jinja2; Jinjava would apply `not` first
+        src = NOT_COMPARISON.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
+                "not (" + a.group(1) + " " + a.group(2) + " " + a.group(3) + ")"));
         java.util.regex.Matcher m = NAMESPACE_CALL.matcher(src);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -223,7 +229,8 @@ public final class ChatTemplate {
 
         @Override
         public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
-            return var == null ? null : PyValues.strip(var.toString(), true, true);
+            // jinja2 trims str(value): a None message content becomes "None"
+            return var == null ? "None" : PyValues.strip(var.toString(), true, true);
         }
     }
 }

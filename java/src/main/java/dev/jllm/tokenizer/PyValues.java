@@ -18,6 +18,7 @@ final class PyValues {
     static final class Dict extends LinkedHashMap<String, Object> {
         @Override
         public String toString() {
+            refuseConcatenation("dict");
             return repr(this);
         }
     }
@@ -26,8 +27,19 @@ final class PyValues {
     static final class PList extends ArrayList<Object> {
         @Override
         public String toString() {
+            refuseConcatenation("list");
             return repr(this);
         }
+    }
+
+    /**
+     * Python refuses `"text" + [..]` ("can only concatenate str (not "list") to str") where Jinjava would join the
+     * two; a chat template relying on that fails in transformers, so it fails here too.
+     */
+    static void refuseConcatenation(String type) {
+        boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
+                .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
+        if (inAddition) throw new IllegalStateException("can only concatenate str (not \"" + type + "\") to str");
     }
 
     /** Deep-converts JSON-like values (maps, lists, strings, numbers, booleans, null) into Dict/PList. */

@@ -73,5 +73,5 @@ class ChatTemplateGoldenTest {
     }
 
     /** Raised as compatibility improves; never lowered. */
-    static final int MIN_PASSING = 255;
+    static final int MIN_PASSING = 271;
 }
