@@ -23,7 +23,15 @@ public final class ChatTemplate {
         }
     }
 
-    private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+    /** The first failure of a render: raise_exception (raised = true) or a Python type error; jinja2 stops there. */
+    private record Failure(boolean raised, String message) {}
+
+    private static final ThreadLocal<Failure> FIRST_FAILURE = new ThreadLocal<>();
+
+    /** Records a Python-style error (TypeError) raised inside template evaluation, unless an earlier one stands. */
+    static void noteError(String message) {
+        if (FIRST_FAILURE.get() == null) FIRST_FAILURE.set(new Failure(false, message));
+    }
     private static final ThreadLocal<java.util.function.Supplier<LocalDateTime>> CLOCK = new ThreadLocal<>();
     private final String source;
     private final String parsed;  // source after normalize()
@@ -59,6 +67,18 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "jllm_slice", ChatTemplate.class, "pySlice", Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFilter(new TojsonFilter());
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
+        // Python's None (PyValues.PyNone) is `none`; null (Jinjava's undefined and none) too.
+        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
+            @Override
+            public String getName() {
+                return "none";
+            }
+
+            @Override
+            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
+                return v == null || v instanceof PyValues.PyNone;
+            }
+        });
         // jinja2's `iterable` is true for strings too (anything iter() accepts).
         jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
             @Override
@@ -68,7 +88,8 @@ public final class ChatTemplate {
 
             @Override
             public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
-                return v instanceof String || v instanceof Iterable<?> || v instanceof Map<?, ?> || (v != null && v.getClass().isArray());
+                return v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone)) || v instanceof Map<?, ?>
+                        || (v != null && v.getClass().isArray());
             }
         });
     }
@@ -142,7 +163,7 @@ public final class ChatTemplate {
     }
 
     public static String raiseException(String message) {
-        if (RAISED.get() == null) RAISED.set(message);  // the first raise stops jinja2; Jinjava goes on
+        if (FIRST_FAILURE.get() == null) FIRST_FAILURE.set(new Failure(true, message));  // jinja2 stops at the first; Jinjava goes on
         throw new TemplateRaised(message);
     }
 
@@ -182,7 +203,7 @@ public final class ChatTemplate {
         ctx.put("add_generation_prompt", addGenerationPrompt);
         ctx.put("tools", PyValues.convert(tools));
         ctx.put("documents", PyValues.convert(documents));
-        RAISED.remove();
+        FIRST_FAILURE.remove();
         CLOCK.set(clock);
         RenderResult r;
         try {
@@ -190,9 +211,10 @@ public final class ChatTemplate {
         } finally {
             CLOCK.remove();
         }
-        String raised = RAISED.get();
-        RAISED.remove();
-        if (raised != null) throw new TemplateRaised(raised);
+        Failure failure = FIRST_FAILURE.get();
+        FIRST_FAILURE.remove();
+        if (failure != null && failure.raised()) throw new TemplateRaised(failure.message());
+        if (failure != null) throw new IllegalArgumentException("chat template error: " + failure.message());
         for (TemplateError e : r.getErrors())
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
                 throw new IllegalArgumentException("chat template error: " + e.getMessage());
@@ -230,7 +252,7 @@ public final class ChatTemplate {
         @Override
         public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
             // jinja2 trims str(value): a None message content becomes "None"
-            return var == null ? "None" : PyValues.strip(var.toString(), true, true);
+            return var == null || var instanceof PyValues.PyNone ? "None" : PyValues.strip(var.toString(), true, true);
         }
     }
 }

@@ -39,12 +39,48 @@ final class PyValues {
     static void refuseConcatenation(String type) {
         boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
                 .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
-        if (inAddition) throw new IllegalStateException("can only concatenate str (not \"" + type + "\") to str");
+        if (inAddition) {
+            ChatTemplate.noteError("can only concatenate str (not \"" + type + "\") to str");
+            throw new IllegalStateException("can only concatenate str (not \"" + type + "\") to str");
+        }
     }
 
-    /** Deep-converts JSON-like values (maps, lists, strings, numbers, booleans, null) into Dict/PList. */
+    /**
+     * Python's None inside template data: false in tests of truth, "None" when printed, `is none` (the none test
+     * is overridden to know it), and an error where Python raises one — concatenated with a string, or iterated.
+     */
+    static final class PyNone implements com.hubspot.jinjava.util.HasObjectTruthValue, Iterable<Object> {
+        static final PyNone INSTANCE = new PyNone();
+
+        private PyNone() {}
+
+        @Override
+        public boolean getObjectTruthValue() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
+                    .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
+            if (inAddition) {
+                ChatTemplate.noteError("unsupported operand type(s) for +: 'NoneType' and 'str'");
+                throw new IllegalStateException("unsupported operand type(s) for +: 'NoneType' and 'str'");
+            }
+            return "None";
+        }
+
+        @Override
+        public java.util.Iterator<Object> iterator() {
+            ChatTemplate.noteError("'NoneType' object is not iterable");
+            throw new IllegalStateException("'NoneType' object is not iterable");
+        }
+    }
+
+    /** Deep-converts JSON-like values (maps, lists, strings, numbers, booleans, null) into Dict/PList/PyNone. */
     @SuppressWarnings("unchecked")
     static Object convert(Object v) {
+        if (v == null) return PyNone.INSTANCE;
         if (v instanceof Map<?, ?> m) {
             Dict d = new Dict();
             for (Map.Entry<?, ?> e : m.entrySet()) d.put(String.valueOf(e.getKey()), convert(e.getValue()));
@@ -61,7 +97,7 @@ final class PyValues {
 
     /** Python's repr() of a JSON-like value. */
     static String repr(Object v) {
-        if (v == null) return "None";
+        if (v == null || v instanceof PyNone) return "None";
         if (v instanceof Boolean b) return b ? "True" : "False";
         if (v instanceof String s) return reprString(s);
         if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {

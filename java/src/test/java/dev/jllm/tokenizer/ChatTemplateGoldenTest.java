@@ -73,5 +73,5 @@ class ChatTemplateGoldenTest {
     }
 
     /** Raised as compatibility improves; never lowered. */
-    static final int MIN_PASSING = 271;
+    static final int MIN_PASSING = 277;
 }
