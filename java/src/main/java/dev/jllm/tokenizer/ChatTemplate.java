@@ -67,6 +67,17 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "jllm_slice", ChatTemplate.class, "pySlice", Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFilter(new TojsonFilter());
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
+        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
+            @Override
+            public String getName() {
+                return "jllm_pyeq";
+            }
+
+            @Override
+            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
+                return args.length > 0 && args[0] instanceof Boolean b && pyEqualsBool(v, b);
+            }
+        });
         // Python's None (PyValues.PyNone) is `none`; null (Jinjava's undefined and none) too.
         jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
             @Override
@@ -100,6 +111,18 @@ public final class ChatTemplate {
     /** x[a:b:c] with a step, which Jinjava's parser lacks; rewritten to jllm_slice(x, a, b, c). */
     private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
             "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+
+    private static final java.util.regex.Pattern COMMENT = java.util.regex.Pattern.compile("\\{#(-?).*?(-?)#\\}", java.util.regex.Pattern.DOTALL);
+
+    private static final java.util.regex.Pattern BOOL_COMPARISON = java.util.regex.Pattern.compile(
+            "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*)\\s*(==|!=)\\s*(false|true|False|True)\\b");
+
+    /** Python's == between a value and a bool: True == 1, False == 0, and nothing else equals a bool. */
+    static boolean pyEqualsBool(Object v, boolean b) {
+        if (v instanceof Boolean x) return x == b;
+        if (v instanceof Number n) return n.doubleValue() == (b ? 1 : 0);
+        return false;
+    }
 
     private static final java.util.regex.Pattern NOT_COMPARISON = java.util.regex.Pattern.compile(
             "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*(?:\\s*\\|\\s*\\w+)+)\\s*(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
@@ -136,8 +159,15 @@ public final class ChatTemplate {
      * parenthesised, because Jinjava binds `a=x|f - 1` as `(a=x|f) - 1`.
      */
     static String normalize(String src) {
+        // {# comments #} become an empty if-block: the same trim_blocks / lstrip_blocks / {#- -#} whitespace
+        // behaviour in jinja2, which Jinjava gets wrong for comments after a `-%}`
+        src = COMMENT.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
+                "{%" + a.group(1) + " if false %}{% endif " + a.group(2) + "%}"));
         src = STEP_SLICE.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement("jllm_slice(" + a.group(1) + ", "
                 + orNone(a.group(2)) + ", " + orNone(a.group(3)) + ", " + orNone(a.group(4)) + ")"));
+        // x == false / x != true: Python equality (Jinjava would coerce '' to false); jllm_pyeq implements it exactly
+        src = BOOL_COMPARISON.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
+                (a.group(2).equals("!=") ? "not (" : "(") + a.group(1) + " is jllm_pyeq " + a.group(3).toLowerCase() + ")"));
         // `not x|f == y` is `not ((x|f) == y)` in jinja2; Jinjava would apply `not` first
         src = NOT_COMPARISON.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
                 "not (" + a.group(1) + " " + a.group(2) + " " + a.group(3) + ")"));
