@@ -67,6 +67,8 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "jllm_slice", ChatTemplate.class, "pySlice", Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFilter(new TojsonFilter());
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
+        jinjava.getGlobalContext().registerFilter(new PyStrFilter());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
         jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
             @Override
             public String getName() {
@@ -110,7 +112,95 @@ public final class ChatTemplate {
 
     /** x[a:b:c] with a step, which Jinjava's parser lacks; rewritten to jllm_slice(x, a, b, c). */
     private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
-            "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+            "('[^']*'|\"[^\"]*\"|[A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+
+    /**
+     * `{{ e }}` prints Python's str(e) in jinja2 (True, False, [1, 'a'], {'k': None}); Jinjava prints Java forms, so
+     * every output expression gets a final `|jllm_str` (the Python conversion; strings pass unchanged).
+     */
+    static String wrapOutputs(String src) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            int open = src.indexOf("{{", i);
+            if (open < 0) break;
+            // skip {{ inside {% raw %}-free text only: find the matching }} outside strings and brackets
+            int j = open + 2, depth = 0;
+            char quote = 0;
+            int close = -1;
+            for (; j < src.length(); j++) {
+                char c = src.charAt(j);
+                if (quote != 0) {
+                    if (c == '\\') j++;
+                    else if (c == quote) quote = 0;
+                    continue;
+                }
+                if (c == '\'' || c == '"') quote = c;
+                else if (c == '(' || c == '[' || c == '{') depth++;
+                else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+                else if (c == '}' && j + 1 < src.length() && src.charAt(j + 1) == '}') { close = j; break; }
+            }
+            if (close < 0) break;
+            String inner = src.substring(open + 2, close);
+            boolean lstrip = inner.startsWith("-"), rstrip = inner.endsWith("-");
+            String expr = inner.substring(lstrip ? 1 : 0, inner.length() - (rstrip && inner.length() > (lstrip ? 1 : 0) ? 1 : 0)).strip();
+            out.append(src, i, open).append("{{").append(lstrip ? "- " : " ");
+            // parenthesise only when an operator sits at the top level: Jinjava reads `({'a': 1, 'b': 2})` as a tuple
+            String wrapped = hasTopLevelOperator(expr) ? "(" + expr + ")|jllm_str" : expr + "|jllm_str";
+            out.append(expr.isEmpty() ? "" : wrapped).append(rstrip ? " -" : " ").append("}}");
+            i = close + 2;
+        }
+        out.append(src.substring(i));
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern WORD_OPERATOR = java.util.regex.Pattern.compile("\\b(and|or|not|in|is|if|else)\\b");
+
+    /** Whether an operator (binary, ternary, comparison, tuple comma) appears outside strings and brackets. */
+    static boolean hasTopLevelOperator(String expr) {
+        StringBuilder top = new StringBuilder();
+        int depth = 0;
+        char quote = 0;
+        for (int i = 0; i < expr.length(); i++) {
+            char c = expr.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') i++;
+                else if (c == quote) quote = 0;
+                top.append(' ');
+                continue;
+            }
+            if (c == '\'' || c == '"') { quote = c; top.append(' '); continue; }
+            if (c == '(' || c == '[' || c == '{') depth++;
+            else if (c == ')' || c == ']' || c == '}') depth--;
+            else if (depth == 0) { top.append(c); continue; }
+            top.append(' ');
+        }
+        String t = top.toString();
+        return t.matches("(?s).*[-+*/%~<>=!,].*") || WORD_OPERATOR.matcher(t).find();
+    }
+
+    /** Python's str() of a template value (null, Jinjava's undefined, prints as jinja2's Undefined: ""). */
+    static final class PyStrFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override
+        public String getName() {
+            return "jllm_str";
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            if (var == null) return "";
+            if (var instanceof String || var instanceof com.hubspot.jinjava.objects.SafeString) return var;
+            if (var instanceof PyValues.PyNone) return "None";
+            if (var instanceof Boolean b) return b ? "True" : "False";
+            if (var instanceof java.util.Map<?, ?> || var instanceof java.util.List<?>) return PyValues.repr(var);
+            return var.toString();
+        }
+
+        @Override
+        public boolean preserveSafeString() {
+            return true;
+        }
+    }
 
     private static final java.util.regex.Pattern COMMENT = java.util.regex.Pattern.compile("\\{#(-?).*?(-?)#\\}", java.util.regex.Pattern.DOTALL);
 
@@ -159,6 +249,7 @@ public final class ChatTemplate {
      * parenthesised, because Jinjava binds `a=x|f - 1` as `(a=x|f) - 1`.
      */
     static String normalize(String src) {
+        src = wrapOutputs(src);
         // {# comments #} become an empty if-block: the same trim_blocks / lstrip_blocks / {#- -#} whitespace
         // behaviour in jinja2, which Jinjava gets wrong for comments after a `-%}`
         src = COMMENT.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
@@ -283,6 +374,26 @@ public final class ChatTemplate {
         public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
             // jinja2 trims str(value): a None message content becomes "None"
             return var == null || var instanceof PyValues.PyNone ? "None" : PyValues.strip(var.toString(), true, true);
+        }
+    }
+
+    /** transformers' {% generation %}…{% endgeneration %}: marks assistant text for training masks; renders its body. */
+    static final class GenerationTag implements com.hubspot.jinjava.lib.tag.Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(com.hubspot.jinjava.tree.TagNode tagNode, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter) {
+            StringBuilder b = new StringBuilder();
+            for (com.hubspot.jinjava.tree.Node child : tagNode.getChildren()) b.append(child.render(interpreter).getValue());
+            return b.toString();
         }
     }
 }

@@ -44,9 +44,31 @@ final class PyStringMethods extends ELResolver {
             case "find": return (long) s.indexOf(arg(p, 0));
             case "count": return (long) count(s, arg(p, 0));
             case "isdigit": return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
+            case "format": return format(s, p);
             case "isspace": return !s.isEmpty() && s.chars().allMatch(PyValues::isPySpace);
             default: return NOT_HANDLED;
         }
+    }
+
+    /** str.format with positional fields: {} and {0}, {1}; {{ and }} are literal braces. */
+    static String format(String s, Object[] args) {
+        StringBuilder b = new StringBuilder();
+        int auto = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '{' && i + 1 < s.length() && s.charAt(i + 1) == '{') { b.append('{'); i++; continue; }
+            if (c == '}' && i + 1 < s.length() && s.charAt(i + 1) == '}') { b.append('}'); i++; continue; }
+            if (c != '{') { b.append(c); continue; }
+            int end = s.indexOf('}', i);
+            if (end < 0) throw new IllegalArgumentException("Single '{' encountered in format string");
+            String field = s.substring(i + 1, end);
+            int index = field.isEmpty() ? auto++ : Integer.parseInt(field);
+            if (index >= args.length) throw new IllegalArgumentException("Replacement index " + index + " out of range for positional args tuple");
+            Object v = args[index];
+            b.append(v instanceof String str ? str : PyValues.repr(v));
+            i = end;
+        }
+        return b.toString();
     }
 
     static String strip(String s, String chars, boolean left, boolean right) {

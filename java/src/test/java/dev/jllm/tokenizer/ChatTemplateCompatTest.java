@@ -1,0 +1,47 @@
+package dev.jllm.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** jinja2 behaviours the golden set does not all exercise, each checked against Python's output. */
+class ChatTemplateCompatTest {
+    static String render(String t) {
+        return new ChatTemplate(t, () -> LocalDateTime.of(2024, 7, 26, 0, 0)).render(List.of(Map.of("role", "user", "content", "hi")),
+                null, null, true, Map.of(), "<s>", "</s>");
+    }
+
+    @Test
+    void valuesPrintAsPythonPrintsThem() {
+        assertEquals("True|False|[1, None, True, 'a']|{'k': 'v'}", render("{{ true }}|{{ false }}|{{ [1, none, true, \"a\"] }}|{{ {'k': 'v'} }}"));
+        assertEquals("None", render("{{ tools }}"));
+        assertEquals("", render("{{ undefined_name }}"));
+    }
+
+    @Test
+    void stringMethodsFormatSlicingAndTests() {
+        assertEquals("1 and b", render("{{ '{} and {}'.format(1, 'b') }}"));
+        assertEquals("Hello World|['a', 'b']|x|dcba|ab", render("{{ 'hello world'.title() }}|{{ 'a,b'.split(',') }}|{{ '\\n x \\n'.strip() }}|{{ 'abcd'[::-1] }}|{{ 'abcd'[:2] }}"));
+        assertEquals("undef|yes|TrueFalse", render("{% if not x is defined %}undef{% endif %}|{% if messages[-1].role == 'user' %}yes{% endif %}|{{ 'a' is string }}{{ 1 is mapping }}"));
+    }
+
+    @Test
+    void tojsonGenerationBlockDateAndNamespaces() {
+        assertEquals("{\"a\": [1, 2], \"b\": null}", render("{{ {'a': [1, 2], 'b': none} | tojson }}"));
+        assertEquals("[\n  1\n]", render("{{ [1] | tojson(indent=2) }}"));
+        assertEquals("G", render("{% generation %}G{% endgeneration %}"));
+        assertEquals("26 Jul 2024", render("{{ strftime_now('%d %b %Y') }}"));
+        assertEquals("3", render("{% set ns = namespace(n=1) %}{% for m in [1, 2] %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}"));
+    }
+
+    @Test
+    void raiseExceptionAndTypeErrorsStopRendering() {
+        ChatTemplate.TemplateRaised e = assertThrows(ChatTemplate.TemplateRaised.class, () -> render("{{ raise_exception('bad role') }}after"));
+        assertEquals("bad role", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> render("{{ 'a' + messages }}"));
+    }
+}
