@@ -47,19 +47,13 @@ public final class ChatTemplate {
         this.source = source;
         this.parsed = normalize(source);
         this.clock = clock;
-        // jinja2 semantics where Jinjava offers them: Python-style str() of lists/dicts, natural operator
-        // precedence (`not x is defined`), strict whitespace control, no re-rendering of strings that look like
-        // templates (message content is data), keep_trailing_newline=False.
-        java.util.Set<String> f = java.util.Set.of(System.getProperty("jllm.jinja", "trimming,nonest,keepnl").split(","));
+        // jinja2's whitespace rules as Jinjava's legacy overrides give them (trim_blocks/lstrip_blocks semantics for
+        // expressions, keep_trailing_newline=False), and no re-rendering of output that looks like a template
+        // (message content is data). The other differences are handled by normalize() and the registered helpers.
         com.hubspot.jinjava.LegacyOverrides legacy = com.hubspot.jinjava.LegacyOverrides.newBuilder()
-                .withUsePyishObjectMapper(f.contains("pyish")).withUseNaturalOperatorPrecedence(f.contains("natural"))
-                .withParseWhitespaceControlStrictly(f.contains("strictws")).withAllowAdjacentTextNodes(f.contains("adjacent"))
-                .withUseTrimmingForNotesAndExpressions(f.contains("trimming")).withKeepNullableLoopValues(f.contains("nullable"))
-                .withHandleBackslashInQuotesOnly(f.contains("backslash")).withEvaluateMapKeys(f.contains("evalkeys")).withIterateOverMapKeys(f.contains("iterkeys"))
-                .withDefaultKeepTrailingNewlineBehavior(f.contains("keepnl")).build();
+                .withUseTrimmingForNotesAndExpressions(true).withDefaultKeepTrailingNewlineBehavior(true).build();
         JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withNestedInterpretationEnabled(!f.contains("nonest")).withLegacyOverrides(legacy)
-                .withElResolver(resolver())
+                .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(resolver())
                 .withMaxOutputSize(64L << 20).build();
         jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
@@ -69,42 +63,12 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
         jinjava.getGlobalContext().registerFilter(new PyStrFilter());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
-        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
-            @Override
-            public String getName() {
-                return "jllm_pyeq";
-            }
-
-            @Override
-            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
-                return args.length > 0 && args[0] instanceof Boolean b && pyEqualsBool(v, b);
-            }
-        });
-        // Python's None (PyValues.PyNone) is `none`; null (Jinjava's undefined and none) too.
-        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
-            @Override
-            public String getName() {
-                return "none";
-            }
-
-            @Override
-            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
-                return v == null || v instanceof PyValues.PyNone;
-            }
-        });
-        // jinja2's `iterable` is true for strings too (anything iter() accepts).
-        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
-            @Override
-            public String getName() {
-                return "iterable";
-            }
-
-            @Override
-            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
-                return v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone)) || v instanceof Map<?, ?>
-                        || (v != null && v.getClass().isArray());
-            }
-        });
+        // jinja2 tests Jinjava lacks or gets wrong: Python bool equality (for rewritten x == true/false), Python's
+        // None as `none`, and `iterable`, which jinja2 answers true for strings too (anything iter() accepts)
+        registerTest("jllm_pyeq", (v, args) -> args.length > 0 && args[0] instanceof Boolean b && pyEqualsBool(v, b));
+        registerTest("none", (v, args) -> v == null || v instanceof PyValues.PyNone);
+        registerTest("iterable", (v, args) -> v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone))
+                || v instanceof Map<?, ?> || (v != null && v.getClass().isArray()));
     }
 
     private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*(?:\\([^()]*\\)[^()]*)*)\\)");
@@ -270,6 +234,20 @@ public final class ChatTemplate {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    private void registerTest(String name, java.util.function.BiPredicate<Object, Object[]> test) {
+        jinjava.getGlobalContext().registerExpTest(new com.hubspot.jinjava.lib.exptest.ExpTest() {
+            @Override
+            public String getName() {
+                return name;
+            }
+
+            @Override
+            public boolean evaluate(Object v, com.hubspot.jinjava.interpret.JinjavaInterpreter i, Object... args) {
+                return test.test(v, args);
+            }
+        });
     }
 
     private static jinjava.javax.el.ELResolver resolver() {
