@@ -61,16 +61,39 @@ public final class GrammarConstraint implements TokenConstraint {
         return c;
     }
 
+    /**
+     * Walks the vocabulary's byte trie from the current chart: each edge that completes a UTF-8 character scans
+     * it, so tokens sharing a prefix share the parsing work and a dead prefix prunes every token below it.
+     */
+    private void walk(TokenVocabulary.Node node, Earley.Chart c, int acc, int need, int[] mask) {
+        if (need == 0) for (int id : node.tokens) mask[id >> 5] |= 1 << (id & 31);
+        for (int b = 0; b < 256; b++) {
+            TokenVocabulary.Node child = node.children[b];
+            if (child == null) continue;
+            if (need == 0) {
+                if (b < 0x80) {
+                    Earley.Chart next = earley.scan(c, b);
+                    if (next != null) walk(child, next, 0, 0, mask);
+                } else if (b >= 0xC2 && b <= 0xF4) {
+                    int n = b <= 0xDF ? 1 : b <= 0xEF ? 2 : 3;
+                    walk(child, c, b & (0x3F >> n), n, mask);
+                }
+            } else if ((b & 0xC0) == 0x80) {
+                int a = (acc << 6) | (b & 0x3F);
+                if (need > 1) {
+                    walk(child, c, a, need - 1, mask);
+                } else {
+                    Earley.Chart next = earley.scan(c, a);
+                    if (next != null) walk(child, next, 0, 0, mask);
+                }
+            }
+        }
+    }
+
     @Override
     public void fillAllowed(int[] mask) {
         if (done || chart == null) return;
-        java.util.Map<String, Boolean> byText = new java.util.HashMap<>();
-        for (int id = 0; id < texts.length; id++) {
-            String t = texts[id];
-            if (t == null) continue;
-            Boolean ok = byText.computeIfAbsent(t, x -> walk(chart, x) != null);
-            if (ok) mask[id >> 5] |= 1 << (id & 31);
-        }
+        walk(vocab.root, chart, 0, 0, mask);
         if (isComplete()) for (int id : eos) if (id >= 0 && (id >> 5) < mask.length) mask[id >> 5] |= 1 << (id & 31);
     }
 
