@@ -31,13 +31,9 @@ public final class Engine implements AutoCloseable {
     private final EngineStats stats = new EngineStats();
     private final Thread thread;
     private volatile boolean stopping;
-    private final int maskWords;
+    private final StepBuilder builder;
     private final BeamSearch beams;
 
-    /** Where each logit row's result goes. */
-    private record Row(Sequence seq, boolean promptLogprob, int child) {}
-
-    private final List<Row> rows = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong unseeded = new java.util.concurrent.atomic.AtomicLong();
 
     /** The k-th unseeded request's seed under the engine seed (SplitMix64). */
@@ -57,7 +53,7 @@ public final class Engine implements AutoCloseable {
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
         this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
         this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
-        this.maskWords = (exec.vocabSize() + 31) / 32;
+        this.builder = new StepBuilder(batch, blocks.blockSize(), tokenizer, exec.vocabSize());
         this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
         this.thread = new Thread(this::loop, "jllm-engine");
         thread.setDaemon(true);
@@ -174,7 +170,8 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (plan.isEmpty()) return;
-        buildBatch(plan);
+        builder.build(plan);
+        List<StepBuilder.Row> rows = builder.rows;
         try {
             long t0 = System.nanoTime();
             exec.step(batch, result);
@@ -196,7 +193,7 @@ public final class Engine implements AutoCloseable {
         for (int r = 0; r < rows.size(); r++) if (rows.get(r).promptLogprob()) applyRow(rows.get(r), r);
         Map<SequenceGroup, Map<Sequence, TokenLogprob>> beamRows = new java.util.LinkedHashMap<>();
         for (int r = rows.size() - 1; r >= 0; r--) {
-            Row row = rows.get(r);
+            StepBuilder.Row row = rows.get(r);
             if (row.promptLogprob()) continue;
             SequenceGroup g = row.seq().group;
             if (g.params.useBeamSearch()) {
@@ -220,106 +217,6 @@ public final class Engine implements AutoCloseable {
         for (SequenceGroup g : touched) publish(g);
     }
 
-    // ---- building the step -------------------------------------------------------------------------------------
-
-    private void buildBatch(Scheduler.Plan plan) {
-        batch.clear();
-        rows.clear();
-        int bs = blocks.blockSize();
-        for (Scheduler.Work w : plan.work) {
-            Sequence s = w.seq();
-            SequenceGroup g = s.group;
-            int seqIdx = batch.numSeqs++;
-            int first = batch.numTokens;
-            for (int i = 0; i < w.count(); i++) {
-                int p = s.numComputed + i, t = batch.numTokens++;
-                batch.tokenIds[t] = s.tokens.get(p);
-                batch.positions[t] = p;
-                batch.slots[t] = (long) s.blocks.get(p / bs) * bs + p % bs;
-            }
-            batch.queryStart[seqIdx + 1] = batch.numTokens;
-            batch.contextLens[seqIdx] = s.numComputed + w.count();
-            System.arraycopy(s.blocks.raw(), 0, batch.blockTables, seqIdx * batch.stride, s.blocks.size());
-            // prompt logprobs: score each prompt token from the one before it (first pass over the prompt only)
-            if (g.promptLogprobs != null && s.index == 0 && !g.forked) {
-                for (int i = 0; i < w.count(); i++) {
-                    int p = s.numComputed + i;
-                    if (p + 1 < s.promptLen && p >= g.promptLogprobs.size()) {
-                        StepBatch.SamplingRow row = addRow(first + i, new Row(s, true, 0));
-                        row.temperature = 0;
-                        row.forcedToken = s.tokens.get(p + 1);
-                        row.numLogprobs = g.params.promptLogprobs();
-                    }
-                }
-            }
-            if (s.numComputed + w.count() == s.tokens.size()) {
-                boolean beam = g.params.useBeamSearch();
-                int samples = (!beam && !g.forked && g.params.bestOf() > 1 && s.index == 0 && s.outputLen() == 0) ? g.params.bestOf() : 1;
-                for (int c = 0; c < samples; c++) {
-                    StepBatch.SamplingRow row = addRow(batch.numTokens - 1, new Row(s, false, c));
-                    fillSampling(row, s, c);
-                    if (beam) row.numLogprobs = 2 * g.params.bestOf();
-                }
-            }
-        }
-    }
-
-    private StepBatch.SamplingRow addRow(int tokenIndex, Row target) {
-        int r = batch.numRows++;
-        batch.rowTokenIndex[r] = tokenIndex;
-        rows.add(target);
-        StepBatch.SamplingRow row = batch.rows[r];
-        row.reset();
-        return row;
-    }
-
-    private void fillSampling(StepBatch.SamplingRow row, Sequence s, int child) {
-        SamplingParams p = s.group.params;
-        row.temperature = p.temperature();
-        row.topK = p.topK() < 0 ? 0 : p.topK();
-        row.topP = p.topP();
-        row.minP = p.minP();
-        row.repetitionPenalty = p.repetitionPenalty();
-        row.presencePenalty = p.presencePenalty();
-        row.frequencyPenalty = p.frequencyPenalty();
-        row.seed = child == 0 ? s.seed : s.group.seedFor(child);
-        row.rngStep = s.outputLen();
-        row.numLogprobs = p.logprobs() == null ? 0 : p.logprobs();
-        if (p.repetitionPenalty() != 1f) {
-            row.promptTokens = s.tokens.raw();
-            row.numPromptTokens = s.promptLen;
-        }
-        if (p.repetitionPenalty() != 1f || p.presencePenalty() != 0f || p.frequencyPenalty() != 0f) {
-            row.outputTokens = s.tokens.raw();
-            row.outputOffset = s.promptLen;
-            row.numOutputTokens = s.outputLen();
-        }
-        boolean gateStops = s.outputLen() < p.minTokens();
-        if (!p.logitBias().isEmpty() || gateStops) {
-            List<Integer> ids = new ArrayList<>(p.logitBias().keySet());
-            List<Float> vals = new ArrayList<>(p.logitBias().values());
-            if (gateStops) {
-                for (int id : stopIds(p)) { ids.add(id); vals.add(Float.NEGATIVE_INFINITY); }
-            }
-            row.numBias = ids.size();
-            row.biasIds = new int[ids.size()];
-            row.biasValues = new float[ids.size()];
-            for (int i = 0; i < ids.size(); i++) { row.biasIds[i] = ids.get(i); row.biasValues[i] = vals.get(i); }
-        }
-        if (s.constraint != null) {
-            int[] mask = new int[maskWords];
-            s.constraint.fillAllowed(mask);
-            row.allowedMask = mask;
-        }
-    }
-
-    private List<Integer> stopIds(SamplingParams p) {
-        List<Integer> ids = new ArrayList<>(p.stopTokenIds());
-        if (!p.ignoreEos()) ids.addAll(tokenizer.eosIds());
-        ids.removeIf(id -> id < 0 || id >= exec.vocabSize());
-        return ids;
-    }
-
     // ---- applying results --------------------------------------------------------------------------------------
 
     private TokenLogprob logprobOf(int r, int token, int n) {
@@ -330,7 +227,7 @@ public final class Engine implements AutoCloseable {
         return new TokenLogprob(token, result.logprobs[r], ids, lps);
     }
 
-    private void applyRow(Row row, int r) {
+    private void applyRow(StepBuilder.Row row, int r) {
         Sequence s = row.seq();
         SequenceGroup g = s.group;
         if (s.finished() || !groups.containsKey(g.requestId)) return;
