@@ -173,14 +173,7 @@ final class ChatHandler {
                     Generation.Out o = gen.next(1000);
                     if (o == null) continue;
                     RequestOutput r = o.output();
-                    if (r.error() != null) {
-                        if (sse != null) {
-                            sse.event(JSON.writeValueAsString(Responses.errorEvent(r.error(), r.errorStatus())));
-                            sse.event("[DONE]");
-                            return;
-                        }
-                        throw new ApiException(r.errorStatus(), r.errorStatus() >= 500 ? "InternalServerError" : "BadRequestError", r.error(), null);
-                    }
+                    if (r.error() != null && Responses.reportError(r, sse)) return;
                     for (RequestOutput.SeqDelta d : r.seqs()) {
                         int i = d.index();
                         texts[i].append(d.text());

@@ -138,14 +138,7 @@ final class CompletionsHandler {
                     Generation.Out o = gen.next(1000);
                     if (o == null) continue;
                     RequestOutput r = o.output();
-                    if (r.error() != null) {
-                        if (sse != null) {
-                            sse.event(JSON.writeValueAsString(Responses.errorEvent(r.error(), r.errorStatus())));
-                            sse.event("[DONE]");
-                            return;
-                        }
-                        throw new ApiException(r.errorStatus(), r.errorStatus() >= 500 ? "InternalServerError" : "BadRequestError", r.error(), null);
-                    }
+                    if (r.error() != null && Responses.reportError(r, sse)) return;
                     int[] prompt = prompts.get(o.promptIndex());
                     for (RequestOutput.SeqDelta d : r.seqs()) {
                         int ci = o.promptIndex() * n + d.index();

@@ -31,6 +31,18 @@ final class Responses {
         return e;
     }
 
+    /**
+     * An engine error for a request: after the stream has started, an error event and [DONE] (returns true, the
+     * handler stops); before, an ApiException with the engine's status.
+     */
+    static boolean reportError(dev.jllm.engine.RequestOutput r, HttpOut.Sse sse) throws IOException {
+        if (sse == null)
+            throw new ApiException(r.errorStatus(), r.errorStatus() >= 500 ? "InternalServerError" : "BadRequestError", r.error(), null);
+        sse.event(JSON.writeValueAsString(errorEvent(r.error(), r.errorStatus())));
+        sse.event("[DONE]");
+        return true;
+    }
+
     /** The whole response as JSON, or, for a "fake stream" (best_of != n, beam search), as one SSE event. */
     static void send(HttpOut out, ObjectNode resp, boolean fakeStream) throws IOException {
         if (!fakeStream) {

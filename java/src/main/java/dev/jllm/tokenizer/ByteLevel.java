@@ -39,13 +39,6 @@ final class ByteLevel {
 
     /** A vocabulary piece back to text (invalid UTF-8 becomes U+FFFD). */
     static String decode(String piece) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < piece.length(); i++) {
-            char c = piece.charAt(i);
-            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
-            if (b >= 0) out.write(b);
-            else out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return new String(bytes(piece), StandardCharsets.UTF_8);
     }
 }

@@ -18,7 +18,7 @@ final class PyValues {
     static final class Dict extends LinkedHashMap<String, Object> {
         @Override
         public String toString() {
-            refuseConcatenation("dict");
+            refuseConcatenation("can only concatenate str (not \"dict\") to str");
             return repr(this);
         }
     }
@@ -27,7 +27,7 @@ final class PyValues {
     static final class PList extends ArrayList<Object> {
         @Override
         public String toString() {
-            refuseConcatenation("list");
+            refuseConcatenation("can only concatenate str (not \"list\") to str");
             return repr(this);
         }
     }
@@ -36,12 +36,12 @@ final class PyValues {
      * Python refuses `"text" + [..]` ("can only concatenate str (not "list") to str") where Jinjava would join the
      * two; a chat template relying on that fails in transformers, so it fails here too.
      */
-    static void refuseConcatenation(String type) {
+    static void refuseConcatenation(String pythonError) {
         boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
                 .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
         if (inAddition) {
-            ChatTemplate.noteError("can only concatenate str (not \"" + type + "\") to str");
-            throw new IllegalStateException("can only concatenate str (not \"" + type + "\") to str");
+            ChatTemplate.noteError(pythonError);
+            throw new IllegalStateException(pythonError);
         }
     }
 
@@ -61,12 +61,7 @@ final class PyValues {
 
         @Override
         public String toString() {
-            boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
-                    .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
-            if (inAddition) {
-                ChatTemplate.noteError("unsupported operand type(s) for +: 'NoneType' and 'str'");
-                throw new IllegalStateException("unsupported operand type(s) for +: 'NoneType' and 'str'");
-            }
+            refuseConcatenation("unsupported operand type(s) for +: 'NoneType' and 'str'");
             return "None";
         }
 
