@@ -39,7 +39,8 @@ public final class Main {
             "ssl-certfile", "enable-chunked-prefill", "preemption-mode", "trust-remote-code", "revision", "gguf-file",
             "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests", "root-path", "kv-cache-space",
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
-            "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser");
+            "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
+            "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -79,6 +80,10 @@ public final class Main {
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
               --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
               --max-request-bytes SIZE      request body limit (default 16M)
+              --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
+              --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
+              --shutdown-timeout SECONDS    on SIGTERM: refuse new requests (503), let running ones finish this long, abort the rest (default 30)
+              --watchdog-timeout SECONDS    /health answers 503 while one engine step runs longer than this (default 120)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
             """;
@@ -179,7 +184,11 @@ public final class Main {
                     + "; raise --kv-cache-memory or lower --max-model-len");
         String seedArg = a.get("seed", null);
         long engineSeed = seedArg == null ? new java.security.SecureRandom().nextLong() : Long.parseLong(seedArg);
-        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs, engineSeed));
+        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs, engineSeed,
+                a.integer("max-waiting-requests", EngineConfig.defaultMaxWaitingRequests(maxSeqs)), a.integer("max-waiting-tokens", 0),
+                Double.parseDouble(a.get("watchdog-timeout", String.valueOf(EngineConfig.DEFAULT_WATCHDOG_SECONDS)))));
+        double shutdownSecs = Double.parseDouble(a.get("shutdown-timeout", "30"));
+        if (!(shutdownSecs >= 0)) throw new IllegalArgumentException("--shutdown-timeout must be at least 0 seconds");
         dev.jllm.server.SamplingDefaults defaults = generationDefaults(a.get("generation-config", "auto"), modelPath);
 
         List<String> names = new ArrayList<>(a.all("served-model-name"));
@@ -194,7 +203,7 @@ public final class Main {
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a));
+                toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -216,17 +225,39 @@ public final class Main {
                 ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
                 a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);
         System.out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            engine.close();
-        }));
+        // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (once.compareAndSet(false, true)) shutdown(server, engine, model, tok, java.time.Duration.ofMillis((long) (shutdownSecs * 1000)));
+        };
+        Thread hook = new Thread(shutdown, "jllm-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         stop.await();
+        shutdown.run();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException exiting) {
+            // the JVM is already exiting: the hook ran
+        }
+        return server;
+    }
+
+    /**
+     * Orderly shutdown: the engine stops admission (new requests and /health get 503), running requests finish
+     * within `drain` or end with a 503 error, the engine thread is joined and only then is native memory freed;
+     * then the HTTP server stops (handlers have their last outputs by then), and the model and tokenizer go.
+     */
+    static void shutdown(OpenAiServer server, Engine engine, NativeModel model, Tokenizer tok, java.time.Duration drain) {
+        LOG.info("shutting down: refusing new requests, letting running ones finish for up to " + drain.toSeconds() + " s");
+        boolean freed = engine.shutdown(drain, java.time.Duration.ofSeconds(30));
         server.close();
-        engine.close();
-        exec.close();
+        if (!freed) {
+            LOG.severe("the engine thread did not stop: leaving the model's native memory to the process exit");
+            return;
+        }
         model.close();
         tok.close();
-        return server;
+        LOG.info("shut down");
     }
 
     /**

@@ -9,19 +9,27 @@ import java.util.Map;
 
 /**
  * Paged KV block bookkeeping (vLLM's block manager): per-sequence block tables, reference counts shared by
- * forked sequences with copy-on-write, and automatic prefix caching — a full block is keyed by a hash of every
- * token up to its end; a request whose prompt starts with the same tokens reuses it. Freed cached blocks wait in
- * LRU order and are evicted only when no never-cached block is free. Engine thread only.
+ * forked sequences with copy-on-write, and automatic prefix caching — a full block is keyed by a chained hash
+ * (SHA-256 of the parent block's hash and the block's token ids, as vLLM); a request whose prompt starts with the
+ * same tokens reuses it. A hit is never trusted on the hash alone: the cached block's own tokens and its parent
+ * (the physical block, at the same allocation) must match the ones just reused, so a hash collision can only miss,
+ * never serve another request's KV. Freed cached blocks wait in LRU order and are evicted only when no
+ * never-cached block is free. Engine thread only.
  */
 public final class BlockManager {
     private final int numBlocks, blockSize;
     private final boolean prefixCaching;
     private final int[] refCount;
-    private final long[] hashOf;         // hash of a cached block's content, valid when cached[b]
+    private final Key[] keyOf;           // a cached block's key, valid when cached[b]
     private final boolean[] cached;
+    private final int[] parentOf;        // a cached block's parent block (-1 for a first block), valid when cached[b]
+    private final long[] parentGen;      // gen[parentOf[b]] when b was cached
+    private final long[] gen;            // allocations of each block so far: a reallocated block is a new block
+    private final int[] tokensOf;        // [numBlocks * blockSize] a cached block's token ids
+    private final BlockHasher hasher;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();           // refCount 0, not cached
     private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>(); // refCount 0, cached; oldest first
-    private final Map<Long, Integer> cache = new HashMap<>();
+    private final Map<Key, Integer> cache = new HashMap<>();
     private long prefixHits, prefixQueries;
     private final ArrayDeque<Integer> freeHost = new ArrayDeque<>();  // host (swap) pool
     private final int numHostBlocks;
@@ -31,14 +39,24 @@ public final class BlockManager {
     }
 
     public BlockManager(int numBlocks, int numHostBlocks, int blockSize, boolean prefixCaching) {
+        this(numBlocks, numHostBlocks, blockSize, prefixCaching, BlockHasher.sha256());
+    }
+
+    /** hasher: the prefix-cache key function (tests inject colliding ones). */
+    BlockManager(int numBlocks, int numHostBlocks, int blockSize, boolean prefixCaching, BlockHasher hasher) {
+        this.hasher = hasher;
         this.numHostBlocks = numHostBlocks;
         for (int b = 0; b < numHostBlocks; b++) freeHost.add(b);
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.prefixCaching = prefixCaching;
         refCount = new int[numBlocks];
-        hashOf = new long[numBlocks];
+        keyOf = new Key[numBlocks];
         cached = new boolean[numBlocks];
+        parentOf = new int[numBlocks];
+        parentGen = new long[numBlocks];
+        gen = new long[numBlocks];
+        tokensOf = new int[prefixCaching ? numBlocks * blockSize : 0];
         for (int b = 0; b < numBlocks; b++) free.add(b);
     }
 
@@ -68,10 +86,12 @@ public final class BlockManager {
             if (!it.hasNext()) return -1;
             b = it.next();
             it.remove();
-            cache.remove(hashOf[b]);
+            cache.remove(keyOf[b]);
+            keyOf[b] = null;
             cached[b] = false;
         }
         refCount[b] = 1;
+        gen[b]++;
         return b;
     }
 
@@ -81,14 +101,33 @@ public final class BlockManager {
         else free.push(b);
     }
 
-    /** Chained hash of block k's tokens given the previous block's hash. */
-    static long chain(long prev, IntList tokens, int k, int blockSize) {
-        long h = prev * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
-        for (int i = k * blockSize; i < (k + 1) * blockSize; i++) {
-            h ^= tokens.get(i) + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2);
-            h *= 0xBF58476D1CE4E5B9L;
+    /** A block hash as a map key (content equality). */
+    private record Key(byte[] h) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && java.util.Arrays.equals(h, k.h);
         }
-        return h ^ (h >>> 31);
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(h);
+        }
+    }
+
+    /** The chained hash of s's full block k (memoized on the sequence: full blocks never change). */
+    private Key keyOf(Sequence s, int k) {
+        List<byte[]> hs = s.blockHashes;
+        while (hs.size() <= k) {
+            int j = hs.size();
+            hs.add(hasher.hash(j == 0 ? null : hs.get(j - 1), s.tokens.raw(), j * blockSize, (j + 1) * blockSize));
+        }
+        return new Key(hs.get(k));
+    }
+
+    /** Whether cached block b really holds s's block k on top of `parent` (the block reused for k - 1, or -1). */
+    private boolean holds(int b, Sequence s, int k, int parent) {
+        if (parentOf[b] != parent || (parent >= 0 && parentGen[b] != gen[parent])) return false;
+        return java.util.Arrays.equals(tokensOf, b * blockSize, (b + 1) * blockSize, s.tokens.raw(), k * blockSize, (k + 1) * blockSize);
     }
 
     /**
@@ -98,13 +137,12 @@ public final class BlockManager {
     int reusePrefix(Sequence s) {
         if (!prefixCaching || s.blocks.size() > 0) return 0;
         int maxBlocks = (s.tokens.size() - 1) / blockSize;
-        long h = 0;
-        int k = 0;
+        int k = 0, parent = -1;
         for (; k < maxBlocks; k++) {
-            h = chain(h, s.tokens, k, blockSize);
             prefixQueries++;
-            Integer b = cache.get(h);
-            if (b == null) break;
+            Integer b = cache.get(keyOf(s, k));
+            if (b == null || !holds(b, s, k, parent)) break;
+            parent = b;
             prefixHits++;
             if (refCount[b] == 0) evictable.remove(b);
             refCount[b]++;
@@ -154,15 +192,16 @@ public final class BlockManager {
         if (!prefixCaching) return;
         int firstFull = before / blockSize, lastFull = after / blockSize;  // blocks [firstFull, lastFull) now full
         if (firstFull >= lastFull) return;
-        long h = 0;
-        for (int k = 0; k < lastFull; k++) {
-            h = chain(h, s.tokens, k, blockSize);
-            if (k < firstFull) continue;
+        for (int k = firstFull; k < lastFull; k++) {
+            Key key = keyOf(s, k);
             int b = s.blocks.get(k);
-            if (!cached[b] && !cache.containsKey(h)) {
-                cache.put(h, b);
-                hashOf[b] = h;
+            if (!cached[b] && !cache.containsKey(key)) {
+                cache.put(key, b);
+                keyOf[b] = key;
                 cached[b] = true;
+                parentOf[b] = k == 0 ? -1 : s.blocks.get(k - 1);
+                parentGen[b] = k == 0 ? 0 : gen[parentOf[b]];
+                System.arraycopy(s.tokens.raw(), k * blockSize, tokensOf, b * blockSize, blockSize);
             }
         }
     }

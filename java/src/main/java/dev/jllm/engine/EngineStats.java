@@ -44,6 +44,19 @@ public final class EngineStats {
     /** Finished requests by finish reason ("stop", "length", "abort", "error"). */
     public final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> finishedByReason = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Requests refused at submission, by reason (invalid, queue_full, queued_tokens, shutting_down, duplicate_id). */
+    public final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> rejectedByReason = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Engine loop iterations: stays still while the engine has nothing runnable (it blocks, never spins). */
+    public final AtomicLong loopIterations = new AtomicLong();
+    /** System.nanoTime() when the step in progress began, 0 between steps (the watchdog reads it). */
+    public volatile long stepStartedNanos;
+    /** Requests submitted and not yet scheduled, and their prompt tokens (the admission counters). */
+    public volatile long queuedRequests, queuedTokens;
+
+    void rejected(String reason) {
+        rejectedByReason.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+    }
+
     void finished(String reason) {
         finishedByReason.computeIfAbsent(reason == null ? "stop" : reason, k -> new AtomicLong()).incrementAndGet();
     }

@@ -14,6 +14,11 @@ public record RequestOutput(String requestId, int promptTokens, List<SeqDelta> s
                            boolean finished, String finishReason, Object stopReason, int outputTokens,
                            double cumulativeLogprob) {}
 
+    /** The last output of an aborted request: finished, no new text, finish reason "abort" on no choice. */
+    public static RequestOutput aborted(String requestId, int promptTokens) {
+        return new RequestOutput(requestId, promptTokens, List.of(), null, true, null, 0);
+    }
+
     public static RequestOutput error(String requestId, String message, int status) {
         return new RequestOutput(requestId, 0, List.of(), null, true, message, status);
     }

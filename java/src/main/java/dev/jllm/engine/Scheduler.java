@@ -6,11 +6,14 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Decides what runs in each step (vLLM's scheduler with chunked prefill): running sequences first (one decode
- * token each, or the next prefill chunk), then waiting requests FCFS while the token budget
- * (max_num_batched_tokens), the sequence budget (max_num_seqs) and free KV blocks allow. When a running
- * sequence cannot get a block, the most recently arrived running request is preempted by recompute: its blocks
- * are freed and it goes back to the front of the waiting queue. Engine thread only.
+ * Decides what runs in each step (vLLM's scheduler with chunked prefill): running requests first (one decode
+ * token per sequence, or the next prefill chunk), then waiting requests FCFS while the token budget
+ * (max_num_batched_tokens), the seats (max_num_seqs, counting every sequence a request will fork) and free KV
+ * blocks allow. A request's sequences are scheduled together: either all of them sample in a step or none does
+ * (beams stay in step; best_of's extra sampling rows count against the token budget). When a running sequence
+ * cannot get a block, the most recently arrived running request is preempted (swapped out, or recomputed): it
+ * goes back to the front of its queue. A request that can never run ({@link Limits#whyNever}) is failed, never
+ * kept waiting. Engine thread only.
  */
 final class Scheduler {
     /** A block move: copy-on-write inside the main pool, or a swap between the main and host pools. */
@@ -42,6 +45,7 @@ final class Scheduler {
     private final BlockManager blocks;
     private final int maxBatchedTokens, maxSeqs;
     private final int watermarkBlocks;
+    final Limits limits;
     final Deque<SequenceGroup> waiting = new ArrayDeque<>();
     final List<SequenceGroup> running = new ArrayList<>();
     final Deque<SequenceGroup> swapped = new ArrayDeque<>();
@@ -49,10 +53,61 @@ final class Scheduler {
     private Plan current;
 
     Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs) {
+        this(blocks, maxBatchedTokens, maxSeqs, Integer.MAX_VALUE / 2);
+    }
+
+    Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs, int maxModelLen) {
         this.blocks = blocks;
         this.maxBatchedTokens = maxBatchedTokens;
         this.maxSeqs = maxSeqs;
         this.watermarkBlocks = Math.max(0, blocks.numBlocks() / 100);
+        this.limits = new Limits(maxModelLen, maxSeqs, maxBatchedTokens, blocks.numBlocks(),
+                blocks.numBlocks() - watermarkBlocks, blocks.blockSize());
+    }
+
+    /** Seats a request holds while it runs (see {@link Limits#seats}); beams and samples never exceed it. */
+    static int seats(SequenceGroup g) {
+        return Math.max(Limits.seats(g.params), g.unfinished().size());
+    }
+
+    /** Sampling rows beyond one per sequence: best_of's samples of the prompt's first token. */
+    private static int extraRows(SequenceGroup g) {
+        SamplingParams p = g.params;
+        return !p.useBeamSearch() && !g.forked && p.bestOf() > 1 ? p.bestOf() - 1 : 0;
+    }
+
+    /**
+     * A request's share of a step within `budget` tokens (and as many logit rows). Every sequence that reaches
+     * its end samples, so either all of a group's sequences reach their end together, or the step only advances
+     * prefills (after a recompute) without any of them sampling. Empty when nothing fits.
+     */
+    private static List<Work> planGroup(SequenceGroup g, int budget) {
+        List<Sequence> seqs = g.unfinished();
+        List<Work> out = new ArrayList<>();
+        int extra = extraRows(g), total = 0;
+        for (Sequence s : seqs) total += s.uncomputed();
+        if (total + extra <= budget) {
+            for (Sequence s : seqs) if (s.uncomputed() > 0) out.add(new Work(s, s.uncomputed()));
+            return out;
+        }
+        int left = budget;  // not all can sample now: advance prefills short of their last token
+        for (Sequence s : seqs) {
+            int n = Math.min(s.uncomputed() - 1, left);
+            if (n > 0) {
+                out.add(new Work(s, n));
+                left -= n;
+            }
+        }
+        return out;
+    }
+
+    /** Tokens (and logit rows) a group's work takes from the step's budget. */
+    private static int cost(SequenceGroup g, List<Work> work) {
+        int n = 0;
+        for (Work w : work) n += w.count();
+        Work first = work.get(0);
+        boolean samples = first.seq().numComputed + first.count() == first.seq().tokens.size();
+        return n + (samples ? extraRows(g) : 0);
     }
 
     void add(SequenceGroup g) {
@@ -108,43 +163,42 @@ final class Scheduler {
     Plan schedule() {
         Plan plan = new Plan();
         current = plan;
-        int tokenBudget = maxBatchedTokens, seqBudget = maxSeqs;
+        int tokenBudget = maxBatchedTokens, seatsInUse = 0;
+        for (SequenceGroup g : running) seatsInUse += seats(g);
 
-        // 0. swapped requests come back first (FCFS), while blocks allow
+        // 0. swapped requests come back first (FCFS), while seats and blocks allow
         while (!swapped.isEmpty()) {
             SequenceGroup g = swapped.peekFirst();
-            if (!blocks.canSwapIn(g.unfinished(), watermarkBlocks)) break;
+            if (seatsInUse + seats(g) > maxSeqs || !blocks.canSwapIn(g.unfinished(), watermarkBlocks)) break;
             swapped.pollFirst();
             BlockManager.Moves m = blocks.swapIn(g.unfinished());
             plan.ops.add(new Op(Op.Kind.SWAP_IN, m.src(), m.dst()));
             running.add(g);
+            seatsInUse += seats(g);
         }
 
-        // 1. running requests, oldest first
+        // 1. running requests, oldest first, each whole or not at all
         for (int gi = 0; gi < running.size(); gi++) {
             SequenceGroup g = running.get(gi);
+            List<Work> work = planGroup(g, tokenBudget);
+            if (work.isEmpty()) continue;
             boolean preemptedSelf = false;
-            for (Sequence s : g.unfinished()) {
-                int n = Math.min(s.uncomputed(), tokenBudget);
-                if (n <= 0 || seqBudget <= 0) continue;
-                while (!ensure(plan, s, s.numComputed + n)) {
+            for (Work w : work) {
+                while (!preemptedSelf && !ensure(plan, w.seq(), w.seq().numComputed + w.count())) {
                     if (running.size() - 1 > gi) {
-                        preempt(running.get(running.size() - 1));
+                        SequenceGroup victim = running.get(running.size() - 1);
+                        seatsInUse -= seats(victim);
+                        preempt(victim);
                         plan.preempted++;
                     } else {
                         preemptedSelf = true;
-                        break;
                     }
                 }
-                if (preemptedSelf) break;
-                plan.work.add(new Work(s, n));
-                tokenBudget -= n;
-                seqBudget--;
             }
             if (preemptedSelf) {
-                plan.work.removeIf(w -> w.seq().group == g);
+                seatsInUse -= seats(g);
                 if (running.size() == 1 && waiting.isEmpty() && swapped.isEmpty()) {
-                    // Alone and still out of blocks: it can never fit in this KV cache.
+                    // Alone and still out of blocks: it can never fit in this KV cache (the edge should have refused it).
                     running.remove(g);
                     for (Sequence s : g.seqs) blocks.free(s);
                     plan.failed.add(g);
@@ -155,37 +209,33 @@ final class Scheduler {
                     plan.preempted++;
                 }
                 gi--;
+                continue;
             }
+            plan.work.addAll(work);
+            tokenBudget -= cost(g, work);
         }
 
         // 2. waiting requests FCFS, unless this step had to preempt or requests wait swapped out
-        while (plan.preempted == 0 && swapped.isEmpty() && !waiting.isEmpty() && tokenBudget > 0 && seqBudget > 0) {
+        while (plan.preempted == 0 && swapped.isEmpty() && !waiting.isEmpty() && tokenBudget > 0) {
             SequenceGroup g = waiting.peekFirst();
-            List<Sequence> seqs = g.unfinished();
-            int total = 0;
-            for (Sequence s : seqs) total += BlockManager.blocksFor(s.tokens.size() + 1, blocks.blockSize());
-            if (total > blocks.numBlocks()) {
+            String never = limits.whyNever(g.prompt.length, g.params);
+            if (never != null) {
                 waiting.pollFirst();
+                for (Sequence s : g.seqs) blocks.free(s);
                 plan.failed.add(g);
-                plan.failures.add("the request needs " + total + " KV blocks but the cache has " + blocks.numBlocks()
-                        + " (" + blocks.numBlocks() * blocks.blockSize() + " tokens); shorten the prompt or raise --kv-cache-memory");
+                plan.failures.add(never);
                 continue;
             }
-            if (seqs.size() > seqBudget) break;
-            List<Work> admitted = new ArrayList<>();
-            boolean fits = true;
-            int budget = tokenBudget;
-            for (Sequence s : seqs) {
-                // prompt logprobs need every prompt position computed, so such requests skip the prefix cache
-                if (g.promptLogprobs == null || g.promptLogprobsSent) blocks.reusePrefix(s);
-                int n = Math.min(s.uncomputed(), budget);
-                if (n <= 0 || blocks.blocksNeeded(s, s.numComputed + n) > blocks.numFree() - watermarkBlocks
-                        || !ensure(plan, s, s.numComputed + n)) {
-                    fits = false;
-                    break;
-                }
-                admitted.add(new Work(s, n));
-                budget -= n;
+            if (seatsInUse + seats(g) > maxSeqs) break;
+            List<Sequence> seqs = g.unfinished();
+            // prompt logprobs need every prompt position computed, so such requests skip the prefix cache
+            if (g.promptLogprobs == null || g.promptLogprobsSent) for (Sequence s : seqs) blocks.reusePrefix(s);
+            List<Work> work = planGroup(g, tokenBudget);
+            boolean fits = !work.isEmpty();
+            for (int i = 0; fits && i < work.size(); i++) {
+                Sequence s = work.get(i).seq();
+                int upTo = s.numComputed + work.get(i).count();
+                fits = blocks.blocksNeeded(s, upTo) <= blocks.numFree() - watermarkBlocks && ensure(plan, s, upTo);
             }
             if (!fits) {
                 for (Sequence s : seqs) blocks.free(s);
@@ -194,9 +244,9 @@ final class Scheduler {
             waiting.pollFirst();
             running.add(g);
             for (Sequence s : seqs) s.status = Sequence.Status.RUNNING;
-            plan.work.addAll(admitted);
-            tokenBudget = budget;
-            seqBudget -= seqs.size();
+            plan.work.addAll(work);
+            tokenBudget -= cost(g, work);
+            seatsInUse += seats(g);
         }
         return plan;
     }

@@ -13,6 +13,7 @@ final class Sequence {
     final int promptLen;
     int numComputed;           // tokens whose K/V is in the cache
     final IntList blocks = new IntList(8);
+    final List<byte[]> blockHashes = new ArrayList<>();  // prefix-cache keys of full blocks 0.., memoized
     Status status = Status.WAITING;
     double cumLogprob;
     final long seed;
@@ -41,6 +42,7 @@ final class Sequence {
         Sequence c = new Sequence(childIndex, group, tokens.toArray(), childSeed, promptLen);
         c.numComputed = numComputed;
         for (int i = 0; i < blocks.size(); i++) c.blocks.add(blocks.get(i));
+        c.blockHashes.addAll(blockHashes);
         c.status = status;
         c.cumLogprob = cumLogprob;
         c.constraint = constraint == null ? null : constraint.fork();

@@ -19,6 +19,8 @@ final class SequenceGroup {
     final List<BeamSearch.Hypothesis> beamFinished = new ArrayList<>();  // beam search only
     boolean beamDone;
     int nextIndex = 1;  // index of the next forked beam
+    boolean queued;     // counted by admission until it first runs
+    boolean ended;      // finished, aborted or failed: no more outputs
 
     SequenceGroup(String requestId, int[] prompt, SamplingParams params, RequestStream stream, long baseSeed) {
         this.requestId = requestId;

@@ -5,12 +5,24 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String type;
     private final String param;
+    private final int retryAfterSeconds;
 
     public ApiException(int status, String type, String message, String param) {
+        this(status, type, message, param, 0);
+    }
+
+    /** retryAfterSeconds > 0 adds a Retry-After header (429, 503). */
+    public ApiException(int status, String type, String message, String param, int retryAfterSeconds) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** An engine's refusal at submission, with its status, message and Retry-After. */
+    static ApiException of(dev.jllm.engine.RequestRejected r) {
+        return new ApiException(r.status(), r.type(), r.getMessage(), r.param(), r.retryAfterSeconds());
     }
 
     public static ApiException badRequest(String message) {
@@ -35,5 +47,9 @@ public final class ApiException extends RuntimeException {
 
     public String param() {
         return param;
+    }
+
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

@@ -117,6 +117,7 @@ final class ChatHandler {
         Fields f = new Fields(body);
         f.logUnknown(KNOWN, "/v1/chat/completions");
         String model = ctx.resolveModel(f.string("model", null));
+        Generation.precheck(ctx.engine());
         boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
         StreamOptions so = StreamOptions.read(f, stream);
         Tokenizer tok = ctx.tokenizer();
@@ -142,7 +143,6 @@ final class ChatHandler {
             throw ApiException.badRequest(e.getMessage());
         }
         if (params.n() > 1024) throw ApiException.badRequest("n = " + params.n() + " exceeds 1024 sequences per request.", "n");
-        ctx.checkCapacity();
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         ctx.logRequest(id, prompt.text(), prompt.ids().length, params);

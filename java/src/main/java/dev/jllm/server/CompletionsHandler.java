@@ -85,6 +85,7 @@ final class CompletionsHandler {
         Fields f = new Fields(body);
         f.logUnknown(KNOWN, "/v1/completions");
         String model = ctx.resolveModel(f.string("model", null));
+        Generation.precheck(ctx.engine());
         Tokenizer tok = ctx.tokenizer();
         if (f.has("suffix")) throw ApiException.badRequest("suffix is not currently supported", "suffix");
         boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
@@ -117,7 +118,6 @@ final class CompletionsHandler {
             }
             params.add(sp);
         }
-        ctx.checkCapacity();
         SamplingParams p0 = params.get(0);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;

@@ -27,12 +27,25 @@ final class Generation implements AutoCloseable {
             ids.add(rid);
             index.put(rid, i);
         }
+        try {
+            engine.submitAll(ids, prompts, params, sink);  // all or none
+        } catch (dev.jllm.engine.RequestRejected e) {
+            throw ApiException.of(e);
+        }
         unfinished = prompts.size();
-        for (int i = 0; i < prompts.size(); i++) engine.submit(ids.get(i), prompts.get(i), params.get(i), sink);
     }
 
     boolean done() {
         return unfinished == 0;
+    }
+
+    /** Refuses at once (429 when the queue is full, 503 while shutting down) before a handler does costly work. */
+    static void precheck(Engine engine) {
+        try {
+            engine.checkAdmission();
+        } catch (dev.jllm.engine.RequestRejected e) {
+            throw ApiException.of(e);
+        }
     }
 
     /** The next output of any prompt; null while none has come within the wait. */

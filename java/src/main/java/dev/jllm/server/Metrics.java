@@ -26,6 +26,15 @@ final class Metrics {
                     .append("\"} ").append(c == null ? 0 : c.get()).append('\n');
         }
         counter(b, "vllm:num_swaps_total", "Cumulative swap-outs of multi-sequence requests.", l, s.swaps.get());
+        b.append("# HELP jllm:request_rejected_total Requests refused at submission, by reason (vLLM has no such metric).\n# TYPE jllm:request_rejected_total counter\n");
+        for (String reason : new String[] {"invalid", "queue_full", "queued_tokens", "shutting_down", "duplicate_id"}) {
+            var c = s.rejectedByReason.get(reason);
+            b.append("jllm:request_rejected_total{reason=\"").append(reason).append("\",model_name=\"").append(model)
+                    .append("\"} ").append(c == null ? 0 : c.get()).append('\n');
+        }
+        gauge(b, "jllm:num_requests_queued", "Requests submitted and not yet scheduled (what --max-waiting-requests bounds).", l, s.queuedRequests);
+        gauge(b, "jllm:num_queued_prompt_tokens", "Prompt tokens of those requests (what --max-waiting-tokens bounds).", l, s.queuedTokens);
+        counter(b, "jllm:engine_loop_iterations_total", "Engine loop iterations (still while idle: the loop blocks).", l, s.loopIterations.get());
         histogram(b, "vllm:time_to_first_token_seconds", "Time to first token.", model, s.timeToFirstToken);
         histogram(b, "vllm:e2e_request_latency_seconds", "End-to-end request latency.", model, s.e2eLatency);
         histogram(b, "vllm:time_per_output_token_seconds", "Time per output token after the first.", model, s.timePerOutputToken);

@@ -133,7 +133,11 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Every route, under prefix p ("" or --root-path). */
     private void register(HttpRouting.Builder r, String p) {
-        r.get(p + "/health", wrap((req, res) -> res.status(Status.OK_200).send()));
+        r.get(p + "/health", wrap((req, res) -> {
+            String why = ctx.engine().unhealthy();  // shutting down, or the engine watchdog fired
+            if (why != null) throw new ApiException(503, "ServiceUnavailableError", "Unhealthy: " + why + ".", null);
+            res.status(Status.OK_200).send();
+        }));
         r.get(p + "/version", wrap((req, res) -> json(res, 200, JSON.createObjectNode().put("version", VERSION))));
         r.get(p + "/v1/models", wrap((req, res) -> json(res, 200, models())));
         r.get(p + "/v1/models/{id}", wrap((req, res) -> {
@@ -207,6 +211,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (e.param() == null) err.putNull("param");
         else err.put("param", e.param());
         err.put("code", e.status());
+        if (e.retryAfterSeconds() > 0) res.header(HeaderNames.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
         json(res, e.status(), body);
     }
 

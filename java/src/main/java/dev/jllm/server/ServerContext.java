@@ -9,7 +9,7 @@ import java.util.Set;
 /** What every handler needs: the engine, the tokenizer, names and limits. Immutable after start-up. */
 public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
                             int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
-                            boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate,
+                            boolean logRequests, long startedAt, ChatTemplate toolUseTemplate,
                             SamplingDefaults defaults, String rootPath, String toolParser) {
 
     /** The template for a request: the model's "tool_use" template when tools are given and it has one. */
@@ -36,11 +36,5 @@ public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> ser
         String shown = prompt == null ? "" : (maxLogLen > 0 && prompt.length() > maxLogLen ? prompt.substring(0, maxLogLen) + "…" : prompt);
         REQUESTS.info("Received request " + id + ": prompt: " + com.fasterxml.jackson.databind.node.TextNode.valueOf(shown)
                 + ", prompt tokens: " + promptTokens + ", params: " + params);
-    }
-
-    void checkCapacity() {
-        if (engine.stats().waiting > maxWaiting)
-            throw new ApiException(503, "ServiceUnavailableError", "The server is overloaded (" + engine.stats().waiting
-                    + " requests waiting); retry later.", null);
     }
 }

@@ -106,4 +106,46 @@ class BlockManagerTest {
         Sequence d = seq(1, 2, 3, 4, 5);
         assertEquals(0, bm.reusePrefix(d));
     }
+
+    /** A sequence with these tokens, its blocks allocated and computed (and so cached). */
+    static Sequence computed(BlockManager bm, int... tokens) {
+        Sequence s = new SequenceGroup("s", tokens, SamplingParams.builder().build(), null, 1).seqs.get(0);
+        assertTrue(bm.ensureCapacity(s, tokens.length, new java.util.ArrayList<>()));
+        s.numComputed = tokens.length;
+        bm.onComputed(s, 0, tokens.length);
+        return s;
+    }
+
+    static int reused(BlockManager bm, int... tokens) {
+        return bm.reusePrefix(new SequenceGroup("r", tokens, SamplingParams.builder().build(), null, 1).seqs.get(0));
+    }
+
+    @Test
+    void aForcedHashCollisionNeverServesAnotherRequestsKv() {
+        // a weak hash: a block's key is the sum of its tokens, ignoring its parent ([1,2] and [2,1] collide)
+        BlockHasher weak = (parent, tokens, from, to) -> {
+            int sum = 0;
+            for (int i = from; i < to; i++) sum += tokens[i];
+            return new byte[] {(byte) sum};
+        };
+        BlockManager bm = new BlockManager(20, 0, 2, true, weak);
+        computed(bm, 2, 1, 9, 9, 5);   // caches [2,1] under 3 and [9,9] under 18
+        computed(bm, 1, 2, 5, 6, 7);   // [1,2] collides (3 is taken); caches [5,6] under 11, on top of [1,2]
+        assertEquals(0, reused(bm, 1, 2, 0), "[1,2] must not get the block holding [2,1]");
+        assertEquals(2, reused(bm, 2, 1, 5, 6, 8), "[5,6] after [2,1] must not get the [5,6] computed after [1,2]");
+        assertEquals(4, reused(bm, 2, 1, 9, 9, 4), "a true prefix is still reused");
+        BlockManager constant = new BlockManager(20, 0, 2, true, (parent, tokens, from, to) -> new byte[1]);
+        computed(constant, 1, 1, 2, 2, 3);
+        assertEquals(0, reused(constant, 4, 4, 2, 2, 3), "every key collides: nothing another prompt computed is served");
+        assertEquals(2, reused(constant, 1, 1, 5, 5, 3));
+    }
+
+    @Test
+    void theDefaultPrefixKeyIsAChainedSha256() {
+        BlockHasher sha = BlockHasher.sha256();
+        byte[] a = sha.hash(null, new int[] {1, 2}, 0, 2), b = sha.hash(a, new int[] {3, 4}, 0, 2);
+        assertEquals(32, a.length);
+        assertFalse(java.util.Arrays.equals(b, sha.hash(null, new int[] {3, 4}, 0, 2)), "the parent is part of the key");
+        assertTrue(java.util.Arrays.equals(b, sha.hash(sha.hash(null, new int[] {1, 2}, 0, 2), new int[] {3, 4}, 0, 2)));
+    }
 }

@@ -190,11 +190,32 @@ class EngineGoldenTest {
         int outputs = 0;
         do {
             o = s.poll(60, TimeUnit.SECONDS);
+            assertNotNull(o, "best_of request hung");
             outputs++;
         } while (!o.finished());
         assertEquals(1, outputs, "best_of > n answers once, at the end");
         assertEquals(1, o.seqs().size());
-        assertEquals(8, o.seqs().get(0).tokenIds().length);
+        RequestOutput.SeqDelta best = o.seqs().get(0);
+        assertEquals(8, best.tokenIds().length);
+        // the same request with n = 4 returns all four samples (same seeds): best_of must have picked the likeliest
+        b.n = 4;
+        RequestStream all = engine.submit("best-all", prompt, b.build());
+        List<RequestOutput.SeqDelta> finals = new ArrayList<>();
+        java.util.Map<Integer, List<Integer>> tokens = new java.util.HashMap<>();
+        do {
+            o = all.poll(60, TimeUnit.SECONDS);
+            assertNotNull(o, "n = 4 request hung");
+            for (RequestOutput.SeqDelta d : o.seqs()) {
+                for (int t : d.tokenIds()) tokens.computeIfAbsent(d.index(), k -> new ArrayList<>()).add(t);
+                if (d.finished()) finals.add(d);
+            }
+        } while (!o.finished());
+        assertEquals(4, finals.size());
+        RequestOutput.SeqDelta likeliest = finals.stream().max(java.util.Comparator.comparingDouble(RequestOutput.SeqDelta::cumulativeLogprob)).orElseThrow();
+        double least = finals.stream().mapToDouble(RequestOutput.SeqDelta::cumulativeLogprob).min().orElseThrow();
+        assertTrue(likeliest.cumulativeLogprob() > least, "the four samples should differ in likelihood");
+        assertEquals(likeliest.cumulativeLogprob(), best.cumulativeLogprob(), 1e-9, "best_of returned a sample that is not the likeliest");
+        assertEquals(tokens.get(likeliest.index()), java.util.Arrays.stream(best.tokenIds()).boxed().toList());
     }
 
     static final String[] WORDS = {"Once", "upon", "a", "time", "there", "was", "a", "little", "dog", "named", "Max",
@@ -280,17 +301,28 @@ class EngineGoldenTest {
             engine.abort(id);
             aborted.add(id);
         }
-        int finished = 0;
+        // every request ends and is accounted for: finished, or (when aborted before it finished) an "abort" output
+        int finished = 0, abortedSeen = 0;
         for (int i = 0; i < streams.size(); i++) {
             RequestStream s = streams.get(i);
             while (true) {
-                RequestOutput o = s.poll(aborted.contains(ids.get(i)) ? 200 : 20000, TimeUnit.MILLISECONDS);
-                if (o == null) break;  // aborted requests stop answering
+                RequestOutput o = s.poll(60, TimeUnit.SECONDS);
+                assertNotNull(o, "request " + ids.get(i) + " neither finished nor ended as aborted");
                 assertNull(o.error(), o.error());
-                if (o.finished()) { finished++; break; }
+                if (!o.finished()) continue;
+                if (o.seqs().isEmpty()) {
+                    assertTrue(aborted.contains(ids.get(i)), ids.get(i) + " ended as aborted but was never aborted");
+                    abortedSeen++;
+                } else {
+                    for (RequestOutput.SeqDelta d : o.seqs()) assertTrue(d.finished() && d.finishReason() != null, ids.get(i) + " ended unfinished");
+                    finished++;
+                }
+                break;
             }
         }
-        assertTrue(finished > 100, "finished " + finished);
+        assertEquals(200, finished + abortedSeen);
+        assertTrue(abortedSeen > 0 && abortedSeen <= aborted.size(), "aborted " + abortedSeen + " of " + aborted.size());
+        System.out.println("soak: " + finished + " finished, " + abortedSeen + " aborted, of 200");
         long deadline = System.currentTimeMillis() + 20000;
         while ((engine.stats().running > 0 || engine.stats().waiting > 0) && System.currentTimeMillis() < deadline) Thread.sleep(20);
         Thread.sleep(100);

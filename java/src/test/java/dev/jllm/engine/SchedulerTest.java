@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 
 /** Scheduling decisions with no native code: budgets, chunked prefill, preemption, requests that never fit. */
 class SchedulerTest {
+    /** A one-sequence request; max_tokens 1 keeps it runnable in the tiny caches here (the tests grow sequences by hand). */
     static SequenceGroup group(String id, int promptLen) {
-        SamplingParams p = SamplingParams.builder().build();
+        SamplingParams.Builder b = SamplingParams.builder();
+        b.maxTokens = 1;
+        SamplingParams p = b.build();
         return new SequenceGroup(id, new int[promptLen], p, null, 1);
     }
 
@@ -161,5 +164,76 @@ class SchedulerTest {
         assertTrue(preempted > 0);
         assertEquals(3, b.seqs.get(0).outputLen(), "b recomputed its KV and went on");
         assertEquals(b.seqs.get(0).tokens.size() - 1, b.seqs.get(0).numComputed);
+    }
+
+    /** A request of `seqs` forked sequences (n = best_of = seqs), each at `len` tokens with `computed` of them in the cache. */
+    static SequenceGroup multi(String id, int seqs, int len, int computed) {
+        SamplingParams.Builder b = SamplingParams.builder();
+        b.n = seqs;
+        b.temperature = 1;
+        b.maxTokens = 1;
+        SequenceGroup g = new SequenceGroup(id, new int[len], b.build(), null, 1);
+        for (int i = 1; i < seqs; i++) g.seqs.add(g.seqs.get(0).fork(i, i));
+        g.forked = true;
+        for (Sequence q : g.seqs) q.numComputed = computed;
+        return g;
+    }
+
+    static long sampling(Scheduler.Plan p, SequenceGroup g) {
+        return p.work.stream().filter(w -> w.seq().group == g && w.seq().numComputed + w.count() == w.seq().tokens.size()).count();
+    }
+
+    @Test
+    void aGroupIsScheduledWholeOrNotAtAll() {
+        BlockManager bm = new BlockManager(100, 4, false);
+        Scheduler s = new Scheduler(bm, 4, 16);
+        SequenceGroup a = group("a", 3), c = group("c", 3), beams = multi("b", 3, 3, 2);
+        for (SequenceGroup g : java.util.List.of(a, c, beams)) {
+            for (Sequence q : g.seqs) {
+                q.numComputed = 0;
+                assertTrue(bm.ensureCapacity(q, 2, new java.util.ArrayList<>()));
+                q.numComputed = 2;
+                q.status = Sequence.Status.RUNNING;
+            }
+            s.running.add(g);
+        }
+        Scheduler.Plan p = s.schedule();  // a and c decode (2 tokens); b's 3 decodes do not fit in the 2 left
+        long b = p.work.stream().filter(w -> w.seq().group == beams).count();
+        assertTrue(b == 0 || b == 3, "the step ran " + b + " of the group's 3 sequences");
+        s.remove(a);
+        assertEquals(3, sampling(s.schedule(), beams), "with room, all three run together");
+    }
+
+    @Test
+    void aMultiSequenceRequestPreemptedByRecomputeRunsAgainWithItsSequencesInStep() {
+        BlockManager bm = new BlockManager(40, 4, false);
+        Scheduler s = new Scheduler(bm, 8, 16);
+        // recomputed: 3 sequences of 6 tokens each, 18 tokens to prefill again, more than one step's 8
+        SequenceGroup g = multi("g", 3, 6, 0);
+        s.add(g);
+        boolean sampled = false;
+        for (int step = 0; step < 20 && !sampled; step++) {
+            Scheduler.Plan p = s.schedule();
+            long n = sampling(p, g);
+            assertTrue(n == 0 || n == 3, "step " + step + ": " + n + " of 3 sequences sampled");
+            sampled = n == 3;
+            advance(p);
+        }
+        assertTrue(sampled, "the preempted request never ran again");
+        assertFalse(s.waiting.contains(g));
+    }
+
+    @Test
+    void aRequestThatCanNeverRunIsFailedNotKeptWaiting() {
+        BlockManager bm = new BlockManager(100, 4, false);
+        Scheduler s = new Scheduler(bm, 16, 4);
+        s.add(multi("five", 5, 3, 0));  // n = 5 on max_num_seqs 4
+        s.add(new SequenceGroup("empty", new int[0], SamplingParams.builder().build(), null, 1));
+        s.add(group("ok", 3));
+        Scheduler.Plan p = s.schedule();
+        assertEquals(2, p.failed.size());
+        assertTrue(p.failures.get(0).contains("max_num_seqs"), p.failures.get(0));
+        assertTrue(p.failures.get(1).contains("empty"), p.failures.get(1));
+        assertEquals(1, p.work.size(), "the request behind them runs");
     }
 }

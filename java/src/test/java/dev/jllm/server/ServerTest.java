@@ -360,19 +360,54 @@ class ServerTest {
     }
 
     @Test
-    void anOverloadedServerAnswers503() throws Exception {
-        ServerContext full = new ServerContext(engine, tok, ctx.servedNames(), "assistant", 20, ctx.chatTemplate(), ctx.apiKeys(),
-                0, false, 0, -1, null, SamplingDefaults.NONE, "", null);
-        OpenAiServer s = new OpenAiServer(full, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
-                false, 1 << 20, null, null), exec.numBlocks(), exec.blockSize()).start();
+    void aFullQueueAnswers429WithRetryAfterAndAShuttingDownServer503() throws Exception {
+        // one sequence at a time, one waiting request: the third concurrent request is over the limit
+        dev.jllm.engine.FakeExecutor fake = new dev.jllm.engine.FakeExecutor(tok.vocabSize(), 128, 4, 64);
+        Engine small = new Engine(fake, tok, new EngineConfig(8, 1, false, 20, 1, 1, 0, 60));
+        ServerContext c = new ServerContext(small, tok, ctx.servedNames(), "assistant", 20, ctx.chatTemplate(), ctx.apiKeys(),
+                0, false, 0, null, SamplingDefaults.NONE, "", null);
+        OpenAiServer s = new OpenAiServer(c, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
+                false, 1 << 20, null, null), 64, 4).start();
+        String url = "http://127.0.0.1:" + s.port();
+        java.util.function.Supplier<HttpRequest> completion = () -> HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+                .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}")).build();
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/completions"))
-                    .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":1}")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(503, r.statusCode());
-            assertEquals(503, JSON.readTree(r.body()).path("error").path("code").asInt());
+            fake.hold();
+            var running = http.sendAsync(completion.get(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(fake.awaitBlocked());
+            var queued = http.sendAsync(completion.get(), HttpResponse.BodyHandlers.ofString());
+            for (int i = 0; i < 200 && small.queuedRequests() < 1; i++) Thread.sleep(20);
+            assertEquals(1, small.queuedRequests());
+            long[] nanos = new long[20];
+            for (int i = 0; i < nanos.length; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = http.send(completion.get(), HttpResponse.BodyHandlers.ofString());
+                nanos[i] = System.nanoTime() - t0;
+                assertEquals(429, r.statusCode());
+                assertEquals("1", r.headers().firstValue("retry-after").orElse(null));
+                JsonNode err = JSON.readTree(r.body()).path("error");
+                assertEquals(429, err.path("code").asInt());
+                assertEquals("RateLimitError", err.path("type").asText());
+                assertTrue(err.path("message").asText().contains("--max-waiting-requests"), r.body());
+            }
+            java.util.Arrays.sort(nanos);
+            System.out.printf("429 latency over HTTP: median %.2f ms, max %.2f ms (20 requests)%n", nanos[10] / 1e6, nanos[19] / 1e6);
+            assertTrue(call("GET", "/metrics", null, null, null).text.contains("jllm:request_rejected_total{reason=\"queue_full\""));
+            fake.release();
+            assertEquals(200, running.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            assertEquals(200, queued.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            assertTrue(small.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(30)));
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, health.statusCode());
+            assertTrue(health.body().contains("shutting down"), health.body());
+            HttpResponse<String> late = http.send(completion.get(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, late.statusCode());
+            assertEquals(503, JSON.readTree(late.body()).path("error").path("code").asInt());
         } finally {
+            fake.release();
             s.close();
+            small.close();
         }
     }
 

@@ -1,0 +1,95 @@
+package dev.jllm.engine;
+
+import java.util.List;
+
+/**
+ * Admission control at submission (handler threads): refuses a request the scheduler can never run (400, with the
+ * numbers), bounds the waiting queue by requests (--max-waiting-requests) and by prompt tokens
+ * (--max-waiting-tokens) with a 429 and Retry-After, and refuses everything with 503 once shutdown began. The
+ * queue counters are live: they count requests submitted and not yet scheduled, updated at submission and by the
+ * engine thread when a request first runs or ends.
+ */
+final class Admission {
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    private final Limits limits;
+    private final int maxWaitingRequests;
+    private final long maxWaitingTokens;
+    private final EngineStats stats;
+    private int queued;          // guarded by this
+    private long queuedTokens;   // guarded by this
+    private volatile String closed;  // why every request is refused (shutdown), or null
+
+    Admission(Limits limits, int maxWaitingRequests, long maxWaitingTokens, EngineStats stats) {
+        this.limits = limits;
+        this.maxWaitingRequests = maxWaitingRequests;
+        this.maxWaitingTokens = maxWaitingTokens;
+        this.stats = stats;
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    void close(String why) {
+        closed = why;
+    }
+
+    String closedReason() {
+        return closed;
+    }
+
+    synchronized int queued() {
+        return queued;
+    }
+
+    synchronized long queuedTokens() {
+        return queuedTokens;
+    }
+
+    private RequestRejected reject(int status, String type, String message, String param, String reason, int retryAfter) {
+        stats.rejected(reason);
+        return new RequestRejected(status, type, message, param, reason, retryAfter);
+    }
+
+    /** The cheap part, before a handler renders and tokenizes: shutdown, or a queue already full. */
+    void precheck() {
+        if (closed != null) throw reject(503, "ServiceUnavailableError", closed, null, "shutting_down", 0);
+        synchronized (this) {
+            if (queued > 0 && queued >= maxWaitingRequests) throw full(1);
+        }
+    }
+
+    private RequestRejected full(int adding) {
+        return reject(429, "RateLimitError", "The server is at capacity: " + queued + " requests are waiting to be scheduled "
+                + "(limit " + maxWaitingRequests + ", --max-waiting-requests); retry after " + RETRY_AFTER_SECONDS + " s.",
+                null, "queue_full", RETRY_AFTER_SECONDS);
+    }
+
+    /** Checks one HTTP call's prompts and reserves queue room for all of them, or throws and reserves nothing. */
+    void reserve(List<int[]> prompts, List<SamplingParams> params) {
+        if (closed != null) throw reject(503, "ServiceUnavailableError", closed, null, "shutting_down", 0);
+        long tokens = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            String why = limits.whyNever(prompts.get(i).length, params.get(i));
+            if (why != null) throw reject(400, "BadRequestError", why, null, "invalid", 0);
+            tokens += prompts.get(i).length;
+        }
+        synchronized (this) {
+            // an empty queue takes any request that can run, however large: it must be able to run some time
+            if (queued > 0 && queued + prompts.size() > maxWaitingRequests) throw full(prompts.size());
+            if (queued > 0 && queuedTokens + tokens > maxWaitingTokens)
+                throw reject(429, "RateLimitError", "The server is at capacity: " + queuedTokens + " prompt tokens are waiting "
+                        + "to be scheduled and this request adds " + tokens + " (limit " + maxWaitingTokens
+                        + ", --max-waiting-tokens); retry after " + RETRY_AFTER_SECONDS + " s.", null, "queued_tokens", RETRY_AFTER_SECONDS);
+            queued += prompts.size();
+            queuedTokens += tokens;
+        }
+    }
+
+    /** A reserved request left the queue (first scheduled, aborted or failed). */
+    synchronized void release(int promptLen) {
+        queued--;
+        queuedTokens -= promptLen;
+    }
+}
