@@ -89,6 +89,11 @@ public final class Engine implements AutoCloseable {
         return tokenizer;
     }
 
+    /** Whether the engine thread waits for a command without a timeout (an idle engine; tests read it). */
+    boolean waitsForCommands() {
+        return thread.getState() == Thread.State.WAITING;
+    }
+
     /** Requests submitted and not yet scheduled: the live counter admission bounds. */
     public int queuedRequests() {
         return admission.queued();

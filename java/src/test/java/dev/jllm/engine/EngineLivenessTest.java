@@ -70,15 +70,19 @@ class EngineLivenessTest {
         }
     }
 
-    /** Loop iterations once the engine settled: two equal readings 100 ms apart (bounded). */
+    /** Loop iterations once the engine thread waits for a command (at most 10 s for it to get there). */
     static long settledLoops(Engine e) throws InterruptedException {
-        long before = -1, now = e.stats().loopIterations.get();
-        for (int i = 0; i < 50 && now != before; i++) {
-            Thread.sleep(100);
-            before = now;
-            now = e.stats().loopIterations.get();
-        }
-        return now;
+        for (int i = 0; i < 200 && !e.waitsForCommands(); i++) Thread.sleep(50);
+        return e.stats().loopIterations.get();
+    }
+
+    /** CPU time of the live engine threads (every engine in this JVM is idle here), for the printed figure. */
+    static long engineThreadCpuNanos() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet())
+            if (t.getName().equals("jllm-engine") && t.isAlive()) sum += Math.max(0, mx.getThreadCpuTime(t.threadId()));
+        return sum;
     }
 
     @Test
@@ -87,9 +91,11 @@ class EngineLivenessTest {
             RequestOutput o = last(e.submit("warm", prompt(5), params(1, 3)));
             assertNull(o.error());
             long loops = settledLoops(e);
+            long cpu0 = engineThreadCpuNanos();
             Thread.sleep(500);
             assertEquals(loops, e.stats().loopIterations.get(), "the idle engine loop kept iterating");
-            System.out.println("idle engine: " + loops + " loop iterations in total, none while idle");
+            System.out.printf("idle engine: %d loop iterations in total, none while idle; engine threads' CPU over 500 ms idle: %.3f ms%n",
+                    loops, (engineThreadCpuNanos() - cpu0) / 1e6);
         }
     }
 
@@ -139,10 +145,17 @@ class EngineLivenessTest {
         }
     }
 
-    /** A constraint that throws: an error in one request's part of the step (as StepBuilder's row overflow was). */
-    static final class Broken implements TokenConstraint {
-        public void fillAllowed(int[] mask) { throw new IllegalStateException("broken constraint"); }
-        public void accept(int tokenId) {}
+    /** A constraint that throws while the step is built (mask) or while its result is applied (accept). */
+    record Broken(boolean inMask) implements TokenConstraint {
+        public void fillAllowed(int[] mask) {
+            if (inMask) throw new IllegalStateException("broken mask");
+            java.util.Arrays.fill(mask, -1);
+        }
+
+        public void accept(int tokenId) {
+            if (!inMask) throw new IllegalStateException("broken accept");
+        }
+
         public boolean isComplete() { return false; }
         public TokenConstraint fork() { return this; }
     }
@@ -157,12 +170,16 @@ class EngineLivenessTest {
             SamplingParams.Builder b = SamplingParams.builder();
             b.temperature = 0;
             b.maxTokens = 4;
-            b.constraint = new Broken();
-            RequestStream broken = e.submit("broken", prompt(5), b.build());
+            b.constraint = new Broken(true);
+            RequestStream mask = e.submit("mask", prompt(5), b.build());
+            b.constraint = new Broken(false);
+            RequestStream accept = e.submit("accept", prompt(6), b.build());
             exec.release();
-            RequestOutput bad = last(broken), good = last(others);
-            assertEquals(500, bad.errorStatus());
-            assertTrue(bad.error().contains("broken constraint"), bad.error());
+            RequestOutput badMask = last(mask), badAccept = last(accept), good = last(others);
+            assertEquals(500, badMask.errorStatus());
+            assertTrue(badMask.error().contains("broken mask"), badMask.error());
+            assertEquals(500, badAccept.errorStatus());
+            assertTrue(badAccept.error().contains("broken accept"), badAccept.error());
             assertNull(good.error(), "a running request failed because of another one: " + good.error());
             assertEquals(2, good.seqs().size());
             settledLoops(e);

@@ -359,6 +359,29 @@ class ServerTest {
         assertTrue(full.startsWith(want) && full.length() > 20);
     }
 
+    static Resp postWithin60s(String path, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(java.time.Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Resp(r.statusCode(), JSON.readTree(r.body()), r.body());
+    }
+
+    @Test
+    void requestsTheEngineCouldNeverRunGet400AtOnceAndHarmNoOther() throws Exception {
+        // issue 10's wedge: a chat template rendering to "" queued a 0-token prompt the scheduler could never run
+        Resp empty = postWithin60s("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"chat_template\":\"\",\"max_tokens\":4}");
+        assertEquals(400, empty.status(), empty.text());
+        assertEquals(400, empty.json().path("error").path("code").asInt());
+        // best_of: 10000 overflowed the step's row buffer and failed every running request with 500
+        Resp bestOf = postWithin60s("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"best_of\":10000,\"temperature\":1,\"max_tokens\":4}");
+        assertEquals(400, bestOf.status(), bestOf.text());
+        assertTrue(bestOf.json().path("error").path("message").asText().contains("max_num_seqs"), bestOf.text());
+        Resp n = postWithin60s("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":65,\"max_tokens\":4}");
+        assertEquals(400, n.status(), n.text());
+        assertTrue(n.json().path("error").path("message").asText().contains("--max-num-seqs"), n.text());
+        Resp ok = postWithin60s("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":8,\"temperature\":0}");
+        assertEquals(200, ok.status(), ok.text());
+    }
+
     @Test
     void aFullQueueAnswers429WithRetryAfterAndAShuttingDownServer503() throws Exception {
         // one sequence at a time, one waiting request: the third concurrent request is over the limit
