@@ -46,6 +46,8 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean shutDown = new AtomicBoolean();
     private final StepBuilder builder;
     private final BeamSearch beams;
+    private final OutputPublisher publisher;
+    private static final Logger REQUESTS = Logger.getLogger("jllm.requests");
     private Scheduler.Plan current;   // the plan of the step in progress
 
     private final AtomicLong unseeded = new AtomicLong();
@@ -72,6 +74,7 @@ public final class Engine implements AutoCloseable {
         this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
         this.builder = new StepBuilder(batch, blocks.blockSize(), tokenizer, exec.vocabSize());
         this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
+        this.publisher = new OutputPublisher(tokenizer, stats, this::end);
         this.thread = new Thread(this::loop, "jllm-engine");
         thread.setDaemon(true);
         thread.start();
@@ -393,7 +396,7 @@ public final class Engine implements AutoCloseable {
         for (var e : beamRows.entrySet()) guarded(e.getKey(), () -> advanceBeams(e.getKey(), e.getValue()));
         List<SequenceGroup> touched = new ArrayList<>();
         for (Scheduler.Work w : plan.work) if (!touched.contains(w.seq().group)) touched.add(w.seq().group);
-        for (SequenceGroup g : touched) guarded(g, () -> publish(g));
+        for (SequenceGroup g : touched) guarded(g, () -> publisher.publish(g));
         return true;
     }
 
@@ -496,108 +499,5 @@ public final class Engine implements AutoCloseable {
         s.finishReason = reason;
         s.stopReason = stopReason;
         blocks.free(s);
-    }
-
-    // ---- publishing ----------------------------------------------------------------------------------------------
-
-    private RequestOutput.SeqDelta delta(Sequence s, int index, boolean all) {
-        SamplingParams p = s.group.params;
-        int hold = 0;
-        if (!s.finished() && !p.stop().isEmpty() && !p.includeStopStrInOutput())
-            for (String st : p.stop()) hold = Math.max(hold, st.length() - 1);
-        int visible = Math.max(s.emittedChars, s.text.length() - hold);
-        if (all) { s.emittedChars = 0; s.emittedTokens = 0; }
-        int offset = s.emittedChars;
-        String text = visible > offset ? s.text.substring(offset, visible) : "";
-        s.emittedChars = Math.max(s.emittedChars, visible);
-        int from = s.promptLen + s.emittedTokens;
-        int[] ids = new int[s.tokens.size() - from];
-        System.arraycopy(s.tokens.raw(), from, ids, 0, ids.length);
-        s.emittedTokens = s.outputLen();
-        List<TokenLogprob> lps = p.logprobs() == null ? null : new ArrayList<>(s.pendingLogprobs);
-        s.pendingLogprobs.clear();
-        return new RequestOutput.SeqDelta(index, text, ids, lps, offset, s.finished(), s.finishReason, s.stopReason,
-                s.outputLen(), s.cumLogprob);
-    }
-
-    private void publish(SequenceGroup g) {
-        if (g.ended) return;
-        SamplingParams p = g.params;
-        if (p.useBeamSearch()) {
-            if (!g.beamDone) return;
-            publishBeams(g);
-            return;
-        }
-        boolean done = g.allFinished() && (g.forked || p.bestOf() == 1);
-        List<TokenLogprob> promptLps = null;
-        if (g.promptLogprobs != null && !g.promptLogprobsSent && g.promptLogprobs.size() >= g.prompt.length - 1) {
-            promptLps = g.promptLogprobs;
-            g.promptLogprobsSent = true;
-        }
-        List<RequestOutput.SeqDelta> deltas = new ArrayList<>();
-        if (p.bestOf() > p.n()) {
-            if (!done) return;  // best_of > n: only the n best are returned, at the end
-            List<Sequence> best = new ArrayList<>(g.seqs);
-            best.sort((a, b) -> Double.compare(b.cumLogprob, a.cumLogprob));
-            for (int i = 0; i < p.n(); i++) {
-                Sequence s = best.get(i);
-                s.pendingLogprobs.clear();
-                deltas.add(fullDelta(s, i));
-            }
-        } else {
-            for (Sequence s : g.seqs) deltas.add(delta(s, s.index, false));
-        }
-        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, promptLps, done, null, 0));
-        if (done) {
-            end(g);
-            finished(g, g.seqs.get(0).finishReason);
-        }
-    }
-
-    /** The n best beam hypotheses, all at once (beam search does not stream). */
-    private void publishBeams(SequenceGroup g) {
-        List<RequestOutput.SeqDelta> deltas = new ArrayList<>();
-        for (int i = 0; i < Math.min(g.params.n(), g.beamFinished.size()); i++) {
-            BeamSearch.Hypothesis h = g.beamFinished.get(i);
-            int visible = h.endsWithEos() && !g.params.includeStopStrInOutput() ? h.tokens().length - 1 : h.tokens().length;
-            int[] all = new int[g.prompt.length + visible];
-            System.arraycopy(g.prompt, 0, all, 0, g.prompt.length);
-            System.arraycopy(h.tokens(), 0, all, g.prompt.length, visible);
-            int from = Math.max(0, g.prompt.length - 5);
-            String prefix = tokenizer.decode(all, from, g.prompt.length, g.params.skipSpecialTokens());
-            String text = tokenizer.decode(all, from, all.length, g.params.skipSpecialTokens());
-            text = text.length() >= prefix.length() ? text.substring(prefix.length()) : text;
-            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), null, 0, true, h.finishReason(), h.stopReason(),
-                    h.tokens().length, h.cumLogprob()));
-        }
-        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, g.promptLogprobs, true, null, 0));
-        end(g);
-        finished(g, deltas.isEmpty() ? "stop" : deltas.get(0).finishReason());
-    }
-
-    private static final Logger REQUESTS = Logger.getLogger("jllm.requests");
-
-    /** Metrics and the one log line of a finished request. */
-    private void finished(SequenceGroup g, String reason) {
-        long now = System.nanoTime();
-        int out = 0;
-        for (Sequence s : g.seqs) out += s.outputLen();
-        for (BeamSearch.Hypothesis h : g.beamFinished) out = Math.max(out, h.tokens().length);
-        double e2e = (now - g.arrivalNanos) / 1e9, ttft = g.firstTokenNanos == 0 ? e2e : (g.firstTokenNanos - g.arrivalNanos) / 1e9;
-        stats.requestsFinished.incrementAndGet();
-        stats.finished(reason);
-        stats.e2eLatency.observe(e2e);
-        int perSeq = g.seqs.isEmpty() ? out : out / g.seqs.size();
-        if (perSeq > 1) stats.timePerOutputToken.observe((e2e - ttft) / (perSeq - 1));
-        REQUESTS.info(String.format("Finished request %s: prompt tokens %d, output tokens %d, TTFT %.3f s, duration %.3f s, finish reason %s",
-                g.requestId, g.prompt.length, out, ttft, e2e, reason));
-    }
-
-    /** The whole output of a sequence (best_of selection sends everything at once). */
-    private RequestOutput.SeqDelta fullDelta(Sequence s, int index) {
-        int[] ids = new int[s.outputLen()];
-        System.arraycopy(s.tokens.raw(), s.promptLen, ids, 0, ids.length);
-        return new RequestOutput.SeqDelta(index, s.text.toString(), ids, null, 0, true, s.finishReason, s.stopReason,
-                s.outputLen(), s.cumLogprob);
     }
 }
