@@ -64,7 +64,8 @@ public final class OpenAiServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
                         + " (is another server running? pass --port)");
         }
-        var builder = WebServer.builder().host(opts.host()).port(opts.port()).routing(this::routes);
+        // no Helidon shutdown hook: on SIGTERM jllm's own hook drains the engine first, then closes this server
+        var builder = WebServer.builder().host(opts.host()).port(opts.port()).shutdownHook(false).routing(this::routes);
         if (opts.tls()) builder.tls(tls(opts.sslKeyFile(), opts.sslCertFile()));
         server = builder.build().start();
         return this;
