@@ -248,16 +248,17 @@ public final class Main {
      * then the HTTP server stops (handlers have their last outputs by then), and the model and tokenizer go.
      */
     static void shutdown(OpenAiServer server, Engine engine, NativeModel model, Tokenizer tok, java.time.Duration drain) {
-        LOG.info("shutting down: refusing new requests, letting running ones finish for up to " + drain.toSeconds() + " s");
+        // stderr, not java.util.logging: the JVM resets its loggers when it begins to exit
+        System.err.println("jllm: shutting down: refusing new requests, letting running ones finish for up to " + drain.toSeconds() + " s");
         boolean freed = engine.shutdown(drain, java.time.Duration.ofSeconds(30));
         server.close();
         if (!freed) {
-            LOG.severe("the engine thread did not stop: leaving the model's native memory to the process exit");
+            System.err.println("jllm: the engine thread did not stop: leaving the model's native memory to the process exit");
             return;
         }
         model.close();
         tok.close();
-        LOG.info("shut down");
+        System.err.println("jllm: shut down");
     }
 
     /**
