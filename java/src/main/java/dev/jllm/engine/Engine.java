@@ -184,6 +184,7 @@ public final class Engine implements AutoCloseable {
         liveIds.remove(g.requestId);
         scheduler.remove(g);
         started(g);
+        publishStats();  // before the caller counts it as finished: a reader of that count sees its blocks freed
     }
 
     /** A request left the waiting queue for the first time (or ended): admission stops counting it. */
@@ -315,8 +316,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private void fail(SequenceGroup g, String message, int status) {
-        stats.finished("error");
         end(g);
+        stats.finished("error");
         g.stream.put(RequestOutput.error(g.requestId, message, status));
     }
 

@@ -72,11 +72,12 @@ final class OutputPublisher {
         } else {
             for (Sequence s : g.seqs) deltas.add(delta(s, s.index, false));
         }
-        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, promptLps, done, null, 0));
-        if (done) {
+        RequestOutput out = new RequestOutput(g.requestId, g.prompt.length, deltas, promptLps, done, null, 0);
+        if (done) {  // ended and counted before the client sees its last output
             end.accept(g);
             finished(g, g.seqs.get(0).finishReason);
         }
+        g.stream.put(out);
     }
 
     /** The n best beam hypotheses, all at once (beam search does not stream). */
@@ -95,9 +96,9 @@ final class OutputPublisher {
             deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), null, 0, true, h.finishReason(), h.stopReason(),
                     h.tokens().length, h.cumLogprob()));
         }
-        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, g.promptLogprobs, true, null, 0));
         end.accept(g);
         finished(g, deltas.isEmpty() ? "stop" : deltas.get(0).finishReason());
+        g.stream.put(new RequestOutput(g.requestId, g.prompt.length, deltas, g.promptLogprobs, true, null, 0));
     }
 
     /** Metrics and the one log line of a finished request. */
