@@ -300,7 +300,8 @@ class EngineLivenessTest {
         // the step is still running: shutdown must wait for it, whatever its own time limits
         Thread.sleep(300);
         assertFalse(returned.get(), "shutdown returned while a step was still running");
-        assertFalse(exec.closed);
+        assertFalse(e.shutdown(Duration.ZERO, Duration.ofMillis(200)), "a shutdown whose join limit passed reports the thread alive");
+        assertFalse(exec.closed, "native memory freed while a step ran");
         exec.release();
         closer.join(30_000);
         assertTrue(returned.get());
