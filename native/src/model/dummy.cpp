@@ -72,6 +72,14 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     for (auto& l : m->layers) {
         l.attn_norm = ones(*m, c.hidden_size);
         l.ffn_norm = ones(*m, c.hidden_size);
+        if (c.post_norms) {
+            l.post_attn_norm = ones(*m, c.hidden_size);
+            l.post_ffn_norm = ones(*m, c.hidden_size);
+        }
+        if (c.qk_norm) {
+            l.q_norm = ones(*m, c.head_dim);
+            l.k_norm = ones(*m, c.head_dim);
+        }
         l.wq = random_matrix(*m, rng, dt, qd, c.hidden_size);
         l.wk = random_matrix(*m, rng, dt, kvd, c.hidden_size);
         l.wv = random_matrix(*m, rng, dt, kvd, c.hidden_size);
