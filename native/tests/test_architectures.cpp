@@ -27,7 +27,11 @@ struct Spec {
     double local_theta = 0;        // Gemma 3: base of sliding layers (unscaled)
     double qpas = 0;               // query_pre_attn_scalar (0: head_dim)
     double attn_cap = 0, final_cap = 0;
-    std::string scaling;           // "", "llama3" (factor 8, low 1, high 4, original 16) or "linear" (factor 4)
+    std::string scaling;           // "", "llama3" (factor 8, low 1, high 4, original 16), "linear" (factor 4) or
+                                   // "longrope" (original context 12 of 64, factors below)
+    std::vector<double> long_factor, short_factor;
+    int original_max = 12;
+    double attention_factor() const { return std::sqrt(1 + std::log(64.0 / original_max) / std::log((double)original_max)); }
 };
 
 static std::vector<Spec> specs() {
@@ -50,6 +54,10 @@ static std::vector<Spec> specs() {
     v.push_back(s);
     s = Spec{}; s.name = "phi3"; s.hf_arch = "Phi3ForCausalLM"; s.model_type = "phi3"; s.gguf_arch = "phi3";
     s.fused = true; s.window = 7; s.pattern = 1; s.nkv = 4; s.eps = 1e-5;
+    v.push_back(s);
+    s = Spec{}; s.name = "phi3.5"; s.hf_arch = "Phi3ForCausalLM"; s.model_type = "phi3"; s.gguf_arch = "phi3";
+    s.fused = true; s.window = 9; s.pattern = 1; s.nkv = 4; s.eps = 1e-5; s.scaling = "longrope";
+    for (int i = 0; i < s.hd / 2; i++) { s.short_factor.push_back(1 + 0.1 * i); s.long_factor.push_back(1 + 1.5 * i); }
     v.push_back(s);
     s = Spec{}; s.name = "gemma2"; s.hf_arch = "Gemma2ForCausalLM"; s.model_type = "gemma2"; s.gguf_arch = "gemma2";
     s.gemma = true; s.tied = true; s.window = 5; s.pattern = 2; s.layers = 4; s.hd = 32; s.qpas = 24;
@@ -132,7 +140,7 @@ static Weights make_weights(const Spec& s) {
 
 // ---- the reference: one sequence, every position, double precision, HF semantics ----------------------------------
 
-static std::vector<double> ref_inv_freq(const Spec& s, bool local) {
+static std::vector<double> ref_inv_freq(const Spec& s, bool local, bool long_context = false) {
     int half = s.hd / 2;
     std::vector<double> f(half);
     double theta = local ? s.local_theta : s.rope_theta;
@@ -140,6 +148,8 @@ static std::vector<double> ref_inv_freq(const Spec& s, bool local) {
     if (local) return f;
     if (s.scaling == "linear")
         for (auto& x : f) x /= 4.0;
+    if (s.scaling == "longrope")  // transformers' _compute_longrope_parameters
+        for (int i = 0; i < half; i++) f[i] /= (long_context ? s.long_factor : s.short_factor)[i];
     if (s.scaling == "llama3") {  // transformers' _compute_llama3_parameters, factor 8, low 1, high 4, original 16
         const double factor = 8, low = 1, high = 4, orig = 16;
         for (auto& x : f) {
@@ -175,8 +185,11 @@ static std::vector<double> linear(const Tensor& W, const std::vector<double>& x,
     return y;
 }
 
-// Logits [N][V] of every position of `tokens`.
-static std::vector<std::vector<double>> reference(const Spec& s, const Weights& w, const std::vector<int32_t>& tokens) {
+// Logits [N][V] of every position of `tokens`, computed as transformers generates: the first `prefill` tokens in
+// one forward, then one token per forward with a KV cache (which only longrope can tell apart: each forward picks
+// its factors by its sequence length).
+static std::vector<std::vector<double>> reference(const Spec& s, const Weights& w, const std::vector<int32_t>& tokens,
+                                                  int prefill) {
     const int N = (int)tokens.size(), H = s.hidden, hd = s.hd, qd = s.nh * hd, kvd = s.nkv * hd;
     auto W = [&](const std::string& n) -> const Tensor& { return w.at(n); };
     std::vector<std::vector<double>> x(N, std::vector<double>(H));
@@ -188,7 +201,9 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
         std::string p = "model.layers." + std::to_string(li) + ".";
         bool sliding = s.pattern == 1 || (s.pattern > 1 && (li + 1) % s.pattern != 0);
         int window = sliding ? s.window : 0;
-        std::vector<double> inv = ref_inv_freq(s, sliding && s.local_theta > 0);
+        std::vector<double> inv_short = ref_inv_freq(s, sliding && s.local_theta > 0),
+                            inv_long = ref_inv_freq(s, false, true);
+        const double mscale = s.scaling == "longrope" ? s.attention_factor() : 1.0;  // on cos and sin
         std::vector<std::vector<double>> q(N), k(N), v(N);
         for (int t = 0; t < N; t++) {
             std::vector<double> h = rms(x[t], W(p + "input_layernorm.weight").data.data(), s.gemma, s.eps);
@@ -205,6 +220,8 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
                 for (int i = 0; i < kvd; i++) k[t][i] += W(p + "self_attn.k_proj.bias").data[i];
                 for (int i = 0; i < kvd; i++) v[t][i] += W(p + "self_attn.v_proj.bias").data[i];
             }
+            const int seq_len = t < prefill ? prefill : t + 1;  // of the forward that computes token t
+            const std::vector<double>& inv = s.scaling == "longrope" && seq_len > s.original_max ? inv_long : inv_short;
             for (int pass = 0; pass < 2; pass++) {  // per-head norm, then rotate_half rope
                 std::vector<double>& z = pass == 0 ? q[t] : k[t];
                 int heads = pass == 0 ? s.nh : s.nkv;
@@ -214,7 +231,8 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
                         head = rms(head, W(p + (pass == 0 ? "self_attn.q_norm.weight" : "self_attn.k_norm.weight")).data.data(),
                                    s.gemma, s.eps);
                     for (int i = 0; i < hd / 2; i++) {
-                        double a = head[i], b = head[i + hd / 2], c = std::cos(t * inv[i]), sn = std::sin(t * inv[i]);
+                        double a = head[i], b = head[i + hd / 2];
+                        double c = mscale * std::cos(t * inv[i]), sn = mscale * std::sin(t * inv[i]);
                         z[h0 * hd + i] = a * c - b * sn;
                         z[h0 * hd + i + hd / 2] = b * c + a * sn;
                     }
@@ -301,6 +319,15 @@ static std::string config_json(const Spec& s) {
     if (s.model_type == "gemma3_text") { kv("rope_local_base_freq", num(s.local_theta)); kv("sliding_window_pattern", "6"); }
     if (s.model_type == "qwen2" || s.model_type == "qwen3") { kv("sliding_window", "4096"); kv("use_sliding_window", "false"); }
     if (s.scaling == "linear") kv("rope_scaling", "{\"rope_type\":\"linear\",\"factor\":4.0}");
+    if (s.scaling == "longrope") {
+        std::string lf, sf;
+        for (size_t i = 0; i < s.long_factor.size(); i++) {
+            lf += (i ? "," : "") + num(s.long_factor[i]);
+            sf += (i ? "," : "") + num(s.short_factor[i]);
+        }
+        kv("original_max_position_embeddings", num(s.original_max));
+        kv("rope_scaling", "{\"type\":\"longrope\",\"long_factor\":[" + lf + "],\"short_factor\":[" + sf + "]}");
+    }
     if (s.scaling == "llama3")
         kv("rope_scaling", "{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
                            "\"original_max_position_embeddings\":16}");
@@ -436,6 +463,14 @@ static void write_gguf(const std::string& path, const Spec& s, const Weights& w,
         Tensor f{{s.hd / 2}, {}};
         for (int i = 0; i < s.hd / 2; i++) f.data.push_back((float)(base[i] / scaled[i]));
         add("rope_freqs.weight", f, false);
+    }
+    if (s.scaling == "longrope") {  // as convert_hf_to_gguf writes Phi-3's
+        Tensor lf{{s.hd / 2}, {}}, sf{{s.hd / 2}, {}};
+        for (int i = 0; i < s.hd / 2; i++) { lf.data.push_back((float)s.long_factor[i]); sf.data.push_back((float)s.short_factor[i]); }
+        add("rope_factors_long.weight", lf, false);
+        add("rope_factors_short.weight", sf, false);
+        g.u32(a + ".rope.scaling.original_context_length", s.original_max);
+        g.f32(a + ".rope.scaling.attn_factor", (float)s.attention_factor());
     }
     const bool permute = a == "llama";
     for (int i = 0; i < s.layers; i++) {
@@ -577,7 +612,7 @@ static double max_diff(const std::vector<float>& a, const std::vector<double>& b
 // largest |logit - reference| over every position from the prefill's last on.
 static double engine_vs_reference(const std::string& path, const Spec& s, const Weights& w) {
     std::vector<std::vector<int32_t>> seqs = {random_tokens(s, 20, 1), random_tokens(s, 13, 2)};
-    std::vector<std::vector<std::vector<double>>> ref = {reference(s, w, seqs[0]), reference(s, w, seqs[1])};
+    std::vector<std::vector<std::vector<double>>> ref = {reference(s, w, seqs[0], 7), reference(s, w, seqs[1], 3)};
     Engine e(path);
     CHECK(e.ok());
     if (!e.ok()) return 1e30;
@@ -634,12 +669,12 @@ TEST(every_architecture_matches_the_reference_from_safetensors_and_gguf) {
 // about them: with each feature removed the logits move far beyond the tolerance.
 TEST(sliding_window_and_soft_caps_change_the_logits) {
     for (const Spec& s : specs()) {
-        if (s.window == 0 && s.attn_cap == 0 && s.final_cap == 0) continue;
+        if (s.window == 0 && s.attn_cap == 0 && s.final_cap == 0 && s.scaling != "longrope") continue;
         Weights w = make_weights(s);
         std::vector<int32_t> toks = random_tokens(s, 20, 1);
-        auto ref = reference(s, w, toks);
+        auto ref = reference(s, w, toks, 20);
         auto effect = [&](Spec v) {
-            auto alt = reference(v, w, toks);
+            auto alt = reference(v, w, toks, 20);
             double m = 0;
             for (int t = 0; t < 20; t++)
                 for (int i = 0; i < s.vocab; i++) m = std::max(m, std::fabs(alt[t][i] - ref[t][i]));
@@ -650,6 +685,14 @@ TEST(sliding_window_and_soft_caps_change_the_logits) {
             v.window = 0;
             double d = effect(v);
             printf("  %-8s without the window of %d (context 20): logits move by %.3g\n", s.name.c_str(), s.window, d);
+            CHECK(d > 100 * kTol);
+        }
+        if (s.scaling == "longrope") {  // prefill 7 then decode: tokens 7..11 short factors, 12.. long
+            auto stepwise = reference(s, w, toks, 7);
+            double d = 0;
+            for (int t = 0; t < 20; t++)
+                for (int i = 0; i < s.vocab; i++) d = std::max(d, std::fabs(stepwise[t][i] - ref[t][i]));
+            printf("  %-8s longrope: short factors for the early tokens instead of long: %.3g\n", s.name.c_str(), d);
             CHECK(d > 100 * kTol);
         }
         if (s.attn_cap > 0) {
@@ -674,7 +717,7 @@ TEST(greedy_tokens_agree_between_gguf_safetensors_and_the_reference) {
         Weights w = make_weights(s);
         Files f(s, w);
         std::vector<int32_t> prompt = random_tokens(s, 6, 3), ref = prompt;
-        for (int i = 0; i < 14; i++) ref.push_back(argmax(reference(s, w, ref).back()));
+        for (int i = 0; i < 14; i++) ref.push_back(argmax(reference(s, w, ref, 6).back()));
         std::vector<int32_t> want(ref.begin() + 6, ref.end());
         std::vector<int32_t> hf = engine_greedy(f.hf, prompt, 14), gguf = engine_greedy(f.gguf, prompt, 14);
         CHECK_MSG(hf == gguf, "%s: safetensors and gguf greedy tokens differ", s.name.c_str());
@@ -709,7 +752,7 @@ TEST(unsupported_architectures_and_features_are_refused_by_name) {
     std::string base = config_json(phi);
     base.pop_back();
     struct { std::string config, needle; } cases[] = {
-        {base + ",\"rope_scaling\":{\"type\":\"longrope\",\"long_factor\":[1],\"short_factor\":[1]}}", "longrope"},
+        {base + ",\"rope_scaling\":{\"type\":\"yarn\",\"factor\":4}}", "yarn"},
         {base + ",\"partial_rotary_factor\":0.75}", "partial_rotary_factor"},
         {"{\"architectures\":[\"Gemma3ForConditionalGeneration\"],\"model_type\":\"gemma3\"}", "Gemma3ForConditionalGeneration"},
         {"{\"architectures\":[\"DeepseekV3ForCausalLM\"],\"model_type\":\"deepseek_v3\"}", "DeepseekV3ForCausalLM"},
@@ -721,7 +764,7 @@ TEST(unsupported_architectures_and_features_are_refused_by_name) {
         CHECK_MSG(st == JLLM_UNSUPPORTED && m == nullptr && strstr(jllm_last_error(), c.needle.c_str()),
                   "%s: status %d, '%s'", c.needle.c_str(), st, jllm_last_error());
     }
-    // GGUF: an unknown general.architecture and Phi-3's longrope factor tensors.
+    // GGUF: an unknown general.architecture; a longrope factor tensor without its pair.
     GgufWriter g;
     g.str("general.architecture", "deepseek2");
     g.write(f.gguf);
@@ -731,8 +774,8 @@ TEST(unsupported_architectures_and_features_are_refused_by_name) {
     CHECK(load_status(f.gguf, &m) == JLLM_OK);
     jllm_model_free(m);
     Tensor factors{{phi.hd / 2}, std::vector<float>(phi.hd / 2, 1.0f)};
-    write_gguf(f.gguf, phi, w, {{"rope_factors_long.weight", factors}, {"rope_factors_short.weight", factors}});
-    CHECK(load_status(f.gguf, &m) == JLLM_UNSUPPORTED && strstr(jllm_last_error(), "longrope"));
+    write_gguf(f.gguf, phi, w, {{"rope_factors_long.weight", factors}});
+    CHECK(load_status(f.gguf, &m) == JLLM_INVALID_ARGUMENT && strstr(jllm_last_error(), "rope_factors_short"));
 }
 
 int main() {

@@ -6,7 +6,7 @@
 //   Mistral     MistralForCausalLM                       llama                      sliding window on every layer
 //   Qwen2       Qwen2ForCausalLM (Qwen2.5)               qwen2                      q/k/v biases
 //   Qwen3       Qwen3ForCausalLM                         qwen3                      per-head q/k RMSNorm
-//   Phi-3       Phi3ForCausalLM (Phi-3/3.5-mini)         phi3                       fused qkv and gate_up weights
+//   Phi-3       Phi3ForCausalLM (Phi-3/3.5-mini)         phi3                       fused qkv and gate_up, longrope
 //   Gemma 2     Gemma2ForCausalLM                        gemma2                     see below
 //   Gemma 3     Gemma3ForCausalLM (text)                 gemma3                     see below
 //
@@ -93,6 +93,7 @@ ModelConfig parse_hf_config(const Json& j) {
     c.max_model_len = (int32_t)j.num_or("max_position_embeddings", 2048);
     c.rms_norm_eps = (float)j.num_or("rms_norm_eps", 1e-6);
     c.rope_theta = (float)j.num_or("rope_theta", 10000.0);
+    c.rope_original_max = (int32_t)j.num_or("original_max_position_embeddings", 0);
     c.rope_style = RopeStyle::NeoX;  // HF checkpoints store q/k rows for rotate_half
     c.qkv_bias = f == Family::Qwen2 || j.bool_or("attention_bias", false);
     c.tie_word_embeddings = j.bool_or("tie_word_embeddings", is_gemma(f));
@@ -203,11 +204,6 @@ void finish_config(ModelConfig& c, const Json* rope_scaling, const jllm_model_pa
         fail(JLLM_UNSUPPORTED, "head_dim %d unsupported (even, at most 256)", c.head_dim);
     if (c.sliding_window < 0 || c.attn_softcap < 0 || c.final_softcap < 0)
         fail(JLLM_INVALID_ARGUMENT, "negative sliding_window or soft-cap");
-    // The sliding window limits what a layer reads, not the context: max_model_len stays the model's.
-    if (params.max_model_len > 0 && params.max_model_len < c.max_model_len) c.max_model_len = params.max_model_len;
-    if (params.max_model_len > c.max_model_len)
-        fail(JLLM_INVALID_ARGUMENT, "max_model_len %d exceeds the model's context length %d", params.max_model_len,
-             c.max_model_len);
 
     // 2. rope frequencies: global (with any scaling) and, for Gemma 3's sliding layers, local
     int half = c.head_dim / 2;
@@ -232,15 +228,41 @@ void finish_config(ModelConfig& c, const Json* rope_scaling, const jllm_model_pa
                 double smooth = (orig / wl - low) / (high - low);
                 c.rope_inv_freq[i] = (float)((1 - smooth) * f / factor + smooth * f);
             }
+        } else if (type == "longrope" || type == "su") {
+            // Phi-3: inv_freq / short_factor, or / long_factor once a sequence outgrows the original context;
+            // cos and sin scaled by attention_factor, i.e. every score by its square.
+            const Json &lf = (*rope_scaling)["long_factor"], &sf = (*rope_scaling)["short_factor"];
+            if (!lf.is_array() || !sf.is_array() || (int)lf.array().size() != half || (int)sf.array().size() != half)
+                fail(JLLM_INVALID_ARGUMENT, "%s: longrope needs long_factor and short_factor of %d values",
+                     c.architecture.c_str(), half);
+            double orig = rope_scaling->num_or("original_max_position_embeddings",
+                                               c.rope_original_max > 0 ? c.rope_original_max : c.max_model_len);
+            if (c.rope_original_max <= 0) factor = rope_scaling->num_or("factor", 1.0);
+            else factor = (double)c.max_model_len / orig;
+            double attn = rope_scaling->num_or(
+                "attention_factor", factor <= 1 ? 1.0 : std::sqrt(1 + std::log(factor) / std::log(orig)));
+            c.rope_long_inv_freq = c.rope_inv_freq;
+            for (int i = 0; i < half; i++) {
+                c.rope_inv_freq[i] = (float)(c.rope_inv_freq[i] / sf.array()[i].number());
+                c.rope_long_inv_freq[i] = (float)(c.rope_long_inv_freq[i] / lf.array()[i].number());
+            }
+            c.rope_original_max = (int32_t)orig;
+            c.query_scale = (float)((c.query_scale > 0 ? c.query_scale : 1.0 / std::sqrt((double)c.head_dim)) * attn * attn);
         } else if (type == "linear") {
             for (int i = 0; i < half; i++) c.rope_inv_freq[i] = (float)(c.rope_inv_freq[i] / factor);
         } else if (!type.empty() && type != "default") {
-            fail(JLLM_UNSUPPORTED, "%s: unsupported rope_scaling type '%s' (supported: llama3, linear)",
+            fail(JLLM_UNSUPPORTED, "%s: unsupported rope_scaling type '%s' (supported: llama3, linear, longrope)",
                  c.architecture.c_str(), type.c_str());
         }
     }
 
-    // 3. per-layer attention: window and rope table
+    // 3. the context. The sliding window limits what a layer reads, not the context: max_model_len stays the model's.
+    if (params.max_model_len > 0 && params.max_model_len < c.max_model_len) c.max_model_len = params.max_model_len;
+    if (params.max_model_len > c.max_model_len)
+        fail(JLLM_INVALID_ARGUMENT, "max_model_len %d exceeds the model's context length %d", params.max_model_len,
+             c.max_model_len);
+
+    // 4. per-layer attention: window and rope table
     c.layers.assign(c.num_layers, LayerAttention{});
     for (int i = 0; i < c.num_layers; i++) {
         bool slides = !c.sliding_layers.empty() ? c.sliding_layers[i]

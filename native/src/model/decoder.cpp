@@ -33,9 +33,18 @@ void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf,
             ops.rmsnorm(buf.q, l.q_norm, buf.q, T * nh, hd, eps);
             ops.rmsnorm(buf.k, l.k_norm, buf.k, T * nkv, hd, eps);
         }
-        // 5. rope at each token's position, with this layer's frequencies (Gemma 3: local on sliding layers)
-        const float* inv_freq = la.local_rope ? c.rope_local_inv_freq.data() : c.rope_inv_freq.data();
-        ops.rope(buf.q, buf.k, b.positions, T, nh, nkv, hd, inv_freq, c.rope_style);
+        // 5. rope at each token's position with this layer's frequencies (Gemma 3: local ones on sliding layers)
+        if (c.rope_long_inv_freq.empty()) {
+            const float* inv_freq = la.local_rope ? c.rope_local_inv_freq.data() : c.rope_inv_freq.data();
+            ops.rope(buf.q, buf.k, b.positions, T, nh, nkv, hd, inv_freq, c.rope_style);
+        } else {  // Phi-3 longrope: per sequence, long factors once its context outgrows the original one
+            for (int32_t s = 0; s < b.num_seqs; s++) {
+                const int64_t t0 = b.query_start[s], n = b.query_start[s + 1] - t0;
+                const bool is_long = b.context_lens[s] > c.rope_original_max;
+                ops.rope(buf.q + t0 * nh * hd, buf.k + t0 * nkv * hd, b.positions + t0, n, nh, nkv, hd,
+                         is_long ? c.rope_long_inv_freq.data() : c.rope_inv_freq.data(), c.rope_style);
+            }
+        }
         // 6. k, v into the paged cache; attention over the layer's window: att [T, nh*hd]
         ops.write_kv(li, buf.k, buf.v, b);
         ops.attention(li, buf.q, buf.att, b, scale, la.window, c.attn_softcap);

@@ -72,6 +72,12 @@ size_t scalar_size(uint32_t t) {
     }
 }
 
+std::string num_text(double v) {  // a JSON number that keeps every bit of a float
+    char b[40];
+    snprintf(b, sizeof b, "%.9g", v);
+    return b;
+}
+
 double read_scalar(Reader& r, uint32_t t) {
     switch (t) {
         case U8: return r.get<uint8_t>();
@@ -175,18 +181,6 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
     auto emb = infos.find("token_embd.weight");
     if (emb == infos.end()) fail(JLLM_INVALID_ARGUMENT, "%s: missing tensor token_embd.weight", path.c_str());
     c.vocab_size = emb->second.ne.size() == 2 ? (int32_t)emb->second.ne[1] : 0;
-    if (infos.count("rope_factors_long.weight") || infos.count("rope_factors_short.weight"))
-        fail(JLLM_UNSUPPORTED, "%s: longrope/su rope scaling (rope_factors_long/short, Phi-3 128k) is not supported",
-             path.c_str());
-
-    Json scaling;  // rope scaling from GGUF keys, in config.json's shape
-    std::string scaling_type = kv.count(arch + ".rope.scaling.type") ? kv[arch + ".rope.scaling.type"].str : "";
-    if (!scaling_type.empty() && scaling_type != "none") {
-        std::string js = "{\"type\":\"" + scaling_type + "\",\"factor\":" +
-                         std::to_string(num(arch + ".rope.scaling.factor", 1.0)) + "}";
-        scaling = Json::parse(js);
-    }
-    finish_config(c, &scaling, params);
 
     // 2. tensors
     auto tensor = [&](const std::string& name, bool required) -> WeightTensor {
@@ -215,6 +209,31 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         return m->own_f32(w.dtype, w.data, len);
     };
 
+    // 3. rope scaling from GGUF keys and tensors, in config.json's shape; then the derived config
+    Json scaling;
+    std::string scaling_type = kv.count(arch + ".rope.scaling.type") ? kv[arch + ".rope.scaling.type"].str : "";
+    if (infos.count("rope_factors_long.weight") && infos.count("rope_factors_short.weight")) {
+        // Phi-3 longrope: per-frequency divisors for long and short contexts (rope_scaling's long/short_factor)
+        auto factors = [&](const char* name) {
+            const float* f = vec(name, c.head_dim / 2, true);
+            std::string a = "[";
+            for (int i = 0; i < c.head_dim / 2; i++) a += (i ? "," : "") + num_text(f[i]);
+            return a + "]";
+        };
+        std::string js = "{\"type\":\"longrope\",\"long_factor\":" + factors("rope_factors_long.weight") +
+                         ",\"short_factor\":" + factors("rope_factors_short.weight");
+        c.rope_original_max = (int32_t)num(arch + ".rope.scaling.original_context_length", 4096);
+        if (keys.has(arch + ".rope.scaling.attn_factor"))
+            js += ",\"attention_factor\":" + num_text(num(arch + ".rope.scaling.attn_factor", 1.0));
+        scaling = Json::parse(js + "}");
+    } else if (infos.count("rope_factors_long.weight") || infos.count("rope_factors_short.weight")) {
+        fail(JLLM_INVALID_ARGUMENT, "%s: rope_factors_long and rope_factors_short must come together", path.c_str());
+    } else if (!scaling_type.empty() && scaling_type != "none") {
+        std::string js = "{\"type\":\"" + scaling_type + "\",\"factor\":" +
+                         num_text(num(arch + ".rope.scaling.factor", 1.0)) + "}";
+        scaling = Json::parse(js);
+    }
+    finish_config(c, &scaling, params);
     // llama3-style rope scaling is stored as per-frequency divisors.
     if (const float* rf = vec("rope_freqs.weight", c.head_dim / 2, false))
         for (int i = 0; i < c.head_dim / 2; i++) c.rope_inv_freq[i] /= rf[i];
@@ -232,14 +251,14 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
     for (int i = 0; i < c.num_layers; i++) {
         std::string p = "blk." + std::to_string(i) + ".";
         LayerWeights& l = m->layers[i];
-        // 3. norms (Gemma's already 1 + w): attn_norm, ffn_norm (the MLP's pre-norm), Gemma's post norms
+        // 4. norms (Gemma's already 1 + w): attn_norm, ffn_norm (the MLP's pre-norm), Gemma's post norms
         l.attn_norm = vec(p + "attn_norm.weight", H, true);
         l.ffn_norm = vec(p + "ffn_norm.weight", H, true);
         l.post_attn_norm = vec(p + "post_attention_norm.weight", H, c.post_norms);
         l.post_ffn_norm = vec(p + "post_ffw_norm.weight", H, c.post_norms);
         l.q_norm = vec(p + "attn_q_norm.weight", hd, c.qk_norm);
         l.k_norm = vec(p + "attn_k_norm.weight", hd, c.qk_norm);
-        // 4. attention projections, fused (Phi-3) or not
+        // 5. attention projections, fused (Phi-3) or not
         if (infos.count(p + "attn_qkv.weight")) {
             auto qkv = split_rows(tensor(p + "attn_qkv.weight", true), {qd, kvd, kvd}, (p + "attn_qkv").c_str());
             l.wq = qkv[0], l.wk = qkv[1], l.wv = qkv[2];
@@ -252,7 +271,7 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         l.bq = vec(p + "attn_q.bias", qd, c.qkv_bias);
         l.bk = vec(p + "attn_k.bias", kvd, c.qkv_bias);
         l.bv = vec(p + "attn_v.bias", kvd, c.qkv_bias);
-        // 5. MLP projections; without ffn_gate, ffn_up holds [gate; up] (Phi-3)
+        // 6. MLP projections; without ffn_gate, ffn_up holds [gate; up] (Phi-3)
         if (infos.count(p + "ffn_gate.weight")) {
             l.w_gate = tensor(p + "ffn_gate.weight", true);
             l.w_up = tensor(p + "ffn_up.weight", true);

@@ -42,6 +42,7 @@ struct ModelConfig {
     float rms_norm_eps = 1e-5f;
     float rope_theta = 10000.0f;
     float rope_local_theta = 0;  // > 0: sliding-window layers use this base without scaling (Gemma 3)
+    int32_t rope_original_max = 0;  // original_max_position_embeddings (longrope), 0 = not given
     RopeStyle rope_style = RopeStyle::NeoX;
     bool qkv_bias = false;
     bool tie_word_embeddings = false;
@@ -62,6 +63,9 @@ struct ModelConfig {
     // Derived by finish_config:
     std::vector<float> rope_inv_freq;        // [head_dim / 2] after any rope scaling
     std::vector<float> rope_local_inv_freq;  // [head_dim / 2] when rope_local_theta > 0
+    // Phi-3 longrope: rope_inv_freq holds the short factors; a sequence whose context exceeds rope_original_max
+    // in a step rotates that step's tokens with rope_long_inv_freq (as transformers does at generation).
+    std::vector<float> rope_long_inv_freq;   // [head_dim / 2] or empty
     std::vector<LayerAttention> layers;      // [num_layers]
 };
 
