@@ -22,6 +22,7 @@ struct Spec {
     int vocab = 96, hidden = 64, inter = 96, layers = 3, nh = 4, nkv = 2, hd = 16;
     double eps = 1e-6, rope_theta = 10000;
     bool bias = false, qk_norm = false, fused = false, tied = false;
+    bool multimodal = false;       // Gemma3ForConditionalGeneration: text_config, language_model.model.* tensors
     bool gemma = false;            // (1 + w) norms, post norms, GeGLU tanh, embeddings × sqrt(hidden)
     int window = 0, pattern = 0;   // sliding window W; 1 = every layer, N = all but every N-th layer
     double local_theta = 0;        // Gemma 3: base of sliding layers (unscaled)
@@ -66,6 +67,8 @@ static std::vector<Spec> specs() {
     s = Spec{}; s.name = "gemma3"; s.hf_arch = "Gemma3ForCausalLM"; s.model_type = "gemma3_text"; s.gguf_arch = "gemma3";
     s.gemma = true; s.tied = true; s.qk_norm = true; s.window = 5; s.pattern = 6; s.layers = 6; s.hd = 32;
     s.rope_theta = 1000000; s.local_theta = 10000; s.scaling = "linear";
+    v.push_back(s);
+    s.name = "gemma3-mm"; s.hf_arch = "Gemma3ForConditionalGeneration"; s.model_type = "gemma3"; s.multimodal = true;
     v.push_back(s);
     return v;
 }
@@ -308,15 +311,16 @@ static std::string config_json(const Spec& s) {
     kv("num_key_value_heads", num(s.nkv)); kv("head_dim", num(s.hd)); kv("max_position_embeddings", "64");
     kv("rms_norm_eps", num(s.eps)); kv("rope_theta", num(s.rope_theta));
     kv("tie_word_embeddings", s.tied ? "true" : "false"); kv("bos_token_id", "1"); kv("eos_token_id", "2");
-    kv("hidden_act", s.gemma ? "\"gelu_pytorch_tanh\"" : "\"silu\"");
+    if (!s.multimodal) kv("hidden_act", s.gemma ? "\"gelu_pytorch_tanh\"" : "\"silu\"");
     if (s.gemma) {
-        kv("hidden_activation", "\"gelu_pytorch_tanh\"");
+        if (!s.multimodal) kv("hidden_activation", "\"gelu_pytorch_tanh\"");
         kv("query_pre_attn_scalar", num(s.qpas > 0 ? s.qpas : s.hd));
         kv("attn_logit_softcapping", s.attn_cap > 0 ? num(s.attn_cap) : "null");
         kv("final_logit_softcapping", s.final_cap > 0 ? num(s.final_cap) : "null");
     }
     if (s.window > 0) kv("sliding_window", num(s.window));
     if (s.model_type == "gemma3_text") { kv("rope_local_base_freq", num(s.local_theta)); kv("sliding_window_pattern", "6"); }
+    // (a multimodal Gemma 3 leaves those and the activation to Gemma3TextConfig's defaults)
     if (s.model_type == "qwen2" || s.model_type == "qwen3") { kv("sliding_window", "4096"); kv("use_sliding_window", "false"); }
     if (s.scaling == "linear") kv("rope_scaling", "{\"rope_type\":\"linear\",\"factor\":4.0}");
     if (s.scaling == "longrope") {
@@ -331,7 +335,11 @@ static std::string config_json(const Spec& s) {
     if (s.scaling == "llama3")
         kv("rope_scaling", "{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
                            "\"original_max_position_embeddings\":16}");
-    return j + "}";
+    if (!s.multimodal) return j + "}";
+    // Gemma3ForConditionalGeneration: the text model's keys nest in text_config, token ids stay on top.
+    std::string text = "{\"model_type\":\"gemma3_text\"" + j.substr(j.find(",\"vocab_size\"")) + "}";
+    return "{\"architectures\":[\"" + s.hf_arch + "\"],\"model_type\":\"gemma3\",\"eos_token_id\":[1,106],"
+           "\"image_token_index\":262144,\"vision_config\":{\"hidden_size\":1152},\"text_config\":" + text + "}";
 }
 
 static std::string temp_dir() {
@@ -512,12 +520,19 @@ static void write_gguf(const std::string& path, const Spec& s, const Weights& w,
 
 struct Files {
     std::string dir, hf, gguf;
-    Files(const Spec& s, const Weights& w) {
+    Files(const Spec& s, const Weights& w) {  // s.multimodal: see below
         dir = temp_dir();
         hf = dir + "/hf";
         mkdir(hf.c_str(), 0700);
         std::ofstream(hf + "/config.json") << config_json(s);
-        write_safetensors(hf + "/model.safetensors", w);
+        if (s.multimodal) {  // the text weights under language_model.model., plus a vision tower to skip
+            Weights mm;
+            for (auto& [name, t] : w) mm["language_model." + name] = t;
+            mm["vision_tower.vision_model.post_layernorm.weight"] = Tensor{{4}, {1, 2, 3, 4}};
+            write_safetensors(hf + "/model.safetensors", mm);
+        } else {
+            write_safetensors(hf + "/model.safetensors", w);
+        }
         gguf = dir + "/model.gguf";
         write_gguf(gguf, s, w);
     }
@@ -754,7 +769,7 @@ TEST(unsupported_architectures_and_features_are_refused_by_name) {
     struct { std::string config, needle; } cases[] = {
         {base + ",\"rope_scaling\":{\"type\":\"yarn\",\"factor\":4}}", "yarn"},
         {base + ",\"partial_rotary_factor\":0.75}", "partial_rotary_factor"},
-        {"{\"architectures\":[\"Gemma3ForConditionalGeneration\"],\"model_type\":\"gemma3\"}", "Gemma3ForConditionalGeneration"},
+        {"{\"architectures\":[\"LlavaForConditionalGeneration\"],\"model_type\":\"llava\"}", "LlavaForConditionalGeneration"},
         {"{\"architectures\":[\"DeepseekV3ForCausalLM\"],\"model_type\":\"deepseek_v3\"}", "DeepseekV3ForCausalLM"},
     };
     for (auto& c : cases) {

@@ -41,9 +41,10 @@ const HfName kHfNames[] = {
     {"Qwen2ForCausalLM", "qwen2", Family::Qwen2},       {"Qwen3ForCausalLM", "qwen3", Family::Qwen3},
     {"Phi3ForCausalLM", "phi3", Family::Phi3},          {"Gemma2ForCausalLM", "gemma2", Family::Gemma2},
     {"Gemma3ForCausalLM", "gemma3_text", Family::Gemma3},
+    {"Gemma3ForConditionalGeneration", "gemma3", Family::Gemma3},  // its text model (hf_text_config)
 };
 const char* kSupportedHf = "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
-                           "Phi3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM";
+                           "Phi3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration (text)";
 
 bool is_gemma(Family f) { return f == Family::Gemma2 || f == Family::Gemma3; }
 
@@ -60,11 +61,74 @@ void describe_gemma(ModelConfig& c, Family f, double query_pre_attn_scalar) {
     }
 }
 
+std::string quote(const std::string& s) {
+    std::string o = "\"";
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') o += '\\';
+        if ((unsigned char)ch < 0x20) {
+            char b[8];
+            snprintf(b, sizeof b, "\\u%04x", ch);
+            o += b;
+            continue;
+        }
+        o += ch;
+    }
+    return o + "\"";
+}
+
+std::string to_text(const Json& j) {  // JSON text of a parsed value
+    switch (j.type()) {
+        case Json::Type::Null: return "null";
+        case Json::Type::Bool: return j.boolean() ? "true" : "false";
+        case Json::Type::String: return quote(j.str());
+        case Json::Type::Number: {
+            char b[40];
+            snprintf(b, sizeof b, "%.17g", j.number());
+            return b;
+        }
+        case Json::Type::Array: {
+            std::string o;
+            for (auto& v : j.array()) o += (o.empty() ? "" : ",") + to_text(v);
+            return "[" + o + "]";
+        }
+        case Json::Type::Object: {
+            std::string o;
+            for (auto& [k, v] : j.object()) o += (o.empty() ? "" : ",") + quote(k) + ":" + to_text(v);
+            return "{" + o + "}";
+        }
+    }
+    return "null";
+}
+
+// transformers' Gemma3TextConfig defaults: the text_config of Gemma3ForConditionalGeneration lists only what differs.
+const char* kGemma3TextDefaults =
+    R"("vocab_size":262208,"hidden_size":2304,"intermediate_size":9216,"num_hidden_layers":26,)"
+    R"("num_attention_heads":8,"num_key_value_heads":4,"head_dim":256,"hidden_activation":"gelu_pytorch_tanh",)"
+    R"("max_position_embeddings":131072,"rms_norm_eps":1e-6,"rope_theta":1000000.0,"query_pre_attn_scalar":256,)"
+    R"("sliding_window":4096,"rope_local_base_freq":10000.0,"sliding_window_pattern":6,"bos_token_id":2,)"
+    R"("eos_token_id":1,"tie_word_embeddings":true)";
+
 }  // namespace
+
+Json hf_text_config(const Json& config) {
+    if (!config["architectures"].is_array() || config["architectures"].array().empty() ||
+        config["architectures"].array()[0].str() != "Gemma3ForConditionalGeneration")
+        return config;
+    // The text model: text_config's keys first (the first of duplicate keys wins), then the top-level token ids,
+    // then the defaults.
+    std::string text = "{\"architectures\":[\"Gemma3ForConditionalGeneration\"],\"model_type\":\"gemma3\"";
+    if (config["text_config"].is_object())
+        for (auto& [k, v] : config["text_config"].object())
+            if (k != "architectures" && k != "model_type") text += "," + quote(k) + ":" + to_text(v);
+    for (const char* k : {"bos_token_id", "eos_token_id"})
+        if (config.has(k)) text += std::string(",\"") + k + "\":" + to_text(config[k]);
+    return Json::parse(text + "," + kGemma3TextDefaults + "}");
+}
 
 bool hf_norms_add_one(const ModelConfig& c) {
     return c.architecture == "Gemma2ForCausalLM" || c.architecture == "Gemma3ForCausalLM" ||
-           c.architecture == "gemma2" || c.architecture == "gemma3_text";
+           c.architecture == "Gemma3ForConditionalGeneration" || c.architecture == "gemma2" ||
+           c.architecture == "gemma3_text";
 }
 
 ModelConfig parse_hf_config(const Json& j) {

@@ -58,7 +58,7 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     auto m = std::make_unique<Model>();
     std::string cfg_path = dir;
     if (cfg_path.size() < 5 || cfg_path.compare(cfg_path.size() - 5, 5, ".json") != 0) cfg_path += "/config.json";
-    Json config = Json::parse(read_text_file(cfg_path));
+    Json config = hf_text_config(Json::parse(read_text_file(cfg_path)));
     m->config = parse_hf_config(config);
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;

@@ -108,6 +108,9 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
 std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_params& params);
 std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_params& params);
 
+// The config of the text model: config.json itself, or for Gemma3ForConditionalGeneration its text_config with
+// transformers' defaults filled in (the vision tower is not loaded).
+Json hf_text_config(const Json& config);
 // Reads <dir>/config.json into a ModelConfig; refuses unsupported architectures and features by name.
 ModelConfig parse_hf_config(const Json& config);
 // GGUF metadata as parse_gguf_config reads it (numbers only; strings are read by the loader).

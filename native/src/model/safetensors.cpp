@@ -99,7 +99,7 @@ private:
 
 std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_model_params& params) {
     auto m = std::make_unique<Model>();
-    Json config = Json::parse(read_text_file(dir + "/config.json"));
+    Json config = hf_text_config(Json::parse(read_text_file(dir + "/config.json")));
     m->config = parse_hf_config(config);
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;
@@ -128,10 +128,15 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
     const bool add_one = hf_norms_add_one(c), fused = c.architecture == "Phi3ForCausalLM" || c.architecture == "phi3";
     const int64_t H = c.hidden_size, I = c.intermediate_size, hd = c.head_dim;
     const int64_t qd = (int64_t)c.num_heads * hd, kvd = (int64_t)c.num_kv_heads * hd;
-    m->embed = t.matrix("model.embed_tokens.weight");
-    m->final_norm = t.norm(*m, "model.norm.weight", H, add_one);
-    if (t.has("lm_head.weight")) {
-        m->lm_head = t.matrix("lm_head.weight");
+    // Text weights of a multimodal checkpoint sit under language_model.model. (or model.language_model.).
+    std::string root = t.has("language_model.model.embed_tokens.weight")   ? "language_model.model."
+                       : t.has("model.language_model.embed_tokens.weight") ? "model.language_model."
+                                                                           : "model.";
+    std::string head = root == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
+    m->embed = t.matrix(root + "embed_tokens.weight");
+    m->final_norm = t.norm(*m, root + "norm.weight", H, add_one);
+    if (t.has(head)) {
+        m->lm_head = t.matrix(head);
     } else {
         // No lm_head tensor: the checkpoint ties the classifier to the embeddings (as transformers does).
         m->lm_head = m->embed;
@@ -139,7 +144,7 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
     }
     m->layers.resize(c.num_layers);
     for (int i = 0; i < c.num_layers; i++) {
-        std::string p = "model.layers." + std::to_string(i) + ".";
+        std::string p = root + "layers." + std::to_string(i) + ".";
         LayerWeights& l = m->layers[i];
         // 1. norms
         l.attn_norm = t.norm(*m, p + "input_layernorm.weight", H, add_one);
