@@ -779,12 +779,17 @@ TEST(unsupported_architectures_and_features_are_refused_by_name) {
         CHECK_MSG(st == JLLM_UNSUPPORTED && m == nullptr && strstr(jllm_last_error(), c.needle.c_str()),
                   "%s: status %d, '%s'", c.needle.c_str(), st, jllm_last_error());
     }
-    // GGUF: an unknown general.architecture; a longrope factor tensor without its pair.
+    // GGUF: an unknown general.architecture; experts; a longrope factor tensor without its pair.
     GgufWriter g;
     g.str("general.architecture", "deepseek2");
     g.write(f.gguf);
     jllm_model* m;
     CHECK(load_status(f.gguf, &m) == JLLM_UNSUPPORTED && strstr(jllm_last_error(), "deepseek2"));
+    GgufWriter moe;  // Mixtral converts as llama with experts
+    moe.str("general.architecture", "llama");
+    moe.u32("llama.expert_count", 8);
+    moe.write(f.gguf);
+    CHECK(load_status(f.gguf, &m) == JLLM_UNSUPPORTED && strstr(jllm_last_error(), "expert_count"));
     write_gguf(f.gguf, phi, w);
     CHECK(load_status(f.gguf, &m) == JLLM_OK);
     jllm_model_free(m);

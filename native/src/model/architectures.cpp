@@ -234,6 +234,9 @@ ModelConfig parse_gguf_config(const std::string& arch, const GgufKeys& kv) {
     c.qkv_bias = f == Family::Qwen2;
     c.bos_token_id = (int32_t)kv.num("tokenizer.ggml.bos_token_id", -1);
     c.eos_token_id = (int32_t)kv.num("tokenizer.ggml.eos_token_id", -1);
+    if (num("expert_count", 0) > 0)
+        fail(JLLM_UNSUPPORTED, "%s: mixture-of-experts models (expert_count %g) are not supported", arch.c_str(),
+             num("expert_count", 0));
     if ((int32_t)num("attention.value_length", c.head_dim) != c.head_dim)
         fail(JLLM_UNSUPPORTED, "%s: attention.value_length differs from key_length", arch.c_str());
     if (num("rope.dimension_count", c.head_dim) != c.head_dim)

@@ -271,8 +271,8 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         l.bq = vec(p + "attn_q.bias", qd, c.qkv_bias);
         l.bk = vec(p + "attn_k.bias", kvd, c.qkv_bias);
         l.bv = vec(p + "attn_v.bias", kvd, c.qkv_bias);
-        // 6. MLP projections; without ffn_gate, ffn_up holds [gate; up] (Phi-3)
-        if (infos.count(p + "ffn_gate.weight")) {
+        // 6. MLP projections; Phi-3 without ffn_gate: ffn_up holds [gate; up]
+        if (c.architecture != "phi3" || infos.count(p + "ffn_gate.weight")) {
             l.w_gate = tensor(p + "ffn_gate.weight", true);
             l.w_up = tensor(p + "ffn_up.weight", true);
         } else {
