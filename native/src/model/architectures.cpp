@@ -46,6 +46,12 @@ const HfName kHfNames[] = {
 const char* kSupportedHf = "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
                            "Phi3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration (text)";
 
+const HfName* find_hf_name(const std::string& arch, const std::string& model_type) {
+    for (const HfName& n : kHfNames)
+        if (arch == n.arch || (arch.empty() && model_type == n.model_type)) return &n;
+    return nullptr;
+}
+
 bool is_gemma(Family f) { return f == Family::Gemma2 || f == Family::Gemma3; }
 
 // The Gemma traits both formats share; `query_pre_attn_scalar` as the config names it.
@@ -126,9 +132,9 @@ Json hf_text_config(const Json& config) {
 }
 
 bool hf_norms_add_one(const ModelConfig& c) {
-    return c.architecture == "Gemma2ForCausalLM" || c.architecture == "Gemma3ForCausalLM" ||
-           c.architecture == "Gemma3ForConditionalGeneration" || c.architecture == "gemma2" ||
-           c.architecture == "gemma3_text";
+    const HfName* n = find_hf_name(c.architecture, "");  // architecture: the HF class, or the model_type
+    if (!n) n = find_hf_name("", c.architecture);
+    return n && is_gemma(n->family);
 }
 
 ModelConfig parse_hf_config(const Json& j) {
@@ -137,9 +143,7 @@ ModelConfig parse_hf_config(const Json& j) {
     std::string arch, type = j.str_or("model_type", "");
     if (j["architectures"].is_array() && !j["architectures"].array().empty())
         arch = j["architectures"].array()[0].str();
-    const HfName* name = nullptr;
-    for (const HfName& n : kHfNames)
-        if (arch == n.arch || (arch.empty() && type == n.model_type)) name = &n;
+    const HfName* name = find_hf_name(arch, type);
     if (!name)
         fail(JLLM_UNSUPPORTED, "unsupported architecture '%s' (model_type '%s'); supported: %s", arch.c_str(),
              type.c_str(), kSupportedHf);
