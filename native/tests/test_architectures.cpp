@@ -754,6 +754,23 @@ TEST(model_info_keeps_the_context_of_sliding_window_models) {
     }
 }
 
+// vLLM's --load-format dummy: config.json alone gives every weight the architecture needs (its extra norms too).
+TEST(dummy_weights_cover_every_architecture) {
+    for (const Spec& s : specs()) {
+        std::string dir = temp_dir();
+        std::ofstream(dir + "/config.json") << config_json(s);
+        jllm_model_params mp = jllm_model_default_params();
+        mp.load_format = JLLM_LOAD_DUMMY;
+        mp.dummy_dtype = JLLM_DTYPE_BF16;
+        jllm_model* m = nullptr;
+        jllm_status st = jllm_model_load(dir.c_str(), &mp, &m);
+        CHECK_MSG(st == JLLM_OK, "%s: %s", s.name.c_str(), jllm_last_error());
+        jllm_model_free(m);
+        unlink((dir + "/config.json").c_str());
+        rmdir(dir.c_str());
+    }
+}
+
 static jllm_status load_status(const std::string& path, jllm_model** m) {
     jllm_model_params mp = jllm_model_default_params();
     *m = nullptr;
