@@ -2,7 +2,7 @@
 // transformers' modeling files (no code shared with the engine), on random weights that this test writes as a
 // Hugging Face safetensors directory and as a GGUF file (converted the way llama.cpp's convert_hf_to_gguf.py does:
 // tensor names, q/k row permutation for llama-arch, Gemma norms stored as 1 + w, fused Phi-3 weights). Checks:
-// logits at every position of two sequences batched together (prefill then decode, paged KV with block size 4,
+// logits at every position of two sequences batched together (F32 weights from both formats, and BF16 ones) (prefill then decode, paged KV with block size 4,
 // sliding windows shorter than the context), greedy equality GGUF vs safetensors vs reference, and refusals.
 // Seed: JLLM_TEST_SEED (default 1234), printed.
 #include <algorithm>
@@ -347,15 +347,30 @@ static std::string temp_dir() {
     return mkdtemp(dir) ? dir : "";
 }
 
-static void write_safetensors(const std::string& path, const Weights& w) {
+// Every weight rounded to the nearest bfloat16 (ties to even), kept as f32.
+static Weights round_bf16(Weights w) {
+    for (auto& [name, t] : w)
+        for (float& x : t.data) {
+            uint32_t u;
+            memcpy(&u, &x, 4);
+            u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
+            memcpy(&x, &u, 4);
+        }
+    return w;
+}
+
+// bf16: every tensor stored as BF16 (the weights must already be bf16 values: the low 16 bits are dropped).
+static void write_safetensors(const std::string& path, const Weights& w, bool bf16 = false) {
+    const int eb = bf16 ? 2 : 4;
     std::string header = "{";
     uint64_t off = 0;
     for (auto& [name, t] : w) {
         std::string shape;
         for (int64_t d : t.shape) shape += (shape.empty() ? "" : ",") + num((double)d);
-        uint64_t n = t.data.size() * 4;
-        header += (header.size() > 1 ? "," : "") + std::string("\"") + name + "\":{\"dtype\":\"F32\",\"shape\":[" + shape +
-                  "],\"data_offsets\":[" + num((double)off) + "," + num((double)(off + n)) + "]}";
+        uint64_t n = t.data.size() * eb;
+        header += (header.size() > 1 ? "," : "") + std::string("\"") + name + "\":{\"dtype\":\"" +
+                  (bf16 ? "BF16" : "F32") + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + num((double)off) +
+                  "," + num((double)(off + n)) + "]}";
         off += n;
     }
     header += "}";
@@ -364,7 +379,13 @@ static void write_safetensors(const std::string& path, const Weights& w) {
     uint64_t hl = header.size();
     f.write((const char*)&hl, 8);
     f << header;
-    for (auto& [name, t] : w) f.write((const char*)t.data.data(), t.data.size() * 4);
+    for (auto& [name, t] : w)
+        for (float x : t.data) {
+            uint32_t u;
+            memcpy(&u, &x, 4);
+            if (bf16) { uint16_t h = (uint16_t)(u >> 16); f.write((const char*)&h, 2); }
+            else f.write((const char*)&u, 4);
+        }
 }
 
 struct GgufWriter {
@@ -518,28 +539,37 @@ static void write_gguf(const std::string& path, const Spec& s, const Weights& w,
     g.write(path);
 }
 
+// The same weights as a safetensors directory (F32), a GGUF file (F32) and a safetensors directory of their
+// bfloat16 rounding (BF16, see round_bf16).
 struct Files {
-    std::string dir, hf, gguf;
-    Files(const Spec& s, const Weights& w) {  // s.multimodal: see below
+    std::string dir, hf, hf_bf16, gguf;
+    Files(const Spec& s, const Weights& w) {
         dir = temp_dir();
         hf = dir + "/hf";
-        mkdir(hf.c_str(), 0700);
-        std::ofstream(hf + "/config.json") << config_json(s);
+        hf_bf16 = dir + "/hf-bf16";
+        write_hf(hf, s, w, false);
+        write_hf(hf_bf16, s, round_bf16(w), true);
+        gguf = dir + "/model.gguf";
+        write_gguf(gguf, s, w);
+    }
+    static void write_hf(const std::string& d, const Spec& s, const Weights& w, bool bf16) {
+        mkdir(d.c_str(), 0700);
+        std::ofstream(d + "/config.json") << config_json(s);
         if (s.multimodal) {  // the text weights under language_model.model., plus a vision tower to skip
             Weights mm;
             for (auto& [name, t] : w) mm["language_model." + name] = t;
             mm["vision_tower.vision_model.post_layernorm.weight"] = Tensor{{4}, {1, 2, 3, 4}};
-            write_safetensors(hf + "/model.safetensors", mm);
+            write_safetensors(d + "/model.safetensors", mm, bf16);
         } else {
-            write_safetensors(hf + "/model.safetensors", w);
+            write_safetensors(d + "/model.safetensors", w, bf16);
         }
-        gguf = dir + "/model.gguf";
-        write_gguf(gguf, s, w);
     }
     ~Files() {
-        unlink((hf + "/config.json").c_str());
-        unlink((hf + "/model.safetensors").c_str());
-        rmdir(hf.c_str());
+        for (const std::string& d : {hf, hf_bf16}) {
+            unlink((d + "/config.json").c_str());
+            unlink((d + "/model.safetensors").c_str());
+            rmdir(d.c_str());
+        }
         unlink(gguf.c_str());
         rmdir(dir.c_str());
     }
@@ -674,9 +704,12 @@ TEST(every_architecture_matches_the_reference_from_safetensors_and_gguf) {
         Weights w = make_weights(s);
         Files f(s, w);
         double e_hf = engine_vs_reference(f.hf, s, w), e_gguf = engine_vs_reference(f.gguf, s, w);
-        printf("  %-8s max |logit - reference|: safetensors %.2e, gguf %.2e\n", s.name.c_str(), e_hf, e_gguf);
+        double e_bf16 = engine_vs_reference(f.hf_bf16, s, round_bf16(w));
+        printf("  %-9s max |logit - reference|: safetensors %.2e, gguf %.2e, safetensors bf16 %.2e\n", s.name.c_str(),
+               e_hf, e_gguf, e_bf16);
         CHECK_MSG(e_hf < kTol, "%s safetensors: %g", s.name.c_str(), e_hf);
         CHECK_MSG(e_gguf < kTol, "%s gguf: %g", s.name.c_str(), e_gguf);
+        CHECK_MSG(e_bf16 < kTol, "%s safetensors bf16: %g", s.name.c_str(), e_bf16);
     }
 }
 
