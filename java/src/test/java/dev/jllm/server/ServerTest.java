@@ -313,6 +313,23 @@ class ServerTest {
     }
 
     @Test
+    void aStopTokensTextIsOutputOnlyWhenAskedFor() throws Exception {
+        JsonNode ref = TestModels.greedyReference().path("cases").get(0);
+        int stopId = ref.path("greedy_token_ids").get(4).asInt();  // the fifth greedy token
+        String tokenText = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[" + stopId + "]}", KEY, null).json.path("prompt").asText();
+        String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":16,\"temperature\":0,\"stop_token_ids\":[" + stopId + "]";
+        JsonNode without = post("/v1/completions", body + "}").json.path("choices").get(0);
+        JsonNode with = post("/v1/completions", body + ",\"include_stop_str_in_output\":true}").json.path("choices").get(0);
+        assertEquals("stop", without.path("finish_reason").asText());
+        assertEquals(stopId, without.path("stop_reason").asInt());
+        assertFalse(tokenText.isEmpty());
+        String w = with.path("text").asText(), wo = without.path("text").asText();
+        assertTrue(w.startsWith(wo) && w.length() > wo.length(), wo + " | " + w);
+        assertEquals(tokenText.strip(), w.substring(wo.length()).strip(), "the difference is the stop token's text");
+        assertTrue(ref.path("greedy_text").asText().startsWith(with.path("text").asText()), with.toString());
+    }
+
+    @Test
     void topKZeroMeansAllTokens() throws Exception {
         Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
         Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
