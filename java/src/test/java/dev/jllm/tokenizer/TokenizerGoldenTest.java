@@ -13,6 +13,8 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -42,15 +44,32 @@ class TokenizerGoldenTest {
         return vocab.equals("stories260K") ? TestModels.hf() : TestModels.shared().resolve("tokenizers/" + vocab);
     }
 
+    private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
+
+    /** The HF-path tokenizer of a vocabulary (loaded once per test run: Gemma's tokenizer.json is 33 MB). */
+    static Tokenizer hf(String vocab) throws IOException {
+        return load("hf:" + vocab, () -> new HfTokenizer(dir(vocab)));
+    }
+
     /** The GGUF tokenizer for a vocabulary, as convert_hf_to_gguf.py would write its metadata. */
     static Tokenizer gguf(String vocab) throws IOException {
-        return switch (vocab) {
+        return load("gguf:" + vocab, () -> switch (vocab) {
             case "llama3" -> new ByteBpeTokenizer(new GgufMetadata(GgufVocabFromHf.byteLevel(dir(vocab), "llama-bpe", true)));
             case "qwen3" -> new ByteBpeTokenizer(new GgufMetadata(GgufVocabFromHf.byteLevel(dir(vocab), "qwen2", false)));
             case "gemma3" -> new SpmTokenizer(new GgufMetadata(GgufVocabFromHf.sentencePiece(dir(vocab), false)));
             case "stories260K" -> Tokenizers.load(TestModels.gguf(), null);
             default -> throw new IllegalArgumentException(vocab);
-        };
+        });
+    }
+
+    interface Loader {
+        Tokenizer load() throws IOException;
+    }
+
+    private static synchronized Tokenizer load(String key, Loader loader) throws IOException {
+        Tokenizer t = LOADED.get(key);
+        if (t == null) LOADED.put(key, t = loader.load());
+        return t;
     }
 
     @Test void llama3() throws Exception { check("llama3", x -> x); }
@@ -63,7 +82,8 @@ class TokenizerGoldenTest {
         List<String> texts = corpus();
         JsonNode golden = resource(vocab + ".json").path("ids");
         assertEquals(texts.size(), golden.size());
-        try (Tokenizer hf = new HfTokenizer(dir(vocab)); Tokenizer gguf = gguf(vocab)) {
+        Tokenizer hf = hf(vocab), gguf = gguf(vocab);
+        {
             int hfOk = 0, ggufOk = 0, hfRound = 0, ggufRound = 0;
             List<String> failures = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {
@@ -88,9 +108,7 @@ class TokenizerGoldenTest {
     void specialTokensAroundTheTextFollowThePostProcessor() throws Exception {
         for (String vocab : List.of("llama3", "qwen3", "gemma3", "stories260K")) {
             JsonNode want = resource(vocab + ".json").path("with_special_tokens");
-            try (Tokenizer hf = new HfTokenizer(dir(vocab))) {
-                for (String t : List.of("Hello", "Hello world")) assertArrayEquals(TestModels.ints(want.path(t)), hf.encode(t, true, false), vocab + " " + t);
-            }
+            for (String t : List.of("Hello", "Hello world")) assertArrayEquals(TestModels.ints(want.path(t)), hf(vocab).encode(t, true, false), vocab + " " + t);
         }
     }
 }
