@@ -111,4 +111,27 @@ class TokenizerGoldenTest {
             for (String t : List.of("Hello", "Hello world")) assertArrayEquals(TestModels.ints(want.path(t)), hf(vocab).encode(t, true, false), vocab + " " + t);
         }
     }
+
+    /** Other families' tokenizer.ggml.pre regexes on the Qwen3 vocabulary, against the same pre-tokenizers in Rust. */
+    @Test
+    void preTokenizersOfOtherFamilies() throws Exception {
+        List<String> texts = corpus();
+        JsonNode golden = resource("pre-tokenizers.json").path("ids");
+        Map<String, Object> meta = new java.util.HashMap<>(GgufVocabFromHf.byteLevel(dir("qwen3"), "qwen2", false));
+        List<String> failures = new ArrayList<>();
+        for (var name : (Iterable<String>) golden::fieldNames) {
+            meta.put("tokenizer.ggml.pre", name);
+            Tokenizer t = new ByteBpeTokenizer(new GgufMetadata(meta));
+            int ok = 0;
+            for (int i = 0; i < golden.path(name).size(); i++) {
+                String x = texts.get(2 * i);
+                int[] want = TestModels.ints(golden.path(name).get(i)), got = t.encode(x, false, false);
+                if (Arrays.equals(want, got)) ok++;
+                else failures.add(name + " #" + 2 * i + " " + JSON.writeValueAsString(x) + "\n  want " + Arrays.toString(want) + "\n  got  " + Arrays.toString(got));
+            }
+            System.out.printf("tokenizer.ggml.pre=%s: GGUF = npm tokenizers on %d of %d texts%n", name, ok, golden.path(name).size());
+        }
+        failures.stream().limit(30).forEach(System.out::println);
+        assertEquals(List.of(), failures.stream().limit(5).toList(), failures.size() + " failures");
+    }
 }
