@@ -22,8 +22,8 @@ public final class ByteBpeTokenizer implements Tokenizer {
 
     private final String[] pieces;
     private final int[] types;
-    private final Map<String, Integer> ids = new HashMap<>();
-    private final Map<Long, Long> merges = new HashMap<>();  // (left id << 32 | right id) -> (rank << 32 | merged id)
+    private final Map<String, Integer> ids;
+    private final Map<Long, Long> merges;  // (left id << 32 | right id) -> (rank << 32 | merged id)
     private final int[] byteIds = new int[256];             // byte -> id of its one-character piece
     private final AddedTokens added = new AddedTokens();
     private final BpePreTokenizer pre;
@@ -40,6 +40,8 @@ public final class ByteBpeTokenizer implements Tokenizer {
         pre = BpePreTokenizer.forName(meta.string("tokenizer.ggml.pre"));
         pieces = new String[toks.size()];
         types = new int[toks.size()];
+        ids = new HashMap<>(2 * pieces.length);
+        merges = new HashMap<>(2 * mergeList.size());
         for (int i = 0; i < pieces.length; i++) {
             pieces[i] = (String) toks.get(i);
             types[i] = ty == null ? 1 : ((Number) ty.get(i)).intValue();
@@ -53,7 +55,8 @@ public final class ByteBpeTokenizer implements Tokenizer {
             String m = (String) mergeList.get(r);
             int sp = m.indexOf(' ', 1);
             if (sp < 0) continue;
-            Integer l = ids.get(m.substring(0, sp)), rt = ids.get(m.substring(sp + 1)), to = ids.get(m.substring(0, sp) + m.substring(sp + 1));
+            String left = m.substring(0, sp), right = m.substring(sp + 1);
+            Integer l = ids.get(left), rt = ids.get(right), to = ids.get(left.concat(right));
             if (l != null && rt != null && to != null) merges.putIfAbsent(((long) l << 32) | rt, ((long) r << 32) | to);
         }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);

@@ -131,4 +131,14 @@ class GgufMetadataTest {
         IOException e = assertThrows(IOException.class, () -> new GgufMetadata(file));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
+
+    @Test
+    void anUnknownPreTokenizerIsRefusedAtLoadNamingFileAndValue(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("odd.gguf");
+        Map<String, Object> kv = vocab();
+        kv.put("tokenizer.ggml.pre", "some-new-family");
+        write(file, kv);
+        IOException e = assertThrows(IOException.class, () -> Tokenizers.load(file, null));
+        assertTrue(e.getMessage().contains("odd.gguf") && e.getMessage().contains("'some-new-family'"), e.getMessage());
+    }
 }

@@ -83,25 +83,23 @@ class TokenizerGoldenTest {
         JsonNode golden = resource(vocab + ".json").path("ids");
         assertEquals(texts.size(), golden.size());
         Tokenizer hf = hf(vocab), gguf = gguf(vocab);
-        {
-            int hfOk = 0, ggufOk = 0, hfRound = 0, ggufRound = 0;
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < texts.size(); i++) {
-                String x = texts.get(i);
-                int[] want = TestModels.ints(golden.get(i));
-                int[] a = hf.encode(x, false, false), b = gguf.encode(x, false, false);
-                if (Arrays.equals(want, a)) hfOk++; else failures.add("HF   #" + i + " " + JSON.writeValueAsString(x) + "\n  want " + Arrays.toString(want) + "\n  got  " + Arrays.toString(a));
-                if (Arrays.equals(want, b)) ggufOk++; else failures.add("GGUF #" + i + " " + JSON.writeValueAsString(x) + "\n  want " + Arrays.toString(want) + "\n  got  " + Arrays.toString(b));
-                if (hf.decode(a, 0, a.length, false).equals(normalized.apply(x))) hfRound++;
-                else failures.add("HF decode #" + i + " " + JSON.writeValueAsString(x) + " -> " + JSON.writeValueAsString(hf.decode(a, 0, a.length, false)));
-                if (gguf.decode(b, 0, b.length, false).equals(normalized.apply(x))) ggufRound++;
-                else failures.add("GGUF decode #" + i + " " + JSON.writeValueAsString(x) + " -> " + JSON.writeValueAsString(gguf.decode(b, 0, b.length, false)));
-            }
-            System.out.printf("%s: %d texts; HF (DJL) = npm tokenizers on %d, GGUF = npm tokenizers on %d; decode(encode(x)) == x: HF %d, GGUF %d%n",
-                    vocab, texts.size(), hfOk, ggufOk, hfRound, ggufRound);
-            failures.stream().limit(40).forEach(System.out::println);
-            assertEquals(List.of(), failures.stream().limit(5).toList(), failures.size() + " failures on " + vocab);
+        int hfOk = 0, ggufOk = 0, hfRound = 0, ggufRound = 0;
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String x = texts.get(i);
+            int[] want = TestModels.ints(golden.get(i));
+            int[] a = hf.encode(x, false, false), b = gguf.encode(x, false, false);
+            if (Arrays.equals(want, a)) hfOk++; else failures.add("HF   #" + i + " " + JSON.writeValueAsString(x) + "\n  want " + Arrays.toString(want) + "\n  got  " + Arrays.toString(a));
+            if (Arrays.equals(want, b)) ggufOk++; else failures.add("GGUF #" + i + " " + JSON.writeValueAsString(x) + "\n  want " + Arrays.toString(want) + "\n  got  " + Arrays.toString(b));
+            if (hf.decode(a, 0, a.length, false).equals(normalized.apply(x))) hfRound++;
+            else failures.add("HF decode #" + i + " " + JSON.writeValueAsString(x) + " -> " + JSON.writeValueAsString(hf.decode(a, 0, a.length, false)));
+            if (gguf.decode(b, 0, b.length, false).equals(normalized.apply(x))) ggufRound++;
+            else failures.add("GGUF decode #" + i + " " + JSON.writeValueAsString(x) + " -> " + JSON.writeValueAsString(gguf.decode(b, 0, b.length, false)));
         }
+        System.out.printf("%s: %d texts; HF (DJL) = npm tokenizers on %d, GGUF = npm tokenizers on %d; decode(encode(x)) == x: HF %d, GGUF %d%n",
+                vocab, texts.size(), hfOk, ggufOk, hfRound, ggufRound);
+        failures.stream().limit(40).forEach(System.out::println);
+        assertEquals(List.of(), failures.stream().limit(5).toList(), failures.size() + " failures on " + vocab);
     }
 
     @Test
