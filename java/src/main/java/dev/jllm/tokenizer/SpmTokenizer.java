@@ -42,9 +42,9 @@ public final class SpmTokenizer implements Tokenizer {
             pieces[i] = (String) toks.get(i);
             scores[i] = sc == null ? 0f : ((Number) sc.get(i)).floatValue();
             types[i] = ty == null ? 1 : ((Number) ty.get(i)).intValue();
-            if (isAdded(i)) added.add(pieces[i], i);
-            else ids.putIfAbsent(pieces[i], i);
             int b = byteValue(i);
+            if (isAdded(i)) added.add(pieces[i], i);
+            else if (b < 0) ids.putIfAbsent(pieces[i], i);  // byte pieces only by fallback: typed "<0x0A>" is text
             if (b >= 0 && byteIds[b] < 0) byteIds[b] = i;
         }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);

@@ -66,7 +66,7 @@ class TokenizerFaultsTest {
     @Test
     void gemmaHonoursAddSpacePrefixFalseAndKeepsLeadingSpaces() throws Exception {
         Tokenizer g = gguf("gemma3"), h = hf("gemma3");
-        for (String text : new String[] {"Hello", " Hello", "  two spaces", "<start_of_turn>user\nHi<end_of_turn>"}) {
+        for (String text : new String[] {"Hello", " Hello", "  two spaces", "<start_of_turn>user\nHi<end_of_turn>", "<0x0A> is text"}) {
             int[] ids = g.encode(text, false, false);
             assertArrayEquals(h.encode(text, false, false), ids, text);
             assertEquals(text, g.decode(ids, 0, ids.length, false), text);
