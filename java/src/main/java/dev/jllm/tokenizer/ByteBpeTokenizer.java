@@ -23,7 +23,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
     private final String[] pieces;
     private final int[] types;
     private final Map<String, Integer> ids;
-    private final Map<Long, Long> merges;  // (left id << 32 | right id) -> (rank << 32 | merged id)
+    private final MergeTable merges;
     private final int[] byteIds = new int[256];             // byte -> id of its one-character piece
     private final AddedTokens added = new AddedTokens();
     private final BpePreTokenizer pre;
@@ -41,7 +41,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
         pieces = new String[toks.size()];
         types = new int[toks.size()];
         ids = new HashMap<>(2 * pieces.length);
-        merges = new HashMap<>(2 * mergeList.size());
+        merges = new MergeTable(mergeList.size());
         for (int i = 0; i < pieces.length; i++) {
             pieces[i] = (String) toks.get(i);
             types[i] = ty == null ? 1 : ((Number) ty.get(i)).intValue();
@@ -57,7 +57,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
             if (sp < 0) continue;
             String left = m.substring(0, sp), right = m.substring(sp + 1);
             Integer l = ids.get(left), rt = ids.get(right), to = ids.get(left.concat(right));
-            if (l != null && rt != null && to != null) merges.putIfAbsent(((long) l << 32) | rt, ((long) r << 32) | to);
+            if (l != null && rt != null && to != null) merges.putIfAbsent(l, rt, r, to);
         }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);
         eosId = (int) meta.integer("tokenizer.ggml.eos_token_id", -1);
@@ -108,9 +108,9 @@ public final class ByteBpeTokenizer implements Tokenizer {
             long top = queue.poll();
             int left = (int) top, rank = (int) (top >>> 32), right = next[left];
             if (sym[left] < 0 || right < 0) continue;  // merged away, or now last
-            Long m = merges.get(((long) sym[left] << 32) | sym[right]);
-            if (m == null || (int) (m >>> 32) != rank) continue;  // stale: a neighbour changed since queued
-            sym[left] = (int) (long) m;
+            long m = merges.get(sym[left], sym[right]);
+            if (m < 0 || (int) (m >>> 32) != rank) continue;  // stale: a neighbour changed since queued
+            sym[left] = (int) m;
             sym[right] = -1;
             next[left] = next[right];
             if (next[left] >= 0) prev[next[left]] = left;
@@ -124,8 +124,8 @@ public final class ByteBpeTokenizer implements Tokenizer {
 
     private void offer(PriorityQueue<Long> queue, int[] sym, int left, int right) {
         if (sym[left] < 0 || sym[right] < 0) return;
-        Long m = merges.get(((long) sym[left] << 32) | sym[right]);
-        if (m != null) queue.add((m & 0xffffffff00000000L) | left);
+        long m = merges.get(sym[left], sym[right]);
+        if (m >= 0) queue.add((m & 0xffffffff00000000L) | left);
     }
 
     @Override
