@@ -44,10 +44,20 @@ typedef int32_t jllm_status;
 #define JLLM_CUDA_ERROR 7
 #define JLLM_INTERNAL 8
 
-/* Weight element types (values match GGUF's ggml_type where one exists). */
+/* Weight element types (values match GGUF's ggml_type). Quantized types store blocks of 32 elements (Q4_0 ...
+   Q8_0) or super-blocks of 256 (the K-quants); a row's length must be a multiple of the block. */
 #define JLLM_DTYPE_F32 0
 #define JLLM_DTYPE_F16 1
+#define JLLM_DTYPE_Q4_0 2
+#define JLLM_DTYPE_Q4_1 3
+#define JLLM_DTYPE_Q5_0 6
+#define JLLM_DTYPE_Q5_1 7
 #define JLLM_DTYPE_Q8_0 8
+#define JLLM_DTYPE_Q2_K 10
+#define JLLM_DTYPE_Q3_K 11
+#define JLLM_DTYPE_Q4_K 12
+#define JLLM_DTYPE_Q5_K 13
+#define JLLM_DTYPE_Q6_K 14
 #define JLLM_DTYPE_BF16 30
 
 /* Model file formats for jllm_model_params.load_format. */

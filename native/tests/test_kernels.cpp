@@ -11,7 +11,7 @@
 
 using namespace jllm;
 
-static std::mt19937 rng(std::random_device{}());
+static std::mt19937_64 rng(check::seed());  // JLLM_TEST_SEED reproduces a run
 
 static std::vector<float> randn(size_t n, float scale = 1.0f) {
     std::normal_distribution<float> d(0.0f, scale);
@@ -65,8 +65,9 @@ static TestWeight make_weight(int32_t dtype, int64_t rows, int64_t cols) {
     return t;
 }
 
-TEST(matmul_matches_naive_for_every_dtype_and_batch) {
-    for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16, JLLM_DTYPE_Q8_0}) {
+TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
+    // Block-quantized dtypes (int8 activations) are checked in test_quant with their own error bound.
+    for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16}) {
         for (int64_t M : {1, 2, 3, 7, 33}) {
             for (auto [N, K] : {std::pair<int64_t, int64_t>{5, 64}, {37, 96}, {64, 160}, {131, 288}}) {
                 if (dtype != JLLM_DTYPE_Q8_0 && K == 96) K = 93;  // odd lengths exercise the scalar tails
@@ -107,10 +108,9 @@ TEST(every_simd_build_agrees_with_scalar) {
         for (int64_t i = 0; i < 192; i++) r8 += (double)x[i] * q8.values[i];
         CHECK_MSG(std::fabs(k->dot_f16(x.data(), (const uint16_t*)f16.bytes.data(), K) - r16) < 1e-3, "%s f16", k->name);
         CHECK_MSG(std::fabs(k->dot_bf16(x.data(), (const uint16_t*)bf.bytes.data(), K) - rbf) < 1e-3, "%s bf16", k->name);
-        CHECK_MSG(std::fabs(k->dot_q8_0(x.data(), q8.bytes.data(), 192) - r8) < 1e-3, "%s q8_0", k->name);
         CHECK_MSG(std::fabs(k->dot_f32(x.data(), (const float*)f32.bytes.data(), K) - r32) < 1e-3, "%s f32", k->name);
         std::vector<float> out(192);
-        k->dequant_q8_0(q8.bytes.data(), out.data(), 192);
+        k->dequant[JLLM_DTYPE_Q8_0](q8.bytes.data(), out.data(), 192);
         CHECK_MSG(max_abs_diff(out.data(), q8.values.data(), 192) == 0, "%s dequant q8_0", k->name);
         float y[8];
         k->dot_2x4(x.data(), K, f32.values.data(), K, K - 3, y, 4);
@@ -160,7 +160,6 @@ static void naive_attention(const float* q, const float* K, const float* V, int 
 }
 
 TEST(paged_attention_matches_naive_over_shapes) {
-    int cases = 0;
     for (int hd : {8, 64, 80, 128})
         for (int bs : {8, 16, 32})
             for (int ratio : {1, 2, 4, 8}) {
@@ -207,9 +206,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                                     nkv, hd, positions[t], &ref[(size_t)t * nh * hd]);
                 float err = max_abs_diff(out.data(), ref.data(), out.size());
                 CHECK_MSG(err < 1e-4f, "hd %d bs %d ratio %d: max error %g", hd, bs, ratio, err);
-                cases++;
             }
-    CHECK(cases == 48);
 }
 
 TEST(rope_styles_rotate_the_right_pairs) {
@@ -220,14 +217,21 @@ TEST(rope_styles_rotate_the_right_pairs) {
     for (RopeStyle style : {RopeStyle::NeoX, RopeStyle::Interleaved}) {
         std::vector<float> q2 = q, k2 = k;
         cpu::rope(q2.data(), k2.data(), &pos, 1, nh, nkv, hd, inv.data(), style);
-        for (int h = 0; h < nh; h++)
-            for (int i = 0; i < hd / 2; i++) {
-                int a = style == RopeStyle::NeoX ? i : 2 * i, b = style == RopeStyle::NeoX ? i + hd / 2 : 2 * i + 1;
-                double ang = pos * (double)inv[i];
-                double ra = q[h * hd + a] * cos(ang) - q[h * hd + b] * sin(ang);
-                double rb = q[h * hd + a] * sin(ang) + q[h * hd + b] * cos(ang);
-                CHECK(std::fabs(q2[h * hd + a] - ra) < 1e-5 && std::fabs(q2[h * hd + b] - rb) < 1e-5);
-            }
+        // Every head of q and of k: each pair (a, b) rotated by pos * inv_freq[i].
+        auto check_rotated = [&](const std::vector<float>& before, const std::vector<float>& after, int heads,
+                                 const char* what) {
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < hd / 2; i++) {
+                    int a = style == RopeStyle::NeoX ? i : 2 * i, b = style == RopeStyle::NeoX ? i + hd / 2 : 2 * i + 1;
+                    double ang = pos * (double)inv[i];
+                    double ra = before[h * hd + a] * cos(ang) - before[h * hd + b] * sin(ang);
+                    double rb = before[h * hd + a] * sin(ang) + before[h * hd + b] * cos(ang);
+                    CHECK_MSG(std::fabs(after[h * hd + a] - ra) < 1e-5 && std::fabs(after[h * hd + b] - rb) < 1e-5,
+                              "%s head %d pair %d", what, h, i);
+                }
+        };
+        check_rotated(q, q2, nh, "q");
+        check_rotated(k, k2, nkv, "k");
     }
 }
 
