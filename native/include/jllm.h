@@ -59,6 +59,9 @@ typedef int32_t jllm_status;
 #define JLLM_DTYPE_Q5_K 13
 #define JLLM_DTYPE_Q6_K 14
 #define JLLM_DTYPE_BF16 30
+/* dummy_dtype only: llama.cpp's Q4_K_M mix (Q6_K for the output/tied embedding and for attn_v and ffn_down of
+   about a third of the layers, Q4_K elsewhere); its value is llama.cpp's file type number plus 1000. */
+#define JLLM_DUMMY_Q4_K_M 1015
 
 /* Model file formats for jllm_model_params.load_format. */
 #define JLLM_LOAD_AUTO 0        /* a directory → safetensors; a *.gguf file → GGUF */
@@ -94,7 +97,7 @@ typedef struct jllm_model jllm_model;
 typedef struct {
     int32_t load_format;     /* JLLM_LOAD_* (default JLLM_LOAD_AUTO) */
     uint64_t dummy_seed;     /* seed of JLLM_LOAD_DUMMY weights (default 0) */
-    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights (default F32) */
+    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights, or JLLM_DUMMY_Q4_K_M (default F32) */
     int32_t max_model_len;   /* 0 = the model's own context length; else a cap (tokens) */
 } jllm_model_params;
 

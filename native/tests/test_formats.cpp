@@ -88,7 +88,8 @@ static void skip_value(Cursor& c, uint32_t t) {
 template <typename T> static void put(std::string& o, T v) { o.append((const char*)&v, sizeof v); }
 static void put_str(std::string& o, const std::string& s) { put<uint64_t>(o, s.size()); o += s; }
 
-static bool write_q8_gguf(const std::string& src, const std::string& dst, int* quantised) {
+// as_type: the ggml type written into the header of the quantised tensors (8 = Q8_0; others only to test refusal).
+static bool write_q8_gguf(const std::string& src, const std::string& dst, int* quantised, uint32_t as_type = 8) {
     std::string in = slurp(src);
     Cursor c{in};
     c.i = 4;
@@ -121,7 +122,7 @@ static bool write_q8_gguf(const std::string& src, const std::string& dst, int* q
         while (blob.size() % 32) blob.push_back(0);
         offs.push_back(blob.size());
         bool q = t.ne.size() == 2 && t.ne[0] % 32 == 0;
-        types.push_back(q ? 8 : 0);
+        types.push_back(q ? as_type : 0);
         if (!q) { blob.append((const char*)f, n * 4); continue; }
         (*quantised)++;
         for (uint64_t b = 0; b < n / 32; b++) {
@@ -277,6 +278,27 @@ TEST(other_architectures_load_as_dummy_models) {
     CHECK(jllm_model_load(dir.c_str(), &mp, &m) == JLLM_UNSUPPORTED && strstr(jllm_last_error(), "yarn"));
     unlink((dir + "/config.json").c_str());
     rmdir(dir.c_str());
+}
+
+
+TEST(gguf_types_without_kernels_are_refused_by_name) {
+    // IQ4_XS (23), MXFP4 (39), a retired value (4) and one past the table (99): refused at load, named.
+    const std::pair<uint32_t, const char*> cases[] = {{23, "IQ4_XS"}, {39, "MXFP4"}, {4, "unknown"}, {99, "unknown"}};
+    for (auto [type, name] : cases) {
+        std::string dir = temp_dir(), path = dir + "/stories-bad.gguf";
+        int quantised = 0;
+        CHECK(write_q8_gguf(kShared + "/models/stories260K/stories260K.gguf", path, &quantised, type));
+        jllm_model_params mp = jllm_model_default_params();
+        jllm_model* m = nullptr;
+        jllm_status st = jllm_model_load(path.c_str(), &mp, &m);
+        std::string err = jllm_last_error();
+        CHECK_MSG(st == JLLM_UNSUPPORTED && m == nullptr, "type %u: status %d", type, st);
+        CHECK_MSG(err.find(std::string("ggml type ") + name) != std::string::npos, "type %u: message '%s'", type,
+                  err.c_str());
+        jllm_model_free(m);
+        unlink(path.c_str());
+        rmdir(dir.c_str());
+    }
 }
 
 int main() { return check::run_all(); }

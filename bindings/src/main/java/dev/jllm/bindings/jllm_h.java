@@ -92,6 +92,9 @@ public final class jllm_h {
     public static int JLLM_DTYPE_BF16() {
         return 30;
     }
+    public static int JLLM_DUMMY_Q4_K_M() {
+        return 1015;
+    }
     public static int JLLM_LOAD_AUTO() {
         return 0;
     }
