@@ -7,6 +7,8 @@
 //   usage: jllm_bench [--dtype LIST] [--threads N] [--model LIST]
 //     LIST: comma-separated; dtypes f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k q4_k_m
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
+//   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype ([8192, 2048] weights), GB/s of
+//     weights read, against the read rate
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,7 +19,10 @@
 #include <thread>
 #include <vector>
 #include <unistd.h>
+#include "cpu/gemm.h"
+#include "cpu/kernels.h"
 #include "jllm.h"
+#include "model/model.h"
 
 using Clock = std::chrono::steady_clock;
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -115,10 +120,45 @@ struct Runner {
     }
 };
 
+// Batch-1 matmul of a [8192, 2048] weight in every dtype: weight bytes read per second.
+static void kernel_bench(int threads, double bw) {
+    const int64_t N = 8192, K = 2048;
+    const std::pair<const char*, int32_t> dts[] = {
+        {"f32", JLLM_DTYPE_F32},   {"f16", JLLM_DTYPE_F16},   {"bf16", JLLM_DTYPE_BF16}, {"q8_0", JLLM_DTYPE_Q8_0},
+        {"q4_0", JLLM_DTYPE_Q4_0}, {"q4_1", JLLM_DTYPE_Q4_1}, {"q5_0", JLLM_DTYPE_Q5_0}, {"q5_1", JLLM_DTYPE_Q5_1},
+        {"q2_k", JLLM_DTYPE_Q2_K}, {"q3_k", JLLM_DTYPE_Q3_K}, {"q4_k", JLLM_DTYPE_Q4_K}, {"q5_k", JLLM_DTYPE_Q5_K},
+        {"q6_k", JLLM_DTYPE_Q6_K}};
+    std::vector<float> x(K, 0.5f), y(N), scratch((size_t)threads * jllm::cpu::kGemmTileRows * K);
+    printf("batch-1 matmul [%lld, %lld], %s kernels, %d threads\n", (long long)N, (long long)K,
+           jllm::cpu::kernels().name, threads);
+    for (auto [name, dt] : dts) {
+        jllm::WeightTensor w;
+        w.dtype = dt;
+        w.rows = N;
+        w.cols = K;
+        // Every byte 0x3c: a normal number as f32, f16 and bf16 (no denormal slow paths); kernels do not branch on data.
+        std::vector<uint8_t> bytes((size_t)w.bytes(), 0x3c);
+        w.data = bytes.data();
+        jllm::cpu::matmul(w, x.data(), 1, y.data(), N, nullptr, threads, scratch.data());
+        int reps = 0;
+        auto t = Clock::now();
+        while (seconds_since(t) < 0.5 || reps < 5) {
+            jllm::cpu::matmul(w, x.data(), 1, y.data(), N, nullptr, threads, scratch.data());
+            reps++;
+        }
+        double rate = (double)w.bytes() * reps / seconds_since(t);
+        printf("  %-5s %7.1f MiB  %6.2f GB/s  (%.2f of the read rate)\n", name, w.bytes() / 1048576.0, rate / 1e9, rate / bw);
+        fflush(stdout);
+    }
+}
+
 int main(int argc, char** argv) {
     std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m";
     int threads = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool kernels_only = false;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--kernels")) kernels_only = true;
+    for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--dtype")) dtypes = argv[i + 1];
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--model")) models = argv[i + 1];
@@ -128,6 +168,10 @@ int main(int argc, char** argv) {
     printf("%s\n", jllm_build_info());
     double bw = read_bandwidth(threads);
     printf("memory read rate (STREAM-style sum, %d threads): %.2f GB/s\n", threads, bw / 1e9);
+    if (kernels_only) {
+        kernel_bench(threads, bw);
+        return 0;
+    }
     const Shape shapes[] = {{"15m", 288, 768, 6, 6, 6, 32000, 512, 40, 64},
                             {"110m", 768, 2048, 12, 12, 12, 32000, 512, 40, 64},
                             {"1b", 2048, 8192, 16, 32, 8, 128256, 128, 10, 8}};

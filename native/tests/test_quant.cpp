@@ -190,7 +190,7 @@ TEST(integer_dots_match_the_format_description_within_the_activation_rounding) {
                 std::vector<float> x = random_acts(K, kind);
                 std::vector<int8_t> q(K);
                 std::vector<float> d(K / 32);
-                std::vector<int16_t> s(K / 16);
+                std::vector<float> s(K / 16);
                 k->quantize_acts(x.data(), K, q.data(), d.data(), s.data());
                 CHECK_MSG(k->qdot[f.dtype] != nullptr, "%s: no integer dot for %s", k->name, f.name);
                 if (!k->qdot[f.dtype]) continue;

@@ -33,9 +33,9 @@ namespace {
 struct PreparedActs {
     std::vector<int8_t> q;
     std::vector<float> d;
-    std::vector<int16_t> s;
+    std::vector<float> ds;
     std::vector<uint16_t> hi, lo;
-    QuantizedActs row(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 32, s.data() + m * K / 16}; }
+    QuantizedActs row(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 32, ds.data() + m * K / 16}; }
 };
 
 enum class Path { F32Dot, QuantDot, Bf16Dot, Tile };
@@ -53,9 +53,9 @@ void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, 
     if (path == Path::QuantDot) {
         a.q.resize(M * K);
         a.d.resize(M * K / 32);
-        a.s.resize(M * K / 16);
+        a.ds.resize(M * K / 16);
         for (int64_t m = 0; m < M; m++)
-            k.quantize_acts(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 32, a.s.data() + m * K / 16);
+            k.quantize_acts(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 32, a.ds.data() + m * K / 16);
     } else if (path == Path::Bf16Dot) {
         a.hi.resize(M * K);
         a.lo.resize(M * K);

@@ -9,11 +9,11 @@ constexpr int kDtypeSlots = 31;  // kernel tables indexed by JLLM_DTYPE_* (= ggm
 
 // A row of K activations (K a multiple of 32) quantized for integer dot products: per group g of 32 elements,
 // x[32g + i] ~ d[g] * q[32g + i] with q in [-127, 127] (d = max|x| / 127, round to nearest);
-// s[h] = sum of q over the half-group [16h, 16h + 16), for the offsets and minimums of the weight formats.
+// ds[h] = d * (sum of q over the half-group [16h, 16h + 16)), for the offsets and minimums of the weight formats.
 struct QuantizedActs {
-    const int8_t* q;  // [K]
-    const float* d;   // [K / 32]
-    const int16_t* s; // [K / 16]
+    const int8_t* q;   // [K]
+    const float* d;    // [K / 32]
+    const float* ds;   // [K / 16]
 };
 
 // sum_k x[k] * w[k] for one row of block-quantized weights w [K] (the dtype's GGUF block layout).
@@ -37,8 +37,8 @@ struct Kernels {
     // y[k] += a * x[k]
     void (*axpy)(float a, const float* x, float* y, int64_t K);
 
-    // Block-quantized weights. quantize_acts fills q [K], d [K/32], s [K/16] (see QuantizedActs).
-    void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, int16_t* s);
+    // Block-quantized weights. quantize_acts fills q [K], d [K/32], ds [K/16] (see QuantizedActs).
+    void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, float* ds);
     QuantDot qdot[kDtypeSlots];     // integer dot products; null for F32, F16, BF16
     Dequant dequant[kDtypeSlots];   // every supported dtype (F32 copies)
 
