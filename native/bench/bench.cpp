@@ -7,7 +7,7 @@
 //   usage: jllm_bench [--dtype LIST] [--threads N] [--model LIST]
 //     LIST: comma-separated; dtypes f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k q4_k_m
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
-//   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype ([8192, 2048] weights), GB/s of
+//   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
 //     weights read, against the read rate
 #include <algorithm>
 #include <atomic>
@@ -74,7 +74,7 @@ static int32_t parse_dtype(const std::string& d) {
     return -1;
 }
 
-struct Shape { const char* name; int dim, hidden, layers, heads, kv_heads, vocab, prefill, steps, blocks_per_seq; };
+struct Shape { const char* name; int dim, hidden, layers, heads, kv_heads, vocab, prefill, steps, blocks_per_seq, ctx; };
 
 static std::string write_config(const Shape& s) {
     char dir[] = "/tmp/jllm-bench-XXXXXX";
@@ -120,18 +120,21 @@ struct Runner {
     }
 };
 
-// Batch-1 matmul of a [8192, 2048] weight in every dtype: weight bytes read per second.
+// Batch-1 matmul of a [N, 2048] weight in every dtype, N chosen for about 128 MiB of weights (far larger than the
+// caches): weight bytes read per second.
 static void kernel_bench(int threads, double bw) {
-    const int64_t N = 8192, K = 2048;
+    const int64_t K = 2048;
     const std::pair<const char*, int32_t> dts[] = {
         {"f32", JLLM_DTYPE_F32},   {"f16", JLLM_DTYPE_F16},   {"bf16", JLLM_DTYPE_BF16}, {"q8_0", JLLM_DTYPE_Q8_0},
         {"q4_0", JLLM_DTYPE_Q4_0}, {"q4_1", JLLM_DTYPE_Q4_1}, {"q5_0", JLLM_DTYPE_Q5_0}, {"q5_1", JLLM_DTYPE_Q5_1},
         {"q2_k", JLLM_DTYPE_Q2_K}, {"q3_k", JLLM_DTYPE_Q3_K}, {"q4_k", JLLM_DTYPE_Q4_K}, {"q5_k", JLLM_DTYPE_Q5_K},
         {"q6_k", JLLM_DTYPE_Q6_K}};
-    std::vector<float> x(K, 0.5f), y(N), scratch((size_t)threads * jllm::cpu::kGemmTileRows * K);
-    printf("batch-1 matmul [%lld, %lld], %s kernels, %d threads\n", (long long)N, (long long)K,
+    std::vector<float> x(K, 0.5f), scratch((size_t)threads * jllm::cpu::kGemmTileRows * K);
+    printf("batch-1 matmul [N, %lld] with about 128 MiB of weights, %s kernels, %d threads\n", (long long)K,
            jllm::cpu::kernels().name, threads);
     for (auto [name, dt] : dts) {
+        const int64_t N = (128ll << 20) / jllm::dtype_row_bytes(dt, K) / 16 * 16;
+        std::vector<float> y(N);
         jllm::WeightTensor w;
         w.dtype = dt;
         w.rows = N;
@@ -172,9 +175,9 @@ int main(int argc, char** argv) {
         kernel_bench(threads, bw);
         return 0;
     }
-    const Shape shapes[] = {{"15m", 288, 768, 6, 6, 6, 32000, 512, 40, 64},
-                            {"110m", 768, 2048, 12, 12, 12, 32000, 512, 40, 64},
-                            {"1b", 2048, 8192, 16, 32, 8, 128256, 128, 10, 8}};
+    const Shape shapes[] = {{"15m", 288, 768, 6, 6, 6, 32000, 512, 40, 64, 64},
+                            {"110m", 768, 2048, 12, 12, 12, 32000, 512, 40, 64, 64},
+                            {"1b", 2048, 8192, 16, 32, 8, 128256, 128, 10, 8, 16}};
     for (const std::string& want : split(models))
         for (const Shape& s : shapes) {
             if (want != s.name) continue;
@@ -204,10 +207,10 @@ int main(int argc, char** argv) {
                 for (int i = 0; i < 3; i++) t += r.step(1, s.prefill, 0);
                 printf("  prefill %3d tokens:   %9.1f tokens/s\n", s.prefill, 3 * s.prefill / t);
                 for (int batch : {1, 8, 32}) {
-                    r.step(batch, 64, 0);  // context of 64 tokens per sequence
+                    r.step(batch, s.ctx, 0);  // a context of s.ctx tokens per sequence
                     int steps = batch == 1 ? s.steps : std::max(5, s.steps / 2);
                     double total = 0;
-                    for (int i = 0; i < steps; i++) total += r.step(batch, 1, 64 + i);
+                    for (int i = 0; i < steps; i++) total += r.step(batch, 1, s.ctx + i);
                     double tps = batch * steps / total;
                     printf("  decode batch %2d:      %9.1f tokens/s  (%.2f ms/step)", batch, tps, 1e3 * total / steps);
                     if (batch == 1) printf("  read-bandwidth fraction %.2f", info.weight_bytes * (steps / total) / bw);
