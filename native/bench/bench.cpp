@@ -7,6 +7,7 @@
 //   usage: jllm_bench [--dtype LIST] [--threads N] [--model LIST]
 //     LIST: comma-separated; dtypes f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k q4_k_m
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
+//     --batches LIST: decode batch sizes (default 1,8,32); --prefill N: prompt tokens (0 skips the prefill figure)
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
 //     weights read, against the read rate
 #include <algorithm>
@@ -156,7 +157,8 @@ static void kernel_bench(int threads, double bw) {
 }
 
 int main(int argc, char** argv) {
-    std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m";
+    std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m", batches = "1,8,32";
+    int prefill = -1;
     int threads = 0;
     bool kernels_only = false;
     for (int i = 1; i < argc; i++)
@@ -165,6 +167,8 @@ int main(int argc, char** argv) {
         if (!strcmp(argv[i], "--dtype")) dtypes = argv[i + 1];
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--model")) models = argv[i + 1];
+        else if (!strcmp(argv[i], "--batches")) batches = argv[i + 1];
+        else if (!strcmp(argv[i], "--prefill")) prefill = atoi(argv[i + 1]);
     }
     if (models == "all") models = "15m,110m,1b";
     if (threads <= 0) threads = (int)std::thread::hardware_concurrency();
@@ -201,12 +205,16 @@ int main(int argc, char** argv) {
                 Runner r{e, 16, s.blocks_per_seq};
                 printf("\nmodel %s: %.1fM params, %s weights, %.1f MiB read per decode step\n", s.name,
                        info.num_params / 1e6, dtype.c_str(), info.weight_bytes / 1048576.0);
-                // Prefill: one prompt of s.prefill tokens.
-                r.step(1, s.prefill, 0);
-                double t = 0;
-                for (int i = 0; i < 3; i++) t += r.step(1, s.prefill, 0);
-                printf("  prefill %3d tokens:   %9.1f tokens/s\n", s.prefill, 3 * s.prefill / t);
-                for (int batch : {1, 8, 32}) {
+                // Prefill: one prompt of s.prefill tokens (or --prefill, at most the sequence's blocks).
+                int np = std::min(prefill >= 0 ? prefill : s.prefill, 16 * s.blocks_per_seq);
+                if (np > 0) {
+                    r.step(1, np, 0);
+                    double t = 0;
+                    for (int i = 0; i < 3; i++) t += r.step(1, np, 0);
+                    printf("  prefill %3d tokens:   %9.1f tokens/s\n", np, 3 * np / t);
+                }
+                for (const std::string& bstr : split(batches)) {
+                    int batch = std::max(1, std::min(32, atoi(bstr.c_str())));
                     r.step(batch, s.ctx, 0);  // a context of s.ctx tokens per sequence
                     int steps = batch == 1 ? s.steps : std::max(5, s.steps / 2);
                     double total = 0;

@@ -1,12 +1,14 @@
 // Kernels against naive references on fresh random inputs: matmul (every weight dtype, every SIMD build),
 // paged attention (head sizes, block sizes, GQA ratios, prefill over a cached prefix), rope, rmsnorm.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include "check.h"
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
+#include "cpu/thread_pool.h"
 #include "util/half.h"
 
 using namespace jllm;
@@ -248,6 +250,31 @@ TEST(rmsnorm_and_silu_match_naive) {
     std::vector<float> g = randn(50), u = randn(50), g2 = g;
     cpu::silu_mul(g2.data(), u.data(), 50);
     for (int i = 0; i < 50; i++) CHECK(std::fabs(g2[i] - g[i] / (1 + std::exp(-g[i])) * u[i]) < 1e-5);
+}
+
+TEST(thread_pool_runs_every_item_exactly_once) {
+    // Many short jobs of varying width back to back (workers that sit a job out must not run the next one twice),
+    // a dynamic loop, and a nested call that runs serially.
+    std::uniform_int_distribution<int> width(1, 4);
+    int bad_runs = 0;
+    for (int job = 0; job < 3000; job++) {
+        int nth = width(rng);
+        std::vector<int> hits(nth, 0);
+        cpu::parallel_run(nth, [&](int tid, int n) {
+            if (n == nth && tid >= 0 && tid < n) hits[tid]++;
+        });
+        for (int t = 0; t < nth; t++) bad_runs += hits[t] != 1;
+    }
+    CHECK_MSG(bad_runs == 0, "%d thread shares ran other than once", bad_runs);
+    std::vector<std::atomic<int>> seen(1000);
+    cpu::parallel_for(1000, 3, [&](int64_t i, int tid) {
+        seen[i]++;
+        if (i == 7) cpu::parallel_run(2, [&](int t, int) { seen[998 + t] += 10; });  // nested: serial
+    });
+    int wrong = 0;
+    for (int i = 0; i < 998; i++) wrong += seen[i] != 1;
+    CHECK_MSG(wrong == 0 && seen[998] == 11 && seen[999] == 11, "%d items wrong; nested %d %d", wrong,
+              seen[998].load(), seen[999].load());
 }
 
 int main() { return check::run_all(); }
