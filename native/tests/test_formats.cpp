@@ -27,9 +27,11 @@ static std::string temp_dir() {
 }
 
 // Logits of the last prompt token for a model path.
-static std::vector<float> logits(const std::string& path, int32_t format = JLLM_LOAD_AUTO) {
+static std::vector<float> logits(const std::string& path, int32_t format = JLLM_LOAD_AUTO,
+                                 int32_t dummy_dtype = JLLM_DTYPE_F32) {
     jllm_model_params mp = jllm_model_default_params();
     mp.load_format = format;
+    mp.dummy_dtype = dummy_dtype;
     jllm_model* m = nullptr;
     if (jllm_model_load(path.c_str(), &mp, &m) != JLLM_OK) {
         printf("  load %s: %s\n", path.c_str(), jllm_last_error());
@@ -299,6 +301,40 @@ TEST(gguf_types_without_kernels_are_refused_by_name) {
         unlink(path.c_str());
         rmdir(dir.c_str());
     }
+}
+
+TEST(dummy_q4_k_m_follows_llama_cpp_mix_and_computes) {
+    // 2 layers: llama.cpp's use_more_bits picks layer 1 (the last eighth) for Q6_K attn_v and ffn_down; the tied
+    // embedding is the output, Q6_K. Q4_K rows of 256 are one 144-byte block, Q6_K 210 bytes.
+    std::string dir = write_config(
+        R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":512,"num_hidden_layers":2,
+            "num_attention_heads":4,"num_key_value_heads":4,"vocab_size":300,"max_position_embeddings":64,
+            "tie_word_embeddings":true})");
+    jllm_model_params mp = jllm_model_default_params();
+    mp.load_format = JLLM_LOAD_DUMMY;
+    mp.dummy_dtype = JLLM_DUMMY_Q4_K_M;
+    jllm_model* m = nullptr;
+    CHECK_MSG(jllm_model_load(dir.c_str(), &mp, &m) == JLLM_OK, "%s", jllm_last_error());
+    if (m) {
+        jllm_model_info info;
+        jllm_model_get_info(m, &info);
+        int64_t layer0 = 3 * 256 * 144 + 256 * 144 + 2 * 512 * 144 + 256 * 2 * 144;
+        int64_t layer1 = 3 * 256 * 144 + 256 * 210 + 2 * 512 * 144 + 256 * 2 * 210;
+        CHECK_MSG(info.weight_bytes == 300 * 210 + layer0 + layer1, "weight bytes %lld", (long long)info.weight_bytes);
+        CHECK(info.weight_dtype == JLLM_DTYPE_Q4_K);
+        jllm_model_free(m);
+    }
+    // Every quantized dummy dtype computes finite logits through the whole forward pass.
+    for (int32_t dt : {JLLM_DTYPE_Q4_0, JLLM_DTYPE_Q4_1, JLLM_DTYPE_Q5_0, JLLM_DTYPE_Q5_1, JLLM_DTYPE_Q8_0,
+                       JLLM_DTYPE_Q2_K, JLLM_DTYPE_Q3_K, JLLM_DTYPE_Q4_K, JLLM_DTYPE_Q5_K, JLLM_DTYPE_Q6_K,
+                       JLLM_DUMMY_Q4_K_M}) {
+        std::vector<float> l = logits(dir, JLLM_LOAD_DUMMY, dt);
+        bool finite = !l.empty();
+        for (float v : l) finite = finite && std::isfinite(v);
+        CHECK_MSG(finite && l.size() == 300, "dummy dtype %d: %zu logits, finite %d", dt, l.size(), finite);
+    }
+    unlink((dir + "/config.json").c_str());
+    rmdir(dir.c_str());
 }
 
 int main() { return check::run_all(); }
