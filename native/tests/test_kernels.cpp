@@ -1,17 +1,19 @@
 // Kernels against naive references on fresh random inputs: matmul (every weight dtype, every SIMD build),
 // paged attention (head sizes, block sizes, GQA ratios, prefill over a cached prefix), rope, rmsnorm.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include "check.h"
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
+#include "cpu/thread_pool.h"
 #include "util/half.h"
 
 using namespace jllm;
 
-static std::mt19937 rng(std::random_device{}());
+static std::mt19937_64 rng(check::seed());  // JLLM_TEST_SEED reproduces a run
 
 static std::vector<float> randn(size_t n, float scale = 1.0f) {
     std::normal_distribution<float> d(0.0f, scale);
@@ -65,8 +67,9 @@ static TestWeight make_weight(int32_t dtype, int64_t rows, int64_t cols) {
     return t;
 }
 
-TEST(matmul_matches_naive_for_every_dtype_and_batch) {
-    for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16, JLLM_DTYPE_Q8_0}) {
+TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
+    // Block-quantized dtypes (int8 activations) are checked in test_quant with their own error bound.
+    for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16}) {
         for (int64_t M : {1, 2, 3, 7, 33}) {
             for (auto [N, K] : {std::pair<int64_t, int64_t>{5, 64}, {37, 96}, {64, 160}, {131, 288}}) {
                 if (dtype != JLLM_DTYPE_Q8_0 && K == 96) K = 93;  // odd lengths exercise the scalar tails
@@ -107,10 +110,9 @@ TEST(every_simd_build_agrees_with_scalar) {
         for (int64_t i = 0; i < 192; i++) r8 += (double)x[i] * q8.values[i];
         CHECK_MSG(std::fabs(k->dot_f16(x.data(), (const uint16_t*)f16.bytes.data(), K) - r16) < 1e-3, "%s f16", k->name);
         CHECK_MSG(std::fabs(k->dot_bf16(x.data(), (const uint16_t*)bf.bytes.data(), K) - rbf) < 1e-3, "%s bf16", k->name);
-        CHECK_MSG(std::fabs(k->dot_q8_0(x.data(), q8.bytes.data(), 192) - r8) < 1e-3, "%s q8_0", k->name);
         CHECK_MSG(std::fabs(k->dot_f32(x.data(), (const float*)f32.bytes.data(), K) - r32) < 1e-3, "%s f32", k->name);
         std::vector<float> out(192);
-        k->dequant_q8_0(q8.bytes.data(), out.data(), 192);
+        k->dequant[JLLM_DTYPE_Q8_0](q8.bytes.data(), out.data(), 192);
         CHECK_MSG(max_abs_diff(out.data(), q8.values.data(), 192) == 0, "%s dequant q8_0", k->name);
         float y[8];
         k->dot_2x4(x.data(), K, f32.values.data(), K, K - 3, y, 4);
@@ -163,7 +165,6 @@ static void naive_attention(const float* q, const float* K, const float* V, int 
 }
 
 TEST(paged_attention_matches_naive_over_shapes) {
-    int cases = 0;
     for (int hd : {8, 64, 80, 128})
         for (int bs : {8, 16, 32})
             for (int ratio : {1, 2, 4, 8}) {
@@ -210,9 +211,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                                     nkv, hd, positions[t], &ref[(size_t)t * nh * hd]);
                 float err = max_abs_diff(out.data(), ref.data(), out.size());
                 CHECK_MSG(err < 1e-4f, "hd %d bs %d ratio %d: max error %g", hd, bs, ratio, err);
-                cases++;
             }
-    CHECK(cases == 48);
 }
 
 // Sliding window (shorter than the context, not a multiple of the block size) and Gemma 2's score soft-cap.
@@ -261,14 +260,21 @@ TEST(rope_styles_rotate_the_right_pairs) {
     for (RopeStyle style : {RopeStyle::NeoX, RopeStyle::Interleaved}) {
         std::vector<float> q2 = q, k2 = k;
         cpu::rope(q2.data(), k2.data(), &pos, 1, nh, nkv, hd, inv.data(), style);
-        for (int h = 0; h < nh; h++)
-            for (int i = 0; i < hd / 2; i++) {
-                int a = style == RopeStyle::NeoX ? i : 2 * i, b = style == RopeStyle::NeoX ? i + hd / 2 : 2 * i + 1;
-                double ang = pos * (double)inv[i];
-                double ra = q[h * hd + a] * cos(ang) - q[h * hd + b] * sin(ang);
-                double rb = q[h * hd + a] * sin(ang) + q[h * hd + b] * cos(ang);
-                CHECK(std::fabs(q2[h * hd + a] - ra) < 1e-5 && std::fabs(q2[h * hd + b] - rb) < 1e-5);
-            }
+        // Every head of q and of k: each pair (a, b) rotated by pos * inv_freq[i].
+        auto check_rotated = [&](const std::vector<float>& before, const std::vector<float>& after, int heads,
+                                 const char* what) {
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < hd / 2; i++) {
+                    int a = style == RopeStyle::NeoX ? i : 2 * i, b = style == RopeStyle::NeoX ? i + hd / 2 : 2 * i + 1;
+                    double ang = pos * (double)inv[i];
+                    double ra = before[h * hd + a] * cos(ang) - before[h * hd + b] * sin(ang);
+                    double rb = before[h * hd + a] * sin(ang) + before[h * hd + b] * cos(ang);
+                    CHECK_MSG(std::fabs(after[h * hd + a] - ra) < 1e-5 && std::fabs(after[h * hd + b] - rb) < 1e-5,
+                              "%s head %d pair %d", what, h, i);
+                }
+        };
+        check_rotated(q, q2, nh, "q");
+        check_rotated(k, k2, nkv, "k");
     }
 }
 
@@ -299,6 +305,31 @@ TEST(rmsnorm_and_silu_match_naive) {
     std::vector<float> g = randn(50), u = randn(50), g2 = g;
     cpu::silu_mul(g2.data(), u.data(), 50);
     for (int i = 0; i < 50; i++) CHECK(std::fabs(g2[i] - g[i] / (1 + std::exp(-g[i])) * u[i]) < 1e-5);
+}
+
+TEST(thread_pool_runs_every_item_exactly_once) {
+    // Many short jobs of varying width back to back (workers that sit a job out must not run the next one twice),
+    // a dynamic loop, and a nested call that runs serially.
+    std::uniform_int_distribution<int> width(1, 4);
+    int bad_runs = 0;
+    for (int job = 0; job < 3000; job++) {
+        int nth = width(rng);
+        std::vector<int> hits(nth, 0);
+        cpu::parallel_run(nth, [&](int tid, int n) {
+            if (n == nth && tid >= 0 && tid < n) hits[tid]++;
+        });
+        for (int t = 0; t < nth; t++) bad_runs += hits[t] != 1;
+    }
+    CHECK_MSG(bad_runs == 0, "%d thread shares ran other than once", bad_runs);
+    std::vector<std::atomic<int>> seen(1000);
+    cpu::parallel_for(1000, 3, [&](int64_t i, int tid) {
+        seen[i]++;
+        if (i == 7) cpu::parallel_run(2, [&](int t, int) { seen[998 + t] += 10; });  // nested: serial
+    });
+    int wrong = 0;
+    for (int i = 0; i < 998; i++) wrong += seen[i] != 1;
+    CHECK_MSG(wrong == 0 && seen[998] == 11 && seen[999] == 11, "%d items wrong; nested %d %d", wrong,
+              seen[998].load(), seen[999].load());
 }
 
 int main() { return check::run_all(); }

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <omp.h>
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace jllm::cpu {
 
@@ -65,17 +65,15 @@ void paged_attention(const float* q, float* out, const float* k_cache, const flo
                      float* scratch, int64_t scratch_stride) {
     const int nkv = L.num_kv_heads, hd = L.head_dim, group = nh / nkv;
     const int64_t items = T * nkv;
-    int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, items));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
+    parallel_for(items, nthreads, [&](int64_t it, int tid) {
         int64_t t = it / nkv;
         int kvh = (int)(it % nkv);
-        float* scores = scratch + (int64_t)omp_get_thread_num() * scratch_stride;
+        float* scores = scratch + (int64_t)tid * scratch_stride;
         const int32_t* table = block_tables + (int64_t)tok_seq[t] * stride;
         int64_t ctx = (int64_t)positions[t] + 1, first = window > 0 ? std::max<int64_t>(0, ctx - window) : 0;
         attend_group(q + (t * nh + (int64_t)kvh * group) * hd, out + (t * nh + (int64_t)kvh * group) * hd, k_cache,
                      v_cache, L, group, kvh, first, ctx - first, table, scale, softcap, scores);
-    }
+    });
 }
 
 }  // namespace jllm::cpu

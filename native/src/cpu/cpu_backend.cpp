@@ -3,13 +3,13 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <omp.h>
 #include "backend.h"
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
 #include "cpu/sampling.h"
+#include "cpu/thread_pool.h"
 #include "model/decoder.h"
 #include "util/error.h"
 
@@ -119,14 +119,12 @@ public:
     void sample(const float* logits, int32_t num_rows, const jllm_sampling_params* params,
                 jllm_step_output* out) override {
         const int32_t V = m_.config.vocab_size;
-        int nt = std::max(1, std::min<int>(s_.num_threads, num_rows));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-        for (int32_t r = 0; r < num_rows; r++) {
-            cpu::SampleScratch& sc = samplers_[omp_get_thread_num()];
+        cpu::parallel_for(num_rows, s_.num_threads, [&](int64_t r, int tid) {
+            cpu::SampleScratch& sc = samplers_[tid];
             int32_t* tids = out->top_ids ? out->top_ids + (int64_t)r * out->top_stride : nullptr;
             float* tlp = out->top_logprobs ? out->top_logprobs + (int64_t)r * out->top_stride : nullptr;
             cpu::sample_row(logits + (int64_t)r * V, V, params[r], sc, out->token_ids + r, out->logprobs + r, tids, tlp);
-        }
+        });
     }
 
     void copy_blocks(const int32_t* src, const int32_t* dst, int32_t n) override {

@@ -118,15 +118,28 @@ Value read_value(Reader& r, uint32_t t) {
     return v;
 }
 
+// ggml_type names, indexed by value (llama.cpp's ggml.h); "" marks values ggml has retired.
+const char* const kGgmlTypeNames[] = {
+    "F32", "F16", "Q4_0", "Q4_1", "", "", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+    "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64",
+    "F64", "IQ1_M", "BF16", "", "", "", "TQ1_0", "TQ2_0", "", "", "", "MXFP4"};
+
+// The weight dtype of a tensor: jllm's JLLM_DTYPE_* values are ggml_type values, so a known type maps to itself;
+// every other type is refused by name.
 int32_t jllm_dtype_of(uint32_t ggml_type, const std::string& name) {
     switch (ggml_type) {
-        case 0: return JLLM_DTYPE_F32;
-        case 1: return JLLM_DTYPE_F16;
-        case 8: return JLLM_DTYPE_Q8_0;
-        case 30: return JLLM_DTYPE_BF16;
-        default:
-            fail(JLLM_UNSUPPORTED, "tensor %s has ggml type %u; supported: F32 (0), F16 (1), Q8_0 (8), BF16 (30)",
-                 name.c_str(), ggml_type);
+        case JLLM_DTYPE_F32: case JLLM_DTYPE_F16: case JLLM_DTYPE_BF16:
+        case JLLM_DTYPE_Q4_0: case JLLM_DTYPE_Q4_1: case JLLM_DTYPE_Q5_0: case JLLM_DTYPE_Q5_1: case JLLM_DTYPE_Q8_0:
+        case JLLM_DTYPE_Q2_K: case JLLM_DTYPE_Q3_K: case JLLM_DTYPE_Q4_K: case JLLM_DTYPE_Q5_K: case JLLM_DTYPE_Q6_K:
+            return (int32_t)ggml_type;
+        default: {
+            const size_t n = sizeof(kGgmlTypeNames) / sizeof(kGgmlTypeNames[0]);
+            const char* type = ggml_type < n && kGgmlTypeNames[ggml_type][0] ? kGgmlTypeNames[ggml_type] : "unknown";
+            fail(JLLM_UNSUPPORTED,
+                 "tensor %s has ggml type %s (%u), which jllm does not support; supported: F32, F16, BF16, Q4_0, "
+                 "Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K",
+                 name.c_str(), type, ggml_type);
+        }
     }
 }
 

@@ -9,28 +9,41 @@
 
 namespace jllm {
 
+// Elements per block and bytes per block of each weight dtype (GGUF block layouts; plain types are one element).
+struct DtypeInfo { int32_t dtype; const char* name; int32_t block, bytes; };
+static const DtypeInfo kDtypes[] = {
+    {JLLM_DTYPE_F32, "F32", 1, 4},       {JLLM_DTYPE_F16, "F16", 1, 2},       {JLLM_DTYPE_BF16, "BF16", 1, 2},
+    {JLLM_DTYPE_Q4_0, "Q4_0", 32, 18},   {JLLM_DTYPE_Q4_1, "Q4_1", 32, 20},   {JLLM_DTYPE_Q5_0, "Q5_0", 32, 22},
+    {JLLM_DTYPE_Q5_1, "Q5_1", 32, 24},   {JLLM_DTYPE_Q8_0, "Q8_0", 32, 34},   {JLLM_DTYPE_Q2_K, "Q2_K", 256, 84},
+    {JLLM_DTYPE_Q3_K, "Q3_K", 256, 110}, {JLLM_DTYPE_Q4_K, "Q4_K", 256, 144}, {JLLM_DTYPE_Q5_K, "Q5_K", 256, 176},
+    {JLLM_DTYPE_Q6_K, "Q6_K", 256, 210},
+};
+
+static const DtypeInfo* dtype_info(int32_t dtype) {
+    for (const DtypeInfo& d : kDtypes)
+        if (d.dtype == dtype) return &d;
+    return nullptr;
+}
+
+int32_t dtype_block_size(int32_t dtype) {
+    const DtypeInfo* d = dtype_info(dtype);
+    return d ? d->block : 0;
+}
+
 int64_t dtype_row_bytes(int32_t dtype, int64_t cols) {
-    switch (dtype) {
-        case JLLM_DTYPE_F32: return cols * 4;
-        case JLLM_DTYPE_F16:
-        case JLLM_DTYPE_BF16: return cols * 2;
-        case JLLM_DTYPE_Q8_0:
-            if (cols % 32 != 0) fail(JLLM_UNSUPPORTED, "Q8_0 row length %lld is not a multiple of 32", (long long)cols);
-            return cols / 32 * 34;
-        default: fail(JLLM_UNSUPPORTED, "unsupported weight dtype %d", dtype);
-    }
+    const DtypeInfo* d = dtype_info(dtype);
+    if (!d) fail(JLLM_UNSUPPORTED, "unsupported weight dtype %d", dtype);
+    if (cols % d->block != 0)
+        fail(JLLM_UNSUPPORTED, "%s row length %lld is not a multiple of its block of %d", d->name, (long long)cols,
+             d->block);
+    return cols / d->block * d->bytes;
 }
 
 int64_t WeightTensor::row_bytes() const { return dtype_row_bytes(dtype, cols); }
 
 const char* dtype_name(int32_t dtype) {
-    switch (dtype) {
-        case JLLM_DTYPE_F32: return "F32";
-        case JLLM_DTYPE_F16: return "F16";
-        case JLLM_DTYPE_BF16: return "BF16";
-        case JLLM_DTYPE_Q8_0: return "Q8_0";
-        default: return "?";
-    }
+    const DtypeInfo* d = dtype_info(dtype);
+    return d ? d->name : "?";
 }
 
 void* Model::own_bytes(size_t n) {

@@ -20,7 +20,8 @@ struct WeightTensor {
     int64_t bytes() const { return row_bytes() * rows; }
 };
 
-int64_t dtype_row_bytes(int32_t dtype, int64_t cols);  // throws for unknown dtypes or Q8_0 cols % 32 != 0
+int64_t dtype_row_bytes(int32_t dtype, int64_t cols);  // throws for unknown dtypes or cols not a multiple of the block
+int32_t dtype_block_size(int32_t dtype);               // elements per block (1 for F32/F16/BF16); 0 if unknown
 const char* dtype_name(int32_t dtype);
 
 enum class RopeStyle { NeoX, Interleaved };  // NeoX: pairs (i, i + d/2) (HF rotate_half); Interleaved: (2i, 2i+1)
