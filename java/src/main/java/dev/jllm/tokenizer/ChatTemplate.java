@@ -37,24 +37,34 @@ public final class ChatTemplate {
     private final String parsed;  // source after normalize()
     private final Jinjava jinjava;
     private final java.util.function.Supplier<LocalDateTime> clock;
+    private final RenderLimits limits;
 
     public ChatTemplate(String source) {
-        this(source, LocalDateTime::now);
+        this(source, LocalDateTime::now, RenderLimits.DEFAULT);
     }
 
-    /** clock: the time strftime_now reports (render-chat --date fixes it). */
+    public ChatTemplate(String source, RenderLimits limits) {
+        this(source, LocalDateTime::now, limits);
+    }
+
     public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock) {
+        this(source, clock, RenderLimits.DEFAULT);
+    }
+
+    /** clock: the time strftime_now reports (render-chat --date fixes it); limits: every render's time and output bounds. */
+    public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock, RenderLimits limits) {
         this.source = source;
         this.parsed = normalize(source);
         this.clock = clock;
+        this.limits = limits;
         // jinja2's whitespace rules as Jinjava's legacy overrides give them (trim_blocks/lstrip_blocks semantics for
         // expressions, keep_trailing_newline=False), and no re-rendering of output that looks like a template
         // (message content is data). The other differences are handled by normalize() and the registered helpers.
         com.hubspot.jinjava.LegacyOverrides legacy = com.hubspot.jinjava.LegacyOverrides.newBuilder()
                 .withUseTrimmingForNotesAndExpressions(true).withDefaultKeepTrailingNewlineBehavior(true).build();
-        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(resolver())
-                .withMaxOutputSize(64L << 20).build();
+        // TemplateSandbox: what a template may call, and the render limits (checked before every node)
+        JinjavaConfig config = TemplateSandbox.configure(JinjavaConfig.newBuilder(), limits).withTrimBlocks(true).withLstripBlocks(true)
+                .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(new TemplateSandbox.Resolver()).build();
         jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
@@ -69,6 +79,22 @@ public final class ChatTemplate {
         registerTest("none", (v, args) -> v == null || v instanceof PyValues.PyNone);
         registerTest("iterable", (v, args) -> v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone))
                 || v instanceof Map<?, ?> || (v != null && v.getClass().isArray()));
+        TemplateSandbox.install(jinjava);
+        warmUp();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once per JVM, one rendering outside any time limit: Jinjava's first rendering loads and compiles its classes,
+     * which takes seconds on a busy machine and would otherwise count against the first request's render timeout.
+     */
+    private static void warmUp() {
+        if (!WARM.compareAndSet(false, true)) return;
+        String warm = "{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content']|trim ~ '!' }}{% endif %}{% endfor %}"
+                + "{{ messages|length }}{{ messages|tojson }}{{ 'a b'.split(' ')|join(',') }}";
+        new ChatTemplate(warm, LocalDateTime::now, new RenderLimits(java.time.Duration.ofMinutes(10), 1 << 20))
+                .render(List.of(Map.of("role", "user", "content", "hi")), null, null, true, Map.of(), "<s>", "</s>");
     }
 
     private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*(?:\\([^()]*\\)[^()]*)*)\\)");
@@ -250,13 +276,6 @@ public final class ChatTemplate {
         });
     }
 
-    private static jinjava.javax.el.ELResolver resolver() {
-        jinjava.javax.el.CompositeELResolver r = new jinjava.javax.el.CompositeELResolver();
-        r.add(new PyStringMethods());
-        r.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        return r;
-    }
-
     public String source() {
         return source;
     }
@@ -291,9 +310,22 @@ public final class ChatTemplate {
         return out.toString();
     }
 
-    /** Renders the conversation; throws TemplateRaised (raise_exception) or IllegalArgumentException (bad template). */
+    public RenderLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Renders the conversation within this template's limits; throws TemplateRaised (raise_exception),
+     * RenderLimits.Exceeded (over time or output) or IllegalArgumentException (bad template).
+     */
     public String render(List<Map<String, Object>> messages, Object tools, Object documents, boolean addGenerationPrompt,
                          Map<String, Object> kwargs, String bosToken, String eosToken) {
+        return render(messages, tools, documents, addGenerationPrompt, kwargs, bosToken, eosToken, limits);
+    }
+
+    /** As above, within the given limits (e.g. a smaller output bound: the most characters a prompt may have). */
+    public String render(List<Map<String, Object>> messages, Object tools, Object documents, boolean addGenerationPrompt,
+                         Map<String, Object> kwargs, String bosToken, String eosToken, RenderLimits limits) {
         Map<String, Object> ctx = new HashMap<>();
         if (bosToken != null) ctx.put("bos_token", bosToken);  // transformers passes only the tokens a tokenizer sets
         if (eosToken != null) ctx.put("eos_token", eosToken);
@@ -305,19 +337,27 @@ public final class ChatTemplate {
         FIRST_FAILURE.remove();
         CLOCK.set(clock);
         RenderResult r;
+        RenderLimits.Exceeded breach;
+        TemplateSandbox.begin(limits);
         try {
-            r = jinjava.renderForResult(parsed, ctx);
+            r = jinjava.renderForResult(parsed, ctx);  // Jinjava bounds output at this.limits; the sandbox at limits
         } finally {
             CLOCK.remove();
+            breach = TemplateSandbox.end();
         }
         Failure failure = FIRST_FAILURE.get();
         FIRST_FAILURE.remove();
+        if (breach != null) throw breach;
+        for (TemplateError e : r.getErrors())
+            if (TemplateSandbox.isSizeError(e)) throw TemplateSandbox.outputBreach(limits, e.getMessage());
         if (failure != null && failure.raised()) throw new TemplateRaised(failure.message());
         if (failure != null) throw new IllegalArgumentException("chat template error: " + failure.message());
         for (TemplateError e : r.getErrors())
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
                 throw new IllegalArgumentException("chat template error: " + e.getMessage());
-        return r.getOutput();
+        String out = r.getOutput();
+        if (out.length() > limits.maxOutputChars()) throw TemplateSandbox.outputBreach(limits, out.length() + " characters");
+        return out;
     }
 
     /** tojson as transformers defines it (json.dumps, ensure_ascii=False), with indent and sort_keys. */

@@ -22,7 +22,7 @@ final class PyStringMethods extends ELResolver {
         return result;
     }
 
-    private static final Object NOT_HANDLED = new Object();
+    static final Object NOT_HANDLED = new Object();
 
     private static String arg(Object[] p, int i) {
         return i < p.length && p[i] != null ? p[i].toString() : null;
@@ -39,7 +39,7 @@ final class PyStringMethods extends ELResolver {
             case "lower": return s.toLowerCase(Locale.ROOT);
             case "capitalize": return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "title": return title(s);
-            case "replace": return s.replace(arg(p, 0), arg(p, 1));
+            case "replace": return replace(s, arg(p, 0), arg(p, 1));
             case "split": return split(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
             case "find": return (long) s.indexOf(arg(p, 0));
             case "count": return (long) count(s, arg(p, 0));
@@ -48,6 +48,13 @@ final class PyStringMethods extends ELResolver {
             case "isspace": return !s.isEmpty() && s.chars().allMatch(PyValues::isPySpace);
             default: return NOT_HANDLED;
         }
+    }
+
+    /** str.replace, refused before it is built when its result would be over the rendering's output bound. */
+    static String replace(String s, String old, String replacement) {
+        long grows = (long) count(s, old) * (replacement.length() - old.length());
+        if (s.length() + grows > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(s.length() + grows);
+        return s.replace(old, replacement);
     }
 
     /** str.format with positional fields: {} and {0}, {1}; {{ and }} are literal braces. */
