@@ -349,14 +349,14 @@ public final class ChatTemplate {
         FIRST_FAILURE.remove();
         if (breach != null) throw breach;
         for (TemplateError e : r.getErrors())
-            if (TemplateSandbox.isSizeError(e)) throw TemplateSandbox.outputBreach(limits, e.getMessage());
+            if (TemplateSandbox.isSizeError(e)) throw TemplateSandbox.outputBreach(limits, this.limits.maxOutputChars() + 1L, e.getMessage());
         if (failure != null && failure.raised()) throw new TemplateRaised(failure.message());
         if (failure != null) throw new IllegalArgumentException("chat template error: " + failure.message());
         for (TemplateError e : r.getErrors())
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
                 throw new IllegalArgumentException("chat template error: " + e.getMessage());
         String out = r.getOutput();
-        if (out.length() > limits.maxOutputChars()) throw TemplateSandbox.outputBreach(limits, out.length() + " characters");
+        if (out.length() > limits.maxOutputChars()) throw TemplateSandbox.outputBreach(limits, out.length(), out.length() + " characters");
         return out;
     }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
  * node of the bound.
  *
  * @param timeout        wall time of one rendering (--chat-template-timeout, default 2 s)
- * @param maxOutputChars UTF-16 chars of output and of any intermediate string (--chat-template-max-output, default 8 Mi)
+ * @param maxOutputChars UTF-16 chars of output and of any intermediate string (--max-prompt-chars, default 8 Mi)
  */
 public record RenderLimits(Duration timeout, int maxOutputChars) {
     public static final RenderLimits DEFAULT = new RenderLimits(Duration.ofSeconds(2), 8 << 20);
@@ -28,15 +28,22 @@ public record RenderLimits(Duration timeout, int maxOutputChars) {
     /** A rendering went over a limit; the request gets a 400 with this message. */
     public static final class Exceeded extends IllegalArgumentException {
         private final boolean output;
+        private final long chars;
 
-        Exceeded(String message, boolean output) {
+        Exceeded(String message, boolean output, long chars) {
             super(message);
             this.output = output;
+            this.chars = chars;
         }
 
         /** Whether the output bound (not the time bound) was hit. */
         public boolean output() {
             return output;
+        }
+
+        /** The least number of characters the output (or a string in it) was known to have; 0 for the time bound. */
+        public long chars() {
+            return chars;
         }
     }
 }

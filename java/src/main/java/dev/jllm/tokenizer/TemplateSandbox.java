@@ -127,23 +127,23 @@ final class TemplateSandbox {
 
     static RenderLimits.Exceeded outputBreach(long chars) {
         Render r = CURRENT.get();
-        if (r == null) return outputBreach(RenderLimits.DEFAULT, "at least " + chars + " characters");
+        if (r == null) return outputBreach(RenderLimits.DEFAULT, chars, "at least " + chars + " characters");
         return outputBreach(r, chars);
     }
 
     private static RenderLimits.Exceeded outputBreach(Render r, long chars) {
-        if (r.breach == null) r.breach = outputBreach(r.limits, "at least " + chars + " characters");
+        if (r.breach == null) r.breach = outputBreach(r.limits, chars, "at least " + chars + " characters");
         return r.breach;
     }
 
     /** The chat template's output (or a string it built) went over the output bound; detail says by how much. */
-    static RenderLimits.Exceeded outputBreach(RenderLimits limits, String detail) {
+    static RenderLimits.Exceeded outputBreach(RenderLimits limits, long chars, String detail) {
         return new RenderLimits.Exceeded("The chat template output would be longer than " + limits.maxOutputChars()
-                + " characters (" + detail + "); rendering was stopped.", true);
+                + " characters (" + detail + "); rendering was stopped.", true, chars);
     }
 
     private static RenderLimits.Exceeded breach(Render r, String message, boolean output) {
-        if (r.breach == null) r.breach = new RenderLimits.Exceeded(message, output);
+        if (r.breach == null) r.breach = new RenderLimits.Exceeded(message, output, output ? r.limits.maxOutputChars() + 1L : 0);
         return r.breach;
     }
 
