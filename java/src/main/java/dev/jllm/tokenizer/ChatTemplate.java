@@ -97,12 +97,12 @@ public final class ChatTemplate {
                 .render(List.of(Map.of("role", "user", "content", "hi")), null, null, true, Map.of(), "<s>", "</s>");
     }
 
-    private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*(?:\\([^()]*\\)[^()]*)*)\\)");
-    private static final java.util.regex.Pattern NAMED_ARG = java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*([^,=]+?)\\s*(?=,|$)");
+    private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*+(?:\\([^()]*+\\)[^()]*+)*+)\\)");
+    private static final java.util.regex.Pattern NAMED_ARG = java.util.regex.Pattern.compile("(?<!\\w)(\\w++)\\s*+=\\s*+([^,=]+?)\\s*(?=,|$)");
 
     /** x[a:b:c] with a step, which Jinjava's parser lacks; rewritten to jllm_slice(x, a, b, c). */
     private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
-            "('[^']*'|\"[^\"]*\"|[A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+            "('[^']*'|\"[^\"]*\"|(?<![\\w.])[A-Za-z_][\\w.]*+(?:\\[[^\\[\\]:]*+\\])*+)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
 
     /**
      * `{{ e }}` prints Python's str(e) in jinja2 (True, False, [1, 'a'], {'k': None}); Jinjava prints Java forms, so
@@ -192,10 +192,29 @@ public final class ChatTemplate {
         }
     }
 
-    private static final java.util.regex.Pattern COMMENT = java.util.regex.Pattern.compile("\\{#(-?).*?(-?)#\\}", java.util.regex.Pattern.DOTALL);
+    /**
+     * {# c #} → {% if false %}{% endif %}, keeping {#- and -#}; a linear scan (a regex with a lazy body is quadratic on
+     * a hostile template full of unclosed `{#`). The source rewrites below are all linear for the same reason:
+     * identifiers match only from their first character and possessively.
+     */
+    static String replaceComments(String src) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            int open = src.indexOf("{#", i);
+            if (open < 0) break;
+            boolean lstrip = src.startsWith("-", open + 2);
+            int body = open + 2 + (lstrip ? 1 : 0), close = src.indexOf("#}", body);
+            if (close < 0) break;
+            boolean rstrip = close > body && src.charAt(close - 1) == '-';
+            out.append(src, i, open).append("{%").append(lstrip ? "-" : "").append(" if false %}{% endif ").append(rstrip ? "-" : "").append("%}");
+            i = close + 2;
+        }
+        return out.append(src, i, src.length()).toString();
+    }
 
     private static final java.util.regex.Pattern BOOL_COMPARISON = java.util.regex.Pattern.compile(
-            "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*)\\s*(==|!=)\\s*(false|true|False|True)\\b");
+            "(?<![\\w.])([A-Za-z_][\\w.]*+(?:\\[[^\\[\\]]*+\\])*+)\\s*+(==|!=)\\s*(false|true|False|True)\\b");
 
     /** Python's == between a value and a bool: True == 1, False == 0, and nothing else equals a bool. */
     static boolean pyEqualsBool(Object v, boolean b) {
@@ -205,7 +224,7 @@ public final class ChatTemplate {
     }
 
     private static final java.util.regex.Pattern NOT_COMPARISON = java.util.regex.Pattern.compile(
-            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*(?:\\s*\\|\\s*\\w+)+)\\s*(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
+            "\\bnot\\s++([A-Za-z_][\\w.]*+(?:\\[[^\\[\\]]*+\\])*+(?:\\s*+\\|\\s*+\\w++)++)\\s*+(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
 
     private static String orNone(String s) {
         return s.isBlank() ? "none" : s.trim();
@@ -242,8 +261,7 @@ public final class ChatTemplate {
         src = wrapOutputs(src);
         // {# comments #} become an empty if-block: the same trim_blocks / lstrip_blocks / {#- -#} whitespace
         // behaviour in jinja2, which Jinjava gets wrong for comments after a `-%}`
-        src = COMMENT.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
-                "{%" + a.group(1) + " if false %}{% endif " + a.group(2) + "%}"));
+        src = replaceComments(src);
         src = STEP_SLICE.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement("jllm_slice(" + a.group(1) + ", "
                 + orNone(a.group(2)) + ", " + orNone(a.group(3)) + ", " + orNone(a.group(4)) + ")"));
         // x == false / x != true: Python equality (Jinjava would coerce '' to false); jllm_pyeq implements it exactly

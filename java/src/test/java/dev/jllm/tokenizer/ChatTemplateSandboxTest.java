@@ -95,6 +95,16 @@ class ChatTemplateSandboxTest {
     }
 
     @Test
+    void longHostileSourcesAreRewrittenWithoutBacktracking() {
+        // before the rewrites were linear, 20 KB of one identifier took about two minutes to construct
+        for (String t : List.of("a".repeat(200_000), "{{ " + "a.".repeat(100_000) + " }}", "{#".repeat(100_000), "namespace(" + "(a)".repeat(60_000))) {
+            ChatTemplate c = assertTimeoutPreemptively(HANG_GUARD, () -> new ChatTemplate(t));
+            assertTrue(c.source().length() >= 180_000);
+        }
+        assertEquals("a b", render("a{# one -#} {#- two #} b"));
+    }
+
+    @Test
     void jinjavaExtrasOutsideJinja2AreDisabled() {
         // render re-interprets a string as a template; fromyaml, regex_replace: unbounded memory or time
         for (String t : List.of("{{ '{{ 1 }}'|render }}", "{{ 'a: 1'|fromyaml }}", "{{ 'aaa'|regex_replace('(a+)+b', 'x') }}")) {
