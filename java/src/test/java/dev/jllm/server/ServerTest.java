@@ -289,7 +289,7 @@ class ServerTest {
                 got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
             String head = got.toString();
             assertTrue(head.startsWith("HTTP/1.1 413"), head);
-            assertTrue(head.contains("\"code\":413"), head);
+            assertTrue(head.contains("\"code\":\"413\""), head);
         }
         Resp ok = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}");
         assertEquals(200, ok.status);
