@@ -366,8 +366,10 @@ public final class ChatTemplate {
         Failure failure = FIRST_FAILURE.get();
         FIRST_FAILURE.remove();
         if (breach != null) throw breach;
-        for (TemplateError e : r.getErrors())
-            if (TemplateSandbox.isSizeError(e)) throw TemplateSandbox.outputBreach(limits, this.limits.maxOutputChars() + 1L, e.getMessage());
+        for (TemplateError e : r.getErrors()) {
+            RenderLimits.Exceeded size = TemplateSandbox.sizeBreach(e, limits, this.limits.maxOutputChars());
+            if (size != null) throw size;
+        }
         if (failure != null && failure.raised()) throw new TemplateRaised(failure.message());
         if (failure != null) throw new IllegalArgumentException("chat template error: " + failure.message());
         for (TemplateError e : r.getErrors())

@@ -113,9 +113,9 @@ final class TemplateSandbox {
         int max = r.limits.maxOutputChars();
         if (v instanceof CharSequence s && s.length() > max) throw outputBreach(r, s.length());
         if (v instanceof Collection<?> c && c.size() > Math.max(MAX_ITEMS, max / 2))
-            throw breach(r, "The chat template built a list of " + c.size() + " items (at most " + MAX_ITEMS + ").", true);
+            throw breach(r, "The chat template built a list of " + c.size() + " items (at most " + MAX_ITEMS + "); rendering was stopped.", false);
         if (v instanceof Map<?, ?> m && m.size() > Math.max(MAX_ITEMS, max / 2))
-            throw breach(r, "The chat template built a map of " + m.size() + " items (at most " + MAX_ITEMS + ").", true);
+            throw breach(r, "The chat template built a map of " + m.size() + " items (at most " + MAX_ITEMS + "); rendering was stopped.", false);
         return v;
     }
 
@@ -147,14 +147,20 @@ final class TemplateSandbox {
         return r.breach;
     }
 
-    /** Whether Jinjava's error is its own output or collection bound (also when wrapped in another exception). */
-    static boolean isSizeError(com.hubspot.jinjava.interpret.TemplateError e) {
-        if (e.getReason() == com.hubspot.jinjava.interpret.TemplateError.ErrorReason.OUTPUT_TOO_BIG
-                || e.getReason() == com.hubspot.jinjava.interpret.TemplateError.ErrorReason.COLLECTION_TOO_BIG) return true;
-        for (Throwable t = e.getException(); t != null; t = t.getCause() == t ? null : t.getCause())
-            if (t instanceof com.hubspot.jinjava.interpret.OutputTooBigException
-                    || t instanceof com.hubspot.jinjava.interpret.CollectionTooBigException) return true;
-        return false;
+    /**
+     * The breach a Jinjava error stands for (its own output or collection bound, also when wrapped in another
+     * exception), or null for other errors.
+     */
+    static RenderLimits.Exceeded sizeBreach(com.hubspot.jinjava.interpret.TemplateError e, RenderLimits limits, int jinjavaMaxChars) {
+        boolean output = e.getReason() == com.hubspot.jinjava.interpret.TemplateError.ErrorReason.OUTPUT_TOO_BIG;
+        boolean collection = e.getReason() == com.hubspot.jinjava.interpret.TemplateError.ErrorReason.COLLECTION_TOO_BIG;
+        for (Throwable t = e.getException(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            output |= t instanceof com.hubspot.jinjava.interpret.OutputTooBigException;
+            collection |= t instanceof com.hubspot.jinjava.interpret.CollectionTooBigException;
+        }
+        if (collection)
+            return new RenderLimits.Exceeded("The chat template built a list or map of more than " + MAX_ITEMS + " items; rendering was stopped.", false, 0);
+        return output ? outputBreach(limits, jinjavaMaxChars + 1L, "more than " + jinjavaMaxChars + " characters") : null;
     }
 
     /** A template error (jinja2 would raise here): recorded as the rendering's first failure, then thrown. */

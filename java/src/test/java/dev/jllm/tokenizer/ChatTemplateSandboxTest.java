@@ -58,6 +58,8 @@ class ChatTemplateSandboxTest {
     void stringsThatDoubleStopAtTheOutputLimit() {
         String m = failure("{% set s = 'ab' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s|length }}");
         assertTrue(m.contains("longer than 8388608 characters"), m);
+        m = failure("{% set l = [1] %}{% for i in range(40) %}{% set l = l + l %}{% endfor %}{{ l|length }}");
+        assertTrue(m.contains("more than 100000 items"), m);
         m = failure("{{ 'x'|center(100000000) }}");
         assertTrue(m.contains("longer than 8388608 characters"), m);
         m = failure("{{ '%100000000d'|format(1) }}");
