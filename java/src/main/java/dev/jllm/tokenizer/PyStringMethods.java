@@ -1,26 +1,14 @@
 package dev.jllm.tokenizer;
 
-import java.beans.FeatureDescriptor;
-import java.util.Iterator;
 import java.util.Locale;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python's str methods for chat templates ({@code content.startswith('<tool_response>')},
- * {@code text.split('</think>')[-1].lstrip('\n')}), which Jinjava does not know. Resolves method calls on strings
- * only; everything else falls through to Jinjava's own resolvers.
+ * {@code text.split('</think>')[-1].lstrip('\n')}), which Jinjava does not know; TemplateSandbox.Resolver calls them
+ * (and no other method of a string).
  */
-final class PyStringMethods extends ELResolver {
-    @Override
-    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-        if (!(base instanceof String s) || method == null) return null;
-        Object[] p = params == null ? new Object[0] : params;
-        Object result = call(s, method.toString(), p);
-        if (result == NOT_HANDLED) return null;
-        context.setPropertyResolved(true);
-        return result;
-    }
+final class PyStringMethods {
+    private PyStringMethods() {}
 
     static final Object NOT_HANDLED = new Object();
 
@@ -129,11 +117,4 @@ final class PyStringMethods extends ELResolver {
         }
         return b.toString();
     }
-
-    @Override public Object getValue(ELContext context, Object base, Object property) { return null; }
-    @Override public Class<?> getType(ELContext context, Object base, Object property) { return null; }
-    @Override public void setValue(ELContext context, Object base, Object property, Object value) {}
-    @Override public boolean isReadOnly(ELContext context, Object base, Object property) { return false; }
-    @Override public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) { return null; }
-    @Override public Class<?> getCommonPropertyType(ELContext context, Object base) { return null; }
 }
