@@ -242,11 +242,11 @@ TEST(other_architectures_load_as_dummy_models) {
             "max_position_embeddings":2048,"rope_theta":500000.0,"tie_word_embeddings":true,
             "rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,
             "original_max_position_embeddings":64}})",
-        // Mistral with a sliding window that caps the context
+        // Mistral with a sliding window: attention slides, the context stays 4096
         R"({"architectures":["MistralForCausalLM"],"hidden_size":64,"intermediate_size":128,"num_hidden_layers":1,
             "num_attention_heads":8,"num_key_value_heads":2,"vocab_size":100,"max_position_embeddings":4096,
             "sliding_window":256})"};
-    int expect_len[] = {128, 2048, 256};
+    int expect_len[] = {128, 2048, 4096};
     for (int i = 0; i < 3; i++) {
         std::string dir = write_config(configs[i]);
         jllm_model_params mp = jllm_model_default_params();

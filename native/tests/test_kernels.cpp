@@ -135,25 +135,28 @@ TEST(every_simd_build_agrees_with_scalar) {
     }
 }
 
-// Naive attention over contiguous per-sequence K/V [ctx][nkv][hd].
+// Naive attention over contiguous per-sequence K/V [ctx][nkv][hd]; window > 0 keeps positions > pos - window;
+// softcap > 0 maps each score s to softcap * tanh(s / softcap).
 static void naive_attention(const float* q, const float* K, const float* V, int nh, int nkv, int hd, int pos,
-                            float* out) {
+                            float* out, int window = 0, float softcap = 0) {
     int group = nh / nkv;
+    int first = window > 0 ? std::max(0, pos - window + 1) : 0;
     for (int h = 0; h < nh; h++) {
         int kvh = h / group;
-        std::vector<double> s(pos + 1);
+        std::vector<double> s(pos + 1, 0.0);
         double mx = -1e300;
-        for (int p = 0; p <= pos; p++) {
+        for (int p = first; p <= pos; p++) {
             double d = 0;
             for (int i = 0; i < hd; i++) d += (double)q[h * hd + i] * K[(p * nkv + kvh) * hd + i];
             s[p] = d / std::sqrt((double)hd);
+            if (softcap > 0) s[p] = softcap * std::tanh(s[p] / softcap);
             mx = std::max(mx, s[p]);
         }
         double z = 0;
-        for (auto& v : s) { v = std::exp(v - mx); z += v; }
+        for (int p = first; p <= pos; p++) { s[p] = std::exp(s[p] - mx); z += s[p]; }
         for (int i = 0; i < hd; i++) {
             double o = 0;
-            for (int p = 0; p <= pos; p++) o += s[p] / z * V[(p * nkv + kvh) * hd + i];
+            for (int p = first; p <= pos; p++) o += s[p] / z * V[(p * nkv + kvh) * hd + i];
             out[h * hd + i] = (float)o;
         }
     }
@@ -200,8 +203,8 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 int64_t stride = (int64_t)ratio * nblocks_seq * bs;
                 std::vector<float> scratch(3 * stride);
                 cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(),
-                                     tok_seq.data(), tables.data(), nblocks_seq, T, 1.0f / std::sqrt((float)hd), 3,
-                                     scratch.data(), stride);
+                                     tok_seq.data(), tables.data(), nblocks_seq, T, 1.0f / std::sqrt((float)hd), 0, 0,
+                                     3, scratch.data(), stride);
                 for (int t = 0; t < T; t++)
                     naive_attention(&q[(size_t)t * nh * hd], Kseq[tok_seq[t]].data(), Vseq[tok_seq[t]].data(), nh,
                                     nkv, hd, positions[t], &ref[(size_t)t * nh * hd]);
@@ -210,6 +213,44 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 cases++;
             }
     CHECK(cases == 48);
+}
+
+// Sliding window (shorter than the context, not a multiple of the block size) and Gemma 2's score soft-cap.
+TEST(paged_attention_with_sliding_window_and_softcap_matches_naive) {
+    const int hd = 16, nkv = 2, nh = 4, bs = 4, ctx = 23, chunk = 6;
+    cpu::KvLayout L{bs, nkv, hd};
+    const int nblocks = (ctx + bs - 1) / bs;
+    std::vector<int32_t> table(nblocks);
+    for (int i = 0; i < nblocks; i++) table[i] = nblocks - 1 - i;  // reversed physical blocks
+    std::vector<float> kc(L.block_floats() * nblocks), vc(kc.size());
+    std::vector<float> K = randn((size_t)ctx * nkv * hd), V = randn(K.size());
+    for (auto& k : K) k *= 3;  // scores well beyond the soft-cap
+    for (int p = 0; p < ctx; p++) {
+        int64_t slot = (int64_t)table[p / bs] * bs + p % bs;
+        cpu::write_kv(&K[(size_t)p * nkv * hd], &V[(size_t)p * nkv * hd], &slot, 1, kc.data(), vc.data(), L);
+    }
+    std::vector<int32_t> positions, tok_seq(chunk, 0);
+    for (int j = 0; j < chunk; j++) positions.push_back(ctx - chunk + j);  // a prefill chunk at the end
+    std::vector<float> q = randn((size_t)chunk * nh * hd), out(q.size()), ref(q.size()), full(q.size());
+    int64_t stride = (int64_t)(nh / nkv) * nblocks * bs;
+    std::vector<float> scratch(2 * stride);
+    for (int window : {1, 5, 9, 100})
+        for (float cap : {0.0f, 2.0f}) {
+            cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(), tok_seq.data(),
+                                 table.data(), nblocks, chunk, 1.0f / std::sqrt((float)hd), window, cap, 2,
+                                 scratch.data(), stride);
+            for (int t = 0; t < chunk; t++) {
+                naive_attention(&q[(size_t)t * nh * hd], K.data(), V.data(), nh, nkv, hd, positions[t],
+                                &ref[(size_t)t * nh * hd], window, cap);
+                naive_attention(&q[(size_t)t * nh * hd], K.data(), V.data(), nh, nkv, hd, positions[t],
+                                &full[(size_t)t * nh * hd]);
+            }
+            float err = max_abs_diff(out.data(), ref.data(), out.size());
+            float effect = max_abs_diff(full.data(), ref.data(), out.size());  // the window/cap must matter
+            printf("  window %d softcap %.0f: max error %.3g (vs plain attention %.3g)\n", window, cap, err, effect);
+            CHECK_MSG(err < 1e-4f, "window %d softcap %g: max error %g", window, cap, err);
+            CHECK_MSG((window < ctx || cap > 0) ? effect > 1e-2f : effect == 0, "window %d softcap %g: effect %g", window, cap, effect);
+        }
 }
 
 TEST(rope_styles_rotate_the_right_pairs) {
@@ -229,6 +270,20 @@ TEST(rope_styles_rotate_the_right_pairs) {
                 CHECK(std::fabs(q2[h * hd + a] - ra) < 1e-5 && std::fabs(q2[h * hd + b] - rb) < 1e-5);
             }
     }
+}
+
+TEST(gelu_tanh_and_softcap_match_naive) {
+    std::vector<float> g = randn(64), u = randn(64), g2 = g, c = g;
+    for (auto& v : g) v *= 4;
+    g2 = g;
+    cpu::gelu_tanh_mul(g2.data(), u.data(), 64);
+    for (int i = 0; i < 64; i++) {
+        double x = g[i], ref = 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))) * u[i];
+        CHECK_MSG(std::fabs(g2[i] - ref) < 1e-5, "gelu_tanh(%g): %g vs %g", x, g2[i], ref);
+    }
+    c = g;
+    cpu::softcap(c.data(), 64, 3.0f);
+    for (int i = 0; i < 64; i++) CHECK(std::fabs(c[i] - 3.0 * std::tanh(g[i] / 3.0)) < 1e-5);
 }
 
 TEST(rmsnorm_and_silu_match_naive) {

@@ -58,7 +58,7 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     auto m = std::make_unique<Model>();
     std::string cfg_path = dir;
     if (cfg_path.size() < 5 || cfg_path.compare(cfg_path.size() - 5, 5, ".json") != 0) cfg_path += "/config.json";
-    Json config = Json::parse(read_text_file(cfg_path));
+    Json config = hf_text_config(Json::parse(read_text_file(cfg_path)));
     m->config = parse_hf_config(config);
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;
@@ -72,6 +72,14 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     for (auto& l : m->layers) {
         l.attn_norm = ones(*m, c.hidden_size);
         l.ffn_norm = ones(*m, c.hidden_size);
+        if (c.post_norms) {
+            l.post_attn_norm = ones(*m, c.hidden_size);
+            l.post_ffn_norm = ones(*m, c.hidden_size);
+        }
+        if (c.qk_norm) {
+            l.q_norm = ones(*m, c.head_dim);
+            l.k_norm = ones(*m, c.head_dim);
+        }
         l.wq = random_matrix(*m, rng, dt, qd, c.hidden_size);
         l.wk = random_matrix(*m, rng, dt, kvd, c.hidden_size);
         l.wv = random_matrix(*m, rng, dt, kvd, c.hidden_size);
