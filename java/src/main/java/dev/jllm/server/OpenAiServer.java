@@ -211,7 +211,7 @@ public final class OpenAiServer implements AutoCloseable {
         err.put("message", e.getMessage()).put("type", e.type());
         if (e.param() == null) err.putNull("param");
         else err.put("param", e.param());
-        err.put("code", e.status());
+        err.put("code", String.valueOf(e.status()));  // OpenAI's schema: a string (or null)
         if (e.retryAfterSeconds() > 0) res.header(HeaderNames.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
         json(res, e.status(), body);
     }
@@ -289,6 +289,7 @@ public final class OpenAiServer implements AutoCloseable {
         } else {
             String prompt = f.string("prompt", null);
             if (prompt == null) throw ApiException.badRequest("'prompt' (or 'messages') is required.", "prompt");
+            ctx.prompts().checkLength(prompt.length(), ctx.maxModelLen(), "prompt", "prompt");
             ids = tok.encode(prompt, f.bool("add_special_tokens", true), false);
         }
         ObjectNode out = JSON.createObjectNode();

@@ -29,8 +29,14 @@ final class StressServer implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts `jllm serve --model MODEL --port PORT --api-key KEY extra...` and waits until /health answers 200. */
+    /** Starts `jllm serve --model MODEL --port PORT --api-key KEY extra...` (port 0: a free one) and waits until
+     * /health answers 200. */
     static StressServer start(Path model, int port, List<String> extra) throws IOException, InterruptedException {
+        if (port == 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = probe.getLocalPort();
+            }
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -39,7 +45,8 @@ final class StressServer implements AutoCloseable {
         if (lib != null) cmd.add("-Djllm.library.path=" + lib);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jllm.cli.Main", "serve", "--model", model.toString(),
                 "--served-model-name", "stories", "--host", "127.0.0.1", "--port", String.valueOf(port), "--api-key", KEY,
-                "--chat-template", "chatml", "--threads", "1", "--seed", "1"));
+                "--chat-template", "chatml", "--threads", "1", "--seed", "1",
+                "--trust-request-chat-template"));  // the corpus sends hostile templates to the sandbox
         cmd.addAll(extra);
         Path log = Files.createTempFile("jllm-stress-" + port + "-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
