@@ -453,7 +453,7 @@ class ServerTest {
                 false, 1 << 20, null, null), 64, 4).start();
         String url = "http://127.0.0.1:" + s.port();
         java.util.function.Supplier<HttpRequest> completion = () -> HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
-                .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(
+                .timeout(java.time.Duration.ofSeconds(30)).header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(
                         "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}")).build();
         try {
             fake.hold();
