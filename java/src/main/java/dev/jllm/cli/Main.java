@@ -29,7 +29,7 @@ public final class Main {
     private static final Logger LOG = Logger.getLogger("jllm");
 
     static final Set<String> BOOLEANS = Set.of("enable-auto-tool-choice", "enable-prefix-caching", "allow-credentials", "disable-log-requests",
-            "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager");
+            "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager", "disable-metrics-auth");
     static final Set<String> MULTI = Set.of("served-model-name", "api-key");
     static final Set<String> KNOWN = Set.of("model", "served-model-name", "host", "port", "api-key", "tokenizer",
             "load-format", "max-model-len", "block-size", "kv-cache-memory", "num-gpu-blocks-override", "swap-space",
@@ -39,7 +39,9 @@ public final class Main {
             "ssl-certfile", "enable-chunked-prefill", "preemption-mode", "trust-remote-code", "revision", "gguf-file",
             "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests", "root-path", "kv-cache-space",
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
-            "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser");
+            "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
+            "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
+            "disable-metrics-auth");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -55,7 +57,8 @@ public final class Main {
               --gguf-file NAME.gguf         pick a GGUF file inside a directory or hub repository
               --served-model-name NAME...   names clients use in "model" (default: the model path)
               --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
-              --api-key KEY...              required as "Authorization: Bearer KEY" on /v1/* (also env JLLM_API_KEY, comma-separated)
+              --api-key KEY...              required as "Authorization: Bearer KEY" on every route but /health (also env JLLM_API_KEY, comma-separated)
+              --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
               --dtype auto|float32          compute dtype (CPU computes in float32)
@@ -79,6 +82,11 @@ public final class Main {
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
               --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
               --max-request-bytes SIZE      request body limit (default 16M)
+              --max-connections N           client connections at once; more get 503 (default 2048, capped by the fd limit)
+              --http-header-timeout SECONDS request line + headers must arrive within this (default 20; 408 after)
+              --http-read-timeout SECONDS   longest silence while reading a request body (default 30; 408 after)
+              --http-idle-timeout SECONDS   idle keep-alive connections are closed after this (default 60)
+              --http-write-timeout SECONDS  a client that reads nothing for this long is dropped, its requests aborted (default 60)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
             """;
@@ -199,7 +207,8 @@ public final class Main {
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
-                sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert));
+                sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
+                a.flag("disable-metrics-auth"));
         OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
@@ -264,6 +273,24 @@ public final class Main {
         } catch (RuntimeException e) {
             System.err.println("jllm: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** --max-connections and the --http-*-timeout flags (seconds, fractions allowed). */
+    static dev.jllm.server.HttpLimits httpLimits(Args a) {
+        dev.jllm.server.HttpLimits d = dev.jllm.server.HttpLimits.DEFAULTS;
+        return new dev.jllm.server.HttpLimits(a.integer("max-connections", d.maxConnections()),
+                seconds(a, "http-header-timeout", d.headerTimeout()), seconds(a, "http-read-timeout", d.readTimeout()),
+                seconds(a, "http-idle-timeout", d.idleTimeout()), seconds(a, "http-write-timeout", d.writeTimeout()), d.streamBacklog());
+    }
+
+    private static java.time.Duration seconds(Args a, String name, java.time.Duration fallback) {
+        String v = a.get(name, null);
+        if (v == null) return fallback;
+        try {
+            return java.time.Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " takes seconds, got '" + v + "'");
         }
     }
 

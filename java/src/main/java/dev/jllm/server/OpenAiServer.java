@@ -29,10 +29,20 @@ public final class OpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String VERSION = "0.1.0";
 
-    /** Network options (vLLM's names). */
+    /**
+     * Network options (vLLM's names). metricsWithoutAuth: /metrics needs no API key (--disable-metrics-auth, for
+     * Prometheus scrapers); every other route but /health does when keys are set.
+     */
     public record Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods,
                           List<String> allowedHeaders, boolean allowCredentials, long maxBodyBytes,
-                          java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile) {
+                          java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile, HttpLimits limits,
+                          boolean metricsWithoutAuth) {
+        public Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods, List<String> allowedHeaders,
+                       boolean allowCredentials, long maxBodyBytes, java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile) {
+            this(host, port, allowedOrigins, allowedMethods, allowedHeaders, allowCredentials, maxBodyBytes, sslKeyFile, sslCertFile,
+                    HttpLimits.DEFAULTS, false);
+        }
+
         public boolean tls() {
             return sslKeyFile != null;
         }
