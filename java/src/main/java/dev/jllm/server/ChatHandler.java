@@ -159,6 +159,7 @@ final class ChatHandler {
         }
         boolean fakeStream = stream && (params.bestOf() != n || params.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
+            out.watch(gen);
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
             try {
                 if (sse != null) {
