@@ -119,6 +119,7 @@ public final class Main {
     static void configureLogging() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) h.setFormatter(new dev.jllm.server.LogText.OneLine());
     }
 
     /** Starts the server and blocks until `stop` counts down (or forever). Returns the running server. */

@@ -202,7 +202,7 @@ final class HttpGate implements AutoCloseable {
         Conn c = new Conn(s);
         conns.add(c);
         s.setTcpNoDelay(true);
-        s.setSendBufferSize(128 * 1024);  // bounds what a client that stops reading leaves queued in the kernel
+        s.setSendBufferSize(32 * 1024);  // bounds what a client that stops reading leaves queued in the kernel
         Thread.ofVirtual().name("jllm-conn").start(() -> {
             try {
                 serve(c);
@@ -284,7 +284,7 @@ final class HttpGate implements AutoCloseable {
         Exchange ex = new Exchange();
         exchanges.put(token, ex);
         try (Socket backend = new Socket()) {
-            backend.setReceiveBufferSize(64 * 1024);
+            backend.setReceiveBufferSize(32 * 1024);
             backend.setTcpNoDelay(true);
             backend.connect(new InetSocketAddress("127.0.0.1", backendPort), 5000);
             StringBuilder h = new StringBuilder(head.method()).append(' ').append(head.target()).append(" HTTP/1.1\r\n");

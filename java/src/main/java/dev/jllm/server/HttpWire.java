@@ -185,6 +185,9 @@ final class HttpWire {
             if (!tchar(parts[0].charAt(i))) throw new Refused(400, "The request method is not a token.");
         for (int i = 0; i < parts[1].length(); i++)
             if (parts[1].charAt(i) <= 0x20 || parts[1].charAt(i) >= 0x7f) throw new Refused(400, "The request target holds a character not allowed there.");
+        if (!parts[1].startsWith("/") && !parts[1].equals("*") && !parts[1].matches("(?i)https?://.*"))
+            throw new Refused(400, "The request target must be a path starting with '/'.");
+        if (!parts[1].matches("([^%]|%[0-9A-Fa-f]{2})*")) throw new Refused(400, "The request target holds a bad percent-escape.");
         int minor = switch (parts[2]) {
             case "HTTP/1.1" -> 1;
             case "HTTP/1.0" -> 0;

@@ -30,6 +30,17 @@ public final class LogText {
         return b.toString();
     }
 
+    /**
+     * The console format with every message made one line (escape()): whatever client text a message carries, it
+     * cannot forge log lines. Stack traces are printed as usual.
+     */
+    public static final class OneLine extends java.util.logging.SimpleFormatter {
+        @Override
+        public String formatMessage(java.util.logging.LogRecord r) {
+            return escape(super.formatMessage(r), 64 * 1024);
+        }
+    }
+
     /** Lets at most `perSecond` events through in each second; counts the rest, reported with the next one let through. */
     public static final class Limiter {
         private final int perSecond;

@@ -84,7 +84,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         try {
             server = WebServer.builder().host("127.0.0.1").port(0).routing(this::routes)
-                    .connectionOptions(io.helidon.common.socket.SocketOptions.builder().socketSendBufferSize(64 * 1024).build())
+                    .connectionOptions(io.helidon.common.socket.SocketOptions.builder().socketSendBufferSize(32 * 1024).build())
                     .build().start();
         } catch (RuntimeException e) {
             try {

@@ -196,6 +196,7 @@ class HttpHardeningTest {
                 "POST /tokenize HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
                 // a header line without a colon, and a request line that is not HTTP
                 "GET /health HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n",
+                "GET /v1/models/%zz HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n",
                 "HELLO\r\n\r\n");
         for (String req : bad) {
             Got g = exchange(port, req, 5000);
@@ -277,26 +278,31 @@ class HttpHardeningTest {
             c.getOutputStream().write(post("/v1/completions", body, "").getBytes(StandardCharsets.UTF_8));
             Thread.sleep(300);
         }  // gone before the answer (48 x 400 tokens take seconds)
-        long deadline = System.currentTimeMillis() + 30000;
+        long t0 = System.nanoTime(), deadline = System.currentTimeMillis() + 30000;
         while (finished("abort") - aborted < 48 && finished("length") - length < 48 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        System.out.println("abandoned non-streaming call: 48 requests aborted " + (System.nanoTime() - t0) / 1_000_000 + " ms after the close");
         assertTrue(finished("abort") - aborted >= 48, "every request of the abandoned call is aborted: " + (finished("abort") - aborted));
         assertTrue(finished("length") - length < 48, "not all of them ran to completion");
     }
 
     @Test
     void aStreamThatIsNeverReadIsAbortedNotBuffered() throws Exception {
-        OpenAiServer s = start(limits(64, 5, 5, 60, 60, 16), false);
-        long aborted = finished("abort"), length = finished("length");
+        OpenAiServer s = start(limits(64, 5, 5, 60, 60, 4), false);
+        long aborted = finished("abort"), length = finished("length"), tokens0 = f.engine.stats().generationTokens.get();
+        // 16 sequences x 480 tokens with 20 logprobs each: about 12 MiB of events, far more than the socket buffers on
+        // the way (about 200 KiB), so the handler blocks and the engine's outputs pile up in the backlog
         String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":480,\"ignore_eos\":true,\"n\":16,"
                 + "\"logprobs\":20,\"stream\":true}";
         try (Socket c = new Socket()) {
             c.setReceiveBufferSize(4096);
             c.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()));
             c.getOutputStream().write(post("/v1/completions", body, "").getBytes(StandardCharsets.UTF_8));
-            long deadline = System.currentTimeMillis() + 30000;
+            long deadline = System.currentTimeMillis() + 60000;
             while (finished("abort") == aborted && finished("length") == length && System.currentTimeMillis() < deadline) Thread.sleep(20);
             assertEquals(1, finished("abort") - aborted, "the stream's request was aborted while its client did not read");
             assertEquals(0, finished("length") - length, "it did not run to the end into memory");
+            System.out.println("never-read stream: aborted after " + (f.engine.stats().generationTokens.get() - tokens0)
+                    + " of 7680 tokens (backlog 4 outputs)");
         } finally {
             s.close();
         }
