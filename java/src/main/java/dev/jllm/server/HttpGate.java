@@ -321,6 +321,7 @@ final class HttpGate implements AutoCloseable {
 
     /** While a response is awaited: has the client closed its end? Pipelined bytes stay buffered for the next request. */
     private static boolean clientGone(Conn c, HttpWire.In in) {
+        if (in.bufferedBytes() >= HttpWire.MAX_HEAD_BYTES) return false;  // a pipelining client: buffer no more until it is served
         try {
             return in.fill(1) < 0;
         } catch (HttpWire.Timeout alive) {

@@ -57,6 +57,10 @@ final class HttpWire {
             return pos < lim;
         }
 
+        int bufferedBytes() {
+            return lim - pos;
+        }
+
         /** Reads more bytes; -1 at EOF; Timeout when none came within millis (>= 1). */
         int fill(long millis) throws IOException {
             if (pos == lim) pos = lim = 0;
