@@ -16,7 +16,7 @@ final class Generation implements AutoCloseable {
 
     private final Engine engine;
     private final Sink sink = new Sink();
-    /** Outputs allowed to wait unread (see HttpOut.watch); more means the client stopped reading. */
+    /** Outputs allowed to wait unread per request of this call (see HttpOut.watch); more: the client stopped reading. */
     private volatile int backlog = Integer.MAX_VALUE;
     /** Why the requests were aborted from outside (client gone, or too slow), or null. */
     private volatile String cancelled;
@@ -41,13 +41,13 @@ final class Generation implements AutoCloseable {
 
     /**
      * The outputs the engine queues for this call. The engine thread adds with offer(); past the backlog the output
-     * is dropped and the call aborted, so a client that does not read holds at most `backlog` outputs on the heap.
+     * is dropped and the call aborted, so a client that does not read holds at most `backlog` outputs a request.
      */
     private final class Sink extends LinkedBlockingQueue<RequestOutput> {
         @Override
         public boolean offer(RequestOutput o) {
-            if (cancelled == null && size() < backlog) return super.offer(o);
-            cancel("the client did not read its stream (" + backlog + " outputs waiting)");
+            if (cancelled == null && size() < backlog * (long) ids.size()) return super.offer(o);
+            cancel("the client did not read its stream (" + size() + " outputs waiting)");
             return true;
         }
     }
