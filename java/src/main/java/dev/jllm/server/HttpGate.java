@@ -304,8 +304,9 @@ final class HttpGate implements AutoCloseable {
             bo.write(body);
             bo.flush();
             HttpWire.In backendIn = new HttpWire.In(backend);
+            int[] probes = {0};
             return HttpWire.relay(backendIn, out, head, head.keepAlive(), POLL_MILLIS, () -> {
-                if (clientGone(c, clientIn)) {
+                if (clientGone(clientIn, head, out, probes)) {
                     ex.gone();
                     closeQuietly(backend);
                     closeQuietly(c.socket);
@@ -319,12 +320,29 @@ final class HttpGate implements AutoCloseable {
         }
     }
 
-    /** While a response is awaited: has the client closed its end? Pipelined bytes stay buffered for the next request. */
-    private static boolean clientGone(Conn c, HttpWire.In in) {
+    private static final byte[] PROCESSING = "HTTP/1.1 102 Processing\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * While a response is awaited: has the client gone? Pipelined bytes stay buffered for the next request. An EOF
+     * may be a client that closed the socket or one that only half-closed after sending (raw clients do): an
+     * HTTP/1.1 client then gets an interim "102 Processing" (clients must skip 1xx responses), which a closed socket
+     * answers with a reset, so a second one a poll later fails. At most two. An HTTP/1.0 client cannot take a 1xx:
+     * its EOF is not acted on.
+     */
+    private static boolean clientGone(HttpWire.In in, HttpWire.Head head, OutputStream out, int[] probes) {
         if (in.bufferedBytes() >= HttpWire.MAX_HEAD_BYTES) return false;  // a pipelining client: buffer no more until it is served
         try {
-            return in.fill(1) < 0;
+            if (in.fill(1) >= 0) return false;
         } catch (HttpWire.Timeout alive) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+        if (head.minor() == 0 || probes[0] >= 2) return false;
+        probes[0]++;
+        try {
+            out.write(PROCESSING);
+            out.flush();
             return false;
         } catch (IOException e) {
             return true;

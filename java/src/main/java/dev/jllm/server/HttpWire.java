@@ -196,7 +196,7 @@ final class HttpWire {
             case "HTTP/1.1" -> 1;
             case "HTTP/1.0" -> 0;
             default -> throw parts[2].matches("HTTP/\\d(\\.\\d)?")
-                    ? new Refused(505, "HTTP version " + LogText.escape(parts[2], 16) + " is not supported; use HTTP/1.1 or HTTP/1.0.")
+                    ? new Refused(400, "HTTP version " + LogText.escape(parts[2], 16) + " is not supported; use HTTP/1.1 or HTTP/1.0.")
                     : new Refused(400, "The request line does not end in an HTTP version.");
         };
         long length = -1;
@@ -214,7 +214,7 @@ final class HttpWire {
                 }
                 case "transfer-encoding" -> {
                     if (chunked || !h[1].equalsIgnoreCase("chunked"))
-                        throw new Refused(501, "Transfer-Encoding '" + LogText.escape(h[1], 64) + "' is not supported (only chunked).");
+                        throw new Refused(400, "Transfer-Encoding '" + LogText.escape(h[1], 64) + "' is not supported (only chunked).");
                     chunked = true;
                 }
                 case "connection" -> {
