@@ -47,7 +47,7 @@ final class ChatHandler {
             Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
             JsonNode c = m.get("content");
             if (c == null || c.isNull()) {
-                msg.put("content", null);
+                msg.put("content", "");  // as vLLM: an assistant turn with only tool_calls renders as empty text, not "None"
             } else if (c.isTextual()) {
                 msg.put("content", c.asText());
             } else if (c.isArray()) {
@@ -55,6 +55,7 @@ final class ChatHandler {
                 for (JsonNode part : c) {
                     String type = part.path("type").asText("");
                     if (type.equals("text")) {
+                        if (!part.path("text").isTextual()) throw ApiException.badRequest("A text content part needs a string 'text'.", "messages");
                         if (!text.isEmpty()) text.append("\n");
                         text.append(part.path("text").asText());
                     } else if (type.equals("image_url") || type.equals("input_audio") || type.equals("image")) {

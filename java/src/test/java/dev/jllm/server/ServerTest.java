@@ -119,7 +119,7 @@ class ServerTest {
     void authGuardsEveryRouteButHealth() throws Exception {
         Resp r = call("GET", "/v1/models", null, null, null);
         assertEquals(401, r.status);
-        assertEquals(401, r.json.path("error").path("code").asInt());
+        assertEquals("401", r.json.path("error").path("code").textValue(), "code is a string, as in OpenAI's schema");
         assertEquals(401, call("GET", "/v1/models", null, "wrong", null).status);
         assertEquals(200, call("GET", "/v1/models", null, "second-key", null).status);
         assertEquals(401, call("POST", "/tokenize", "{\"prompt\":\"hi\"}", null, null).status);
@@ -251,7 +251,7 @@ class ServerTest {
         assertEquals(400, r.status, r.text);
         JsonNode err = r.json.path("error");
         assertTrue(err.path("message").asText().contains(mention), err.toString());
-        assertEquals(400, err.path("code").asInt());
+        assertEquals("400", err.path("code").textValue());
         assertTrue(err.has("type") && err.has("param"));
     }
 
@@ -270,6 +270,7 @@ class ServerTest {
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,99999]}", "99999");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", "stream");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[]}", "messages");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":5}]}]}", "string 'text'");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":2}", "logprobs");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"missing\"}},\"tools\":[]}", "has not been passed");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"required\"}", "tools");
@@ -290,12 +291,64 @@ class ServerTest {
                 got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
             String head = got.toString();
             assertTrue(head.startsWith("HTTP/1.1 413"), head);
-            assertTrue(head.contains("\"code\":413"), head);
+            assertTrue(head.contains("\"code\":\"413\""), head);
         }
         Resp ok = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}");
         assertEquals(200, ok.status);
         Resp unknown = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"max_tokens\":1,\"some_future_field\":1}");
         assertEquals(200, unknown.status, "unknown fields are accepted and logged");
+    }
+
+    @Test
+    void chatLogprobBytesAreTheTokensOwnBytes() throws Exception {
+        // token 229 is the byte-fallback token <0xE2>, the first byte of a three-byte character: its entry's bytes
+        // are that one byte (joinable into UTF-8), not the bytes of U+FFFD
+        Resp r = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"max_tokens\":2,\"logprobs\":true,\"top_logprobs\":2,\"logit_bias\":{\"229\":100}}");
+        assertEquals(200, r.status, r.text);
+        JsonNode content = r.json.path("choices").get(0).path("logprobs").path("content");
+        assertEquals(2, content.size(), r.text);
+        for (JsonNode e : content) {
+            assertEquals("[226]", e.path("bytes").toString(), e.toString());
+            assertEquals("[226]", e.path("top_logprobs").get(0).path("bytes").toString(), e.toString());
+        }
+    }
+
+    @Test
+    void aStopTokensTextIsOutputOnlyWhenAskedFor() throws Exception {
+        JsonNode ref = TestModels.greedyReference().path("cases").get(0);
+        int stopId = ref.path("greedy_token_ids").get(4).asInt();  // the fifth greedy token
+        String tokenText = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[" + stopId + "]}", KEY, null).json.path("prompt").asText();
+        String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":16,\"temperature\":0,\"stop_token_ids\":[" + stopId + "]";
+        JsonNode without = post("/v1/completions", body + "}").json.path("choices").get(0);
+        JsonNode with = post("/v1/completions", body + ",\"include_stop_str_in_output\":true}").json.path("choices").get(0);
+        assertEquals("stop", without.path("finish_reason").asText());
+        assertEquals(stopId, without.path("stop_reason").asInt());
+        assertFalse(tokenText.isEmpty());
+        String w = with.path("text").asText(), wo = without.path("text").asText();
+        assertTrue(w.startsWith(wo) && w.length() > wo.length(), wo + " | " + w);
+        assertEquals(tokenText.strip(), w.substring(wo.length()).strip(), "the difference is the stop token's text");
+        assertTrue(ref.path("greedy_text").asText().startsWith(with.path("text").asText()), with.toString());
+    }
+
+    @Test
+    void aToolLoopsSecondRequestWithNullContentRenders() throws Exception {
+        // what OpenAI SDKs, LangChain4j and the Vercel SDK send back after a tool call: content null / absent
+        for (String assistant : new String[] {"{\"role\":\"assistant\",\"content\":null,", "{\"role\":\"assistant\","}) {
+            Resp r = post("/v1/chat/completions", "{\"model\":\"stories\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                    + assistant + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+                    + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"}]}");
+            assertEquals(200, r.status, r.text);
+        }
+    }
+
+    @Test
+    void topKZeroMeansAllTokens() throws Exception {
+        Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
+        Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
+        assertEquals(200, zero.status, zero.text);
+        assertEquals(off.json.path("choices").get(0).path("text").asText(), zero.json.path("choices").get(0).path("text").asText());
+        assertEquals(400, post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"top_k\":-2}").status);
     }
 
     @Test
