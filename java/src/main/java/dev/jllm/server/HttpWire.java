@@ -286,7 +286,7 @@ final class HttpWire {
             default -> status >= 500 ? "InternalServerError" : "BadRequestError";
         };
         String body = "{\"error\":{\"message\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(message) + ",\"type\":\"" + type
-                + "\",\"param\":null,\"code\":" + status + "}}";
+                + "\",\"param\":null,\"code\":\"" + status + "\"}}";  // code: a string, as OpenAI's schema says
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + " " + reason(status) + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length
                 + (status == 503 ? "\r\nRetry-After: 1" : "") + "\r\nConnection: close\r\n\r\n";
