@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <omp.h>
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace jllm::cpu {
 
@@ -20,53 +20,60 @@ void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, f
     }
 }
 
-// One (token, kv head) work item: all query heads of the group share each K/V read.
+// One (token, kv head) work item: all query heads of the group share each K/V read. Reads positions
+// [first, first + n); scores[g * n + j] belongs to position first + j.
 static void attend_group(const float* q, float* out, const float* k_cache, const float* v_cache, const KvLayout& L,
-                         int group, int kvh, int64_t ctx, const int32_t* table, float scale, float* scores) {
+                         int group, int kvh, int64_t first, int64_t n, const int32_t* table, float scale,
+                         float softcap, float* scores) {
     const Kernels& k = kernels();
     const int hd = L.head_dim, bs = L.block_size;
-    // 1. scores[g][p] = q_g · k_p * scale
-    for (int64_t p0 = 0; p0 < ctx; p0 += bs) {
-        const float* kb = k_cache + (int64_t)table[p0 / bs] * L.block_floats() + (int64_t)kvh * bs * hd;
-        int64_t n = std::min<int64_t>(bs, ctx - p0);
+    const int64_t end = first + n;
+    // 1. scores[g][j] = cap(q_g · k_p * scale), p = first + j, block by block
+    for (int64_t p0 = first; p0 < end;) {
+        int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
+        const float* kb = k_cache + (int64_t)table[p0 / bs] * L.block_floats() + ((int64_t)kvh * bs + off) * hd;
         for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < n; j++) scores[g * ctx + p0 + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
+            for (int64_t j = 0; j < len; j++) scores[g * n + p0 - first + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
+        p0 += len;
     }
+    if (softcap > 0)
+        for (int64_t i = 0; i < group * n; i++) scores[i] = softcap * std::tanh(scores[i] / softcap);
     // 2. softmax per query head
     for (int g = 0; g < group; g++) {
-        float* s = scores + g * ctx;
+        float* s = scores + g * n;
         float mx = -INFINITY;
-        for (int64_t p = 0; p < ctx; p++) mx = std::max(mx, s[p]);
+        for (int64_t p = 0; p < n; p++) mx = std::max(mx, s[p]);
         double sum = 0;
-        for (int64_t p = 0; p < ctx; p++) { s[p] = std::exp(s[p] - mx); sum += s[p]; }
+        for (int64_t p = 0; p < n; p++) { s[p] = std::exp(s[p] - mx); sum += s[p]; }
         float inv = (float)(1.0 / sum);
-        for (int64_t p = 0; p < ctx; p++) s[p] *= inv;
+        for (int64_t p = 0; p < n; p++) s[p] *= inv;
         std::fill(out + g * hd, out + (g + 1) * hd, 0.0f);
     }
     // 3. out_g = sum_p s[g][p] v_p
-    for (int64_t p0 = 0; p0 < ctx; p0 += bs) {
-        const float* vb = v_cache + (int64_t)table[p0 / bs] * L.block_floats() + (int64_t)kvh * bs * hd;
-        int64_t n = std::min<int64_t>(bs, ctx - p0);
+    for (int64_t p0 = first; p0 < end;) {
+        int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
+        const float* vb = v_cache + (int64_t)table[p0 / bs] * L.block_floats() + ((int64_t)kvh * bs + off) * hd;
         for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < n; j++) k.axpy(scores[g * ctx + p0 + j], vb + j * hd, out + g * hd, hd);
+            for (int64_t j = 0; j < len; j++) k.axpy(scores[g * n + p0 - first + j], vb + j * hd, out + g * hd, hd);
+        p0 += len;
     }
 }
 
 void paged_attention(const float* q, float* out, const float* k_cache, const float* v_cache, const KvLayout& L,
                      int nh, const int32_t* positions, const int32_t* tok_seq, const int32_t* block_tables,
-                     int64_t stride, int64_t T, float scale, int nthreads, float* scratch, int64_t scratch_stride) {
+                     int64_t stride, int64_t T, float scale, int32_t window, float softcap, int nthreads,
+                     float* scratch, int64_t scratch_stride) {
     const int nkv = L.num_kv_heads, hd = L.head_dim, group = nh / nkv;
     const int64_t items = T * nkv;
-    int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, items));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
+    parallel_for(items, nthreads, [&](int64_t it, int tid) {
         int64_t t = it / nkv;
         int kvh = (int)(it % nkv);
-        float* scores = scratch + (int64_t)omp_get_thread_num() * scratch_stride;
+        float* scores = scratch + (int64_t)tid * scratch_stride;
         const int32_t* table = block_tables + (int64_t)tok_seq[t] * stride;
+        int64_t ctx = (int64_t)positions[t] + 1, first = window > 0 ? std::max<int64_t>(0, ctx - window) : 0;
         attend_group(q + (t * nh + (int64_t)kvh * group) * hd, out + (t * nh + (int64_t)kvh * group) * hd, k_cache,
-                     v_cache, L, group, kvh, (int64_t)positions[t] + 1, table, scale, scores);
-    }
+                     v_cache, L, group, kvh, first, ctx - first, table, scale, softcap, scores);
+    });
 }
 
 }  // namespace jllm::cpu
