@@ -31,7 +31,7 @@ public final class Main {
 
     static final Set<String> BOOLEANS = Set.of("enable-auto-tool-choice", "enable-prefix-caching", "allow-credentials", "disable-log-requests",
             "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager",
-            "trust-request-chat-template");
+            "trust-request-chat-template", "disable-metrics-auth");
     static final Set<String> MULTI = Set.of("served-model-name", "api-key");
     static final Set<String> KNOWN = Set.of("model", "served-model-name", "host", "port", "api-key", "tokenizer",
             "load-format", "max-model-len", "block-size", "kv-cache-memory", "num-gpu-blocks-override", "swap-space",
@@ -43,7 +43,9 @@ public final class Main {
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
             "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
-            "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars");
+            "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
+            "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
+            "disable-metrics-auth");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -59,7 +61,8 @@ public final class Main {
               --gguf-file NAME.gguf         pick a GGUF file inside a directory or hub repository
               --served-model-name NAME...   names clients use in "model" (default: the model path)
               --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
-              --api-key KEY...              required as "Authorization: Bearer KEY" on /v1/* (also env JLLM_API_KEY, comma-separated)
+              --api-key KEY...              required as "Authorization: Bearer KEY" on every route but /health (also env JLLM_API_KEY, comma-separated)
+              --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
               --dtype auto|float32          compute dtype (CPU computes in float32)
@@ -90,6 +93,11 @@ public final class Main {
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
               --shutdown-timeout SECONDS    on SIGTERM: refuse new requests (503), let running ones finish this long, abort the rest (default 30)
               --watchdog-timeout SECONDS    /health answers 503 while one engine step runs longer than this (default 120)
+              --max-connections N           client connections at once; more get 503 (default 2048, capped by the fd limit)
+              --http-header-timeout SECONDS request line + headers must arrive within this (default 20; 408 after)
+              --http-read-timeout SECONDS   longest silence while reading a request body (default 30; 408 after)
+              --http-idle-timeout SECONDS   idle keep-alive connections are closed after this (default 60)
+              --http-write-timeout SECONDS  a client that reads nothing for this long is dropped, its requests aborted (default 60)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
             """;
@@ -122,6 +130,7 @@ public final class Main {
     static void configureLogging() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) h.setFormatter(new dev.jllm.server.LogText.OneLine());
     }
 
     /** Starts the server and blocks until `stop` counts down (or forever). Returns the running server. */
@@ -216,7 +225,8 @@ public final class Main {
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
-                sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert));
+                sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
+                a.flag("disable-metrics-auth"));
         OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
@@ -305,6 +315,24 @@ public final class Main {
         } catch (RuntimeException e) {
             System.err.println("jllm: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** --max-connections and the --http-*-timeout flags (seconds, fractions allowed). */
+    static dev.jllm.server.HttpLimits httpLimits(Args a) {
+        dev.jllm.server.HttpLimits d = dev.jllm.server.HttpLimits.DEFAULTS;
+        return new dev.jllm.server.HttpLimits(a.integer("max-connections", d.maxConnections()),
+                seconds(a, "http-header-timeout", d.headerTimeout()), seconds(a, "http-read-timeout", d.readTimeout()),
+                seconds(a, "http-idle-timeout", d.idleTimeout()), seconds(a, "http-write-timeout", d.writeTimeout()), d.streamBacklog());
+    }
+
+    private static java.time.Duration seconds(Args a, String name, java.time.Duration fallback) {
+        String v = a.get(name, null);
+        if (v == null) return fallback;
+        try {
+            return java.time.Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " takes seconds, got '" + v + "'");
         }
     }
 

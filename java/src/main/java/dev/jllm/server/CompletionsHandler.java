@@ -135,6 +135,7 @@ final class CompletionsHandler {
         ctx.logRequest(id, rawPrompt.isTextual() ? rawPrompt.asText() : rawPrompt.toString(), promptTokens, p0);
         boolean fakeStream = stream && (p0.bestOf() != n || p0.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
+            out.watch(gen);
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
             try {
                 while (!gen.done()) {

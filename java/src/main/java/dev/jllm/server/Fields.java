@@ -25,11 +25,25 @@ final class Fields {
         return raw(name) != null;
     }
 
-    /** Logs (does not reject) fields this endpoint does not know. */
+    private static final LogText.Limiter UNKNOWN_WARNINGS = new LogText.Limiter(10);
+
+    /**
+     * Logs (does not reject) fields this endpoint does not know: one line per request naming at most 10 of them
+     * (escaped, 64 characters each), at most 10 such lines a second.
+     */
     void logUnknown(Set<String> known, String endpoint) {
-        body.fieldNames().forEachRemaining(f -> {
-            if (!known.contains(f)) LOG.warning(endpoint + ": ignoring unknown request field '" + f + "'");
-        });
+        List<String> unknown = new ArrayList<>();
+        int count = 0;
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (known.contains(f)) continue;
+            if (count++ < 10) unknown.add("'" + LogText.escape(f, 64) + "'");
+        }
+        if (count == 0) return;
+        long dropped = UNKNOWN_WARNINGS.admit();
+        if (dropped < 0) return;
+        LOG.warning(endpoint + ": ignoring " + count + " unknown request field" + (count == 1 ? "" : "s") + ": " + String.join(", ", unknown)
+                + (count > unknown.size() ? ", ..." : "") + (dropped > 0 ? " (" + dropped + " similar lines suppressed)" : ""));
     }
 
     String string(String name, String fallback) {

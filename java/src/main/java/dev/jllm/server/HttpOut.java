@@ -7,6 +7,12 @@ import java.io.IOException;
 interface HttpOut {
     void json(int status, JsonNode body);
 
+    /**
+     * Ties a generation to this client: its requests are aborted when the client disconnects (streaming or not), and
+     * when more than the stream backlog of outputs pile up unread (a client that does not read).
+     */
+    void watch(Generation gen);
+
     /** Starts a text/event-stream response; frames are written as "data: ...\n\n". */
     Sse sse() throws IOException;
 

@@ -27,12 +27,24 @@ import java.util.logging.Logger;
 public final class OpenAiServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OpenAiServer.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Request bodies: one JSON value and nothing after it (`{...}xyz` and two objects are 400, as any parse error). */
+    private static final ObjectMapper BODY = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     public static final String VERSION = "0.1.0";
 
-    /** Network options (vLLM's names). */
+    /**
+     * Network options (vLLM's names). metricsWithoutAuth: /metrics needs no API key (--disable-metrics-auth, for
+     * Prometheus scrapers); every other route but /health does when keys are set.
+     */
     public record Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods,
                           List<String> allowedHeaders, boolean allowCredentials, long maxBodyBytes,
-                          java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile) {
+                          java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile, HttpLimits limits,
+                          boolean metricsWithoutAuth) {
+        public Options(String host, int port, List<String> allowedOrigins, List<String> allowedMethods, List<String> allowedHeaders,
+                       boolean allowCredentials, long maxBodyBytes, java.nio.file.Path sslKeyFile, java.nio.file.Path sslCertFile) {
+            this(host, port, allowedOrigins, allowedMethods, allowedHeaders, allowCredentials, maxBodyBytes, sslKeyFile, sslCertFile,
+                    HttpLimits.DEFAULTS, false);
+        }
+
         public boolean tls() {
             return sslKeyFile != null;
         }
@@ -44,6 +56,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ChatHandler chat;
     private final int numBlocks, blockSize;
     private WebServer server;
+    private HttpGate gate;
 
     public OpenAiServer(ServerContext ctx, Options opts, int numBlocks, int blockSize) {
         this.ctx = ctx;
@@ -54,20 +67,34 @@ public final class OpenAiServer implements AutoCloseable {
         this.blockSize = blockSize;
     }
 
-    /** Binds and starts; throws IllegalStateException with a clear message when the port is taken. */
+    /**
+     * Binds and starts; throws IllegalStateException with a clear message when the port is taken. Helidon listens on
+     * a loopback port; clients reach it only through the HttpGate on the public address (see HttpGate for why).
+     */
     public OpenAiServer start() {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(new java.net.InetSocketAddress(opts.host(), opts.port()));
+        java.net.ServerSocket listener;
+        try {
+            listener = opts.tls() ? tls(opts.sslKeyFile(), opts.sslCertFile()).sslContext().getServerSocketFactory().createServerSocket()
+                    : new java.net.ServerSocket();
+            listener.setReuseAddress(true);
+            listener.bind(new java.net.InetSocketAddress(opts.host(), opts.port()), 1024);
         } catch (IOException e) {
-            if (opts.port() != 0)
-                throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
-                        + " (is another server running? pass --port)");
+            throw new IllegalStateException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage()
+                    + " (is another server running? pass --port)");
         }
-        // no Helidon shutdown hook: on SIGTERM jllm's own hook drains the engine first, then closes this server
-        var builder = WebServer.builder().host(opts.host()).port(opts.port()).shutdownHook(false).routing(this::routes);
-        if (opts.tls()) builder.tls(tls(opts.sslKeyFile(), opts.sslCertFile()));
-        server = builder.build().start();
+        try {
+            server = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false).routing(this::routes)
+                    .connectionOptions(io.helidon.common.socket.SocketOptions.builder().socketSendBufferSize(32 * 1024).build())
+                    .build().start();
+        } catch (RuntimeException e) {
+            try {
+                listener.close();
+            } catch (IOException ignored) {
+                // failing anyway
+            }
+            throw e;
+        }
+        gate = new HttpGate(listener, server.port(), opts.limits(), opts.maxBodyBytes());
         return this;
     }
 
@@ -89,11 +116,12 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.port();
+        return gate.port();
     }
 
     @Override
     public void close() {
+        if (gate != null) gate.close();
         if (server != null) server.stop();
     }
 
@@ -110,7 +138,8 @@ public final class OpenAiServer implements AutoCloseable {
             }
             String path = req.path().path();
             if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
-            if (!ctx.apiKeys().isEmpty() && path.startsWith("/v1")) {
+            boolean open = path.equals("/health") || (path.equals("/metrics") && opts.metricsWithoutAuth());
+            if (!ctx.apiKeys().isEmpty() && !open) {
                 String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
                 if (!auth.startsWith("Bearer ") || !ctx.apiKeys().contains(auth.substring(7).trim())) {
                     error(res, new ApiException(401, "AuthenticationError", "Unauthorized: a valid API key is required (Authorization: Bearer <key>).", null));
@@ -146,8 +175,8 @@ public final class OpenAiServer implements AutoCloseable {
             if (!ctx.servedNames().contains(id)) throw ApiException.notFound("The model `" + id + "` does not exist.");
             json(res, 200, card(id));
         }));
-        r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(res))));
-        r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(res))));
+        r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(req, res))));
+        r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(req, res))));
         r.post(p + "/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
         r.post(p + "/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
         r.get(p + "/metrics", wrap((req, res) -> {
@@ -179,8 +208,8 @@ public final class OpenAiServer implements AutoCloseable {
                 h.handle(req, res);
             } catch (ApiException e) {
                 if (!res.isSent()) error(res, e);
-            } catch (UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
-                LOG.fine("client went away: " + e.getMessage());  // its engine requests were aborted by the handler
+            } catch (IOException | UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
+                LOG.fine("client went away: " + LogText.escape(e.getMessage(), 200));  // its engine requests were aborted by the handler
             } catch (Exception e) {
                 String rid = UUID.randomUUID().toString();
                 LOG.log(Level.SEVERE, "request " + rid + " failed", e);
@@ -199,7 +228,7 @@ public final class OpenAiServer implements AutoCloseable {
             throw new ApiException(413, "RequestTooLargeError", "The request body exceeds the limit of " + opts.maxBodyBytes() + " bytes.", null);
         if (bytes.length == 0) throw ApiException.badRequest("The request body is empty; send a JSON object.");
         try {
-            return JSON.readTree(bytes);
+            return BODY.readTree(bytes);
         } catch (IOException e) {
             throw ApiException.badRequest("The request body is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
@@ -229,8 +258,16 @@ public final class OpenAiServer implements AutoCloseable {
     private static final HeaderName X_ACCEL = HeaderNames.create("X-Accel-Buffering");
 
     /** Adapts a Helidon response; SSE frames are written by hand so any Accept header works. */
-    private static HttpOut out(ServerResponse res) {
+    private HttpOut out(ServerRequest req, ServerResponse res) {
+        HttpGate.Exchange ex = gate.exchange(req.headers().first(HeaderNames.create(HttpGate.EXCHANGE_HEADER)).orElse(null));
+        int backlog = opts.limits().streamBacklog();
         return new HttpOut() {
+            @Override
+            public void watch(Generation gen) {
+                gen.limitBacklog(backlog);
+                if (ex != null) ex.onGone(gen::cancel);
+            }
+
             @Override
             public void json(int status, JsonNode body) {
                 OpenAiServer.json(res, status, body);

@@ -45,6 +45,6 @@ public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> ser
         if (!logRequests) return;
         String shown = prompt == null ? "" : (maxLogLen > 0 && prompt.length() > maxLogLen ? prompt.substring(0, maxLogLen) + "…" : prompt);
         REQUESTS.info("Received request " + id + ": prompt: " + com.fasterxml.jackson.databind.node.TextNode.valueOf(shown)
-                + ", prompt tokens: " + promptTokens + ", params: " + params);
+                + ", prompt tokens: " + promptTokens + ", params: " + LogText.escape(String.valueOf(params), 4096));
     }
 }

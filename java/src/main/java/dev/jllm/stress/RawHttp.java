@@ -108,6 +108,12 @@ final class RawHttp {
 
     private static Reply parse(byte[] raw, int noReply, long t0) {
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        // interim 1xx responses (e.g. 102 Processing to a client that half-closed) come before the final one: skip them
+        while (raw.length > 13 && new String(raw, 0, 11, StandardCharsets.ISO_8859_1).matches("HTTP/1\\.[01] 1\\d")) {
+            int end = new String(raw, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+            if (end < 0) break;
+            raw = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+        }
         String all = new String(raw, StandardCharsets.ISO_8859_1);
         int end = all.indexOf("\r\n\r\n");
         if (!all.startsWith("HTTP/") || end < 0) return new Reply(noReply, all, new byte[0], ms);

@@ -112,17 +112,18 @@ class ServerTest {
         // --root-path serves the same routes under a prefix, with the same auth
         assertEquals(MODEL, call("GET", "/proxy/v1/models", null, KEY, null).json.path("data").get(0).path("id").asText());
         assertEquals(401, call("GET", "/proxy/v1/models", null, null, null).status);
-        assertTrue(call("GET", "/version", null, null, null).json.has("version"));
+        assertTrue(call("GET", "/version", null, KEY, null).json.has("version"));
     }
 
     @Test
-    void authGuardsOnlyV1() throws Exception {
+    void authGuardsEveryRouteButHealth() throws Exception {
         Resp r = call("GET", "/v1/models", null, null, null);
         assertEquals(401, r.status);
         assertEquals("401", r.json.path("error").path("code").textValue(), "code is a string, as in OpenAI's schema");
         assertEquals(401, call("GET", "/v1/models", null, "wrong", null).status);
         assertEquals(200, call("GET", "/v1/models", null, "second-key", null).status);
-        assertEquals(200, call("POST", "/tokenize", "{\"prompt\":\"hi\"}", null, null).status);
+        assertEquals(401, call("POST", "/tokenize", "{\"prompt\":\"hi\"}", null, null).status);
+        assertEquals(200, call("POST", "/tokenize", "{\"prompt\":\"hi\"}", KEY, null).status);
     }
 
     @Test
@@ -352,14 +353,14 @@ class ServerTest {
 
     @Test
     void tokenizeDetokenizeAndMetrics() throws Exception {
-        Resp t = call("POST", "/tokenize", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\"}", null, null);
+        Resp t = call("POST", "/tokenize", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\"}", KEY, null);
         assertEquals("[1,403,407,261,378]", t.json.path("tokens").toString());
         assertEquals(5, t.json.path("count").asInt());
         assertEquals(512, t.json.path("max_model_len").asInt());
-        Resp d = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[403,407,261,378]}", null, null);
+        Resp d = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[403,407,261,378]}", KEY, null);
         assertEquals("Once upon a time", d.json.path("prompt").asText());
         post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"max_tokens\":3}");
-        Resp m = call("GET", "/metrics", null, null, null);
+        Resp m = call("GET", "/metrics", null, KEY, null);
         assertTrue(m.text.contains("vllm:generation_tokens_total{model_name=\"stories\"}"), m.text);
         assertTrue(m.text.contains("vllm:time_to_first_token_seconds_bucket"));
         assertTrue(m.text.contains("vllm:num_requests_running"));
