@@ -477,7 +477,7 @@ class ServerTest {
             }
             java.util.Arrays.sort(nanos);
             System.out.printf("429 latency over HTTP: median %.2f ms, max %.2f ms (20 requests)%n", nanos[10] / 1e6, nanos[19] / 1e6);
-            assertTrue(call("GET", "/metrics", null, null, null).text.contains("jllm:request_rejected_total{reason=\"queue_full\""));
+            assertTrue(call("GET", "/metrics", null, KEY, null).text.contains("jllm:request_rejected_total{reason=\"queue_full\""));
             fake.release();
             assertEquals(200, running.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
             assertEquals(200, queued.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
