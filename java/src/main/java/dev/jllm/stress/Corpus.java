@@ -195,12 +195,15 @@ final class Corpus {
     private static void structured(List<Case> c, String key) {
         String[] bad = {",\"guided_regex\":\"(\"", ",\"guided_regex\":5", ",\"guided_regex\":\"a{99999}\"", ",\"guided_json\":\"x\"",
                 ",\"guided_json\":{\"type\":\"nonsense\"}", ",\"guided_json\":{\"$ref\":\"#/nope\"}", ",\"guided_choice\":[]",
-                ",\"guided_choice\":\"x\"", ",\"guided_choice\":[5]", ",\"guided_grammar\":\"root ::= \"", ",\"guided_grammar\":5",
+                ",\"guided_choice\":\"x\"", ",\"guided_choice\":[5]", ",\"guided_grammar\":5",
                 ",\"guided_regex\":\"a\",\"guided_choice\":[\"a\"]", ",\"response_format\":5", ",\"response_format\":{\"type\":\"xml\"}",
                 ",\"response_format\":{\"type\":\"json_schema\"}", ",\"guided_decoding_backend\":\"nope\",\"guided_regex\":\"a\"",
-                ",\"guided_json\":{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/properties/a\"}}}",
-                ",\"guided_regex\":\"" + "(a|b)*".repeat(200) + "\""};
+                ",\"guided_json\":{\"type\":\"object\",\"minimum\":5,\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":9,\"maximum\":3}}}}"};
         for (String b : bad) add(c, "structured " + abbreviate(b), key, "/v1/completions", COMPLETION + b + "}", Expect.ERROR);
+        // legal but costly or degenerate: answered either way, quickly, never a hang or a 5xx
+        String[] odd = {",\"guided_grammar\":\"root ::= \"", ",\"guided_json\":{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/properties/a\"}}}",
+                ",\"guided_regex\":\"" + "(a|b)*".repeat(200) + "\"", ",\"guided_regex\":\"(x+x+)+y\"", ",\"response_format\":{\"type\":\"json_object\"}"};
+        for (String b : odd) add(c, "structured " + abbreviate(b), key, "/v1/completions", COMPLETION + b + "}", Expect.EITHER);
     }
 
     // 7. HTTP framing: lengths that lie, chunking, versions, methods, headers
