@@ -179,7 +179,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 std::shuffle(phys.begin(), phys.end(), rng);
                 std::vector<int32_t> tables(2 * nblocks_seq);
                 for (int i = 0; i < 2 * nblocks_seq; i++) tables[i] = phys[i];
-                std::vector<float> kc(L.block_floats() * num_blocks), vc(kc.size());
+                std::vector<float> kc(L.block_elems() * num_blocks), vc(kc.size());
                 std::vector<float> Kseq[2], Vseq[2];
                 for (int s = 0; s < 2; s++) {
                     Kseq[s] = randn((size_t)ctx[s] * nkv * hd);
@@ -197,7 +197,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 for (int j = 0; j < chunk1; j++) { positions.push_back(cached1 + j); tok_seq.push_back(1); }
                 int T = (int)positions.size();
                 std::vector<float> q = randn((size_t)T * nh * hd), out((size_t)T * nh * hd), ref(out.size());
-                int64_t stride = (int64_t)ratio * nblocks_seq * bs;
+                int64_t stride = cpu::attention_scratch_floats(L, ratio, (int64_t)nblocks_seq * bs);
                 std::vector<float> scratch(3 * stride);
                 cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(),
                                      tok_seq.data(), tables.data(), nblocks_seq, T, 1.0f / std::sqrt((float)hd), 3,

@@ -63,8 +63,17 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;
     SplitMix64 rng{params.dummy_seed};
-    int32_t dt = params.dummy_dtype;
+    // 1. dtype: explicit dummy_dtype, else the requested dtype, else config.json's torch_dtype (as vLLM does)
+    int32_t dt = params.dummy_dtype != JLLM_DTYPE_AUTO ? params.dummy_dtype
+                 : params.dtype != JLLM_DTYPE_AUTO   ? params.dtype
+                                                     : hf_torch_dtype(config);
+    // 2. size first: refuse before generating when the weights cannot fit in memory
     int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
+    int64_t per_layer = dtype_row_bytes(dt, c.hidden_size) * (qd + 2 * kvd + 2 * (int64_t)c.intermediate_size) +
+                        dtype_row_bytes(dt, qd) * c.hidden_size + dtype_row_bytes(dt, c.intermediate_size) * c.hidden_size;
+    int64_t need = dtype_row_bytes(dt, c.hidden_size) * c.vocab_size * (c.tie_word_embeddings ? 1 : 2) +
+                   per_layer * c.num_layers;
+    require_memory(need, std::string("dummy ") + dtype_name(dt) + " weights");
     m->embed = random_matrix(*m, rng, dt, c.vocab_size, c.hidden_size);
     m->final_norm = ones(*m, c.hidden_size);
     m->lm_head = c.tie_word_embeddings ? m->embed : random_matrix(*m, rng, dt, c.vocab_size, c.hidden_size);

@@ -6,6 +6,8 @@
 // llama.cpp's converter permutes the q/k rows of "llama" models so that RoPE rotates adjacent pairs
 // (interleaved); we keep the rows as stored and use the interleaved rotation, which gives the same logits as the
 // Hugging Face layout with rotate_half. "qwen2" files keep the NeoX layout.
+#include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include "model.h"
@@ -223,6 +225,11 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
     // llama3-style rope scaling is stored as per-frequency divisors.
     if (const float* rf = vec("rope_freqs.weight", c.head_dim / 2, false))
         for (int i = 0; i < c.head_dim / 2; i++) c.rope_inv_freq[i] /= rf[i];
+
+    int64_t tensor_layers = 0;
+    for (auto& [name, ti] : infos)
+        if (name.rfind("blk.", 0) == 0) tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + 4));
+    check_layer_count(c, tensor_layers, (arch + ".block_count").c_str(), path);
 
     m->embed = tensor("token_embd.weight", true);
     m->final_norm = vec("output_norm.weight", c.hidden_size, true);

@@ -2,6 +2,8 @@
 // model.safetensors.index.json. File layout: u64 little-endian header length N, N bytes of JSON
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the data; offsets are relative
 // to the first byte after the header. Weights stay memory-mapped; norms and biases are copied to F32.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -114,6 +116,12 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
     } else {
         index_file(*m, dir + "/model.safetensors", refs);
     }
+
+    // The config's layer count must match the checkpoint's: fewer would serve garbage, more would fail later.
+    int64_t tensor_layers = 0;
+    for (auto& [name, r] : refs)
+        if (name.rfind("model.layers.", 0) == 0) tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + 13));
+    check_layer_count(c, tensor_layers, "num_hidden_layers", dir);
 
     Tensors t(refs);
     m->embed = t.matrix("model.embed_tokens.weight");
