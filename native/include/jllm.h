@@ -50,7 +50,7 @@ typedef int32_t jllm_status;
 #define JLLM_DTYPE_Q8_0 8
 #define JLLM_DTYPE_BF16 30
 /* "Decide from the model" where a parameter takes a dtype (see each field). */
-#define JLLM_DTYPE_AUTO (-1)
+#define JLLM_DTYPE_AUTO -1
 
 /* Model file formats for jllm_model_params.load_format. */
 #define JLLM_LOAD_AUTO 0        /* a directory → safetensors; a *.gguf file → GGUF */

@@ -24,7 +24,7 @@ public final class jllm_h {
     }
 
     public static int JLLM_ABI_VERSION() {
-        return 1;
+        return 2;
     }
     public static int JLLM_OK() {
         return 0;
@@ -64,6 +64,9 @@ public final class jllm_h {
     }
     public static int JLLM_DTYPE_BF16() {
         return 30;
+    }
+    public static int JLLM_DTYPE_AUTO() {
+        return -1;
     }
     public static int JLLM_LOAD_AUTO() {
         return 0;

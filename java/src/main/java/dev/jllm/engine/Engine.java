@@ -49,10 +49,11 @@ public final class Engine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.config = config;
         this.blocks = new BlockManager(exec.numBlocks(), exec.numHostBlocks(), exec.blockSize(), config.enablePrefixCaching());
-        this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs());
+        int maxRows = exec.maxLogitRows();
+        this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs(), maxRows);
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
-        this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
-        this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
+        this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), maxRows, stride);
+        this.result = new StepResult(maxRows, exec.maxLogprobs());
         this.builder = new StepBuilder(batch, blocks.blockSize(), tokenizer, exec.vocabSize());
         this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
         this.thread = new Thread(this::loop, "jllm-engine");

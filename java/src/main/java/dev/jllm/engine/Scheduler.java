@@ -40,7 +40,7 @@ final class Scheduler {
     }
 
     private final BlockManager blocks;
-    private final int maxBatchedTokens, maxSeqs;
+    private final int maxBatchedTokens, maxSeqs, maxRows;
     private final int watermarkBlocks;
     final Deque<SequenceGroup> waiting = new ArrayDeque<>();
     final List<SequenceGroup> running = new ArrayList<>();
@@ -49,9 +49,15 @@ final class Scheduler {
     private Plan current;
 
     Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs) {
+        this(blocks, maxBatchedTokens, maxSeqs, Integer.MAX_VALUE);
+    }
+
+    /** maxRows: logit rows one step may produce (the executor's max_logit_rows); see StepBuilder.rowsFor. */
+    Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs, int maxRows) {
         this.blocks = blocks;
         this.maxBatchedTokens = maxBatchedTokens;
         this.maxSeqs = maxSeqs;
+        this.maxRows = maxRows;
         this.watermarkBlocks = Math.max(0, blocks.numBlocks() / 100);
     }
 
@@ -108,7 +114,7 @@ final class Scheduler {
     Plan schedule() {
         Plan plan = new Plan();
         current = plan;
-        int tokenBudget = maxBatchedTokens, seqBudget = maxSeqs;
+        int tokenBudget = maxBatchedTokens, seqBudget = maxSeqs, rowBudget = maxRows;
 
         // 0. swapped requests come back first (FCFS), while blocks allow
         while (!swapped.isEmpty()) {
@@ -125,7 +131,7 @@ final class Scheduler {
             SequenceGroup g = running.get(gi);
             boolean preemptedSelf = false;
             for (Sequence s : g.unfinished()) {
-                int n = Math.min(s.uncomputed(), tokenBudget);
+                int n = StepBuilder.fitRows(s, Math.min(s.uncomputed(), tokenBudget), rowBudget);
                 if (n <= 0 || seqBudget <= 0) continue;
                 while (!ensure(plan, s, s.numComputed + n)) {
                     if (running.size() - 1 > gi) {
@@ -140,6 +146,7 @@ final class Scheduler {
                 plan.work.add(new Work(s, n));
                 tokenBudget -= n;
                 seqBudget--;
+                rowBudget -= StepBuilder.rowsFor(s, n);
             }
             if (preemptedSelf) {
                 plan.work.removeIf(w -> w.seq().group == g);
@@ -171,14 +178,22 @@ final class Scheduler {
                         + " (" + blocks.numBlocks() * blocks.blockSize() + " tokens); shorten the prompt or raise --kv-cache-memory");
                 continue;
             }
+            int firstSamples = seqs.isEmpty() ? 1 : StepBuilder.samplesAtEnd(seqs.get(0));
+            if (firstSamples > maxRows) {
+                waiting.pollFirst();
+                plan.failed.add(g);
+                plan.failures.add("the request samples " + firstSamples + " sequences at once but a step holds "
+                        + maxRows + " logit rows (max_logit_rows); lower best_of or raise --max-num-seqs");
+                continue;
+            }
             if (seqs.size() > seqBudget) break;
             List<Work> admitted = new ArrayList<>();
             boolean fits = true;
-            int budget = tokenBudget;
+            int budget = tokenBudget, rows = rowBudget;
             for (Sequence s : seqs) {
                 // prompt logprobs need every prompt position computed, so such requests skip the prefix cache
                 if (g.promptLogprobs == null || g.promptLogprobsSent) blocks.reusePrefix(s);
-                int n = Math.min(s.uncomputed(), budget);
+                int n = StepBuilder.fitRows(s, Math.min(s.uncomputed(), budget), rows);
                 if (n <= 0 || blocks.blocksNeeded(s, s.numComputed + n) > blocks.numFree() - watermarkBlocks
                         || !ensure(plan, s, s.numComputed + n)) {
                     fits = false;
@@ -186,6 +201,7 @@ final class Scheduler {
                 }
                 admitted.add(new Work(s, n));
                 budget -= n;
+                rows -= StepBuilder.rowsFor(s, n);
             }
             if (!fits) {
                 for (Sequence s : seqs) blocks.free(s);
@@ -196,6 +212,7 @@ final class Scheduler {
             for (Sequence s : seqs) s.status = Sequence.Status.RUNNING;
             plan.work.addAll(admitted);
             tokenBudget = budget;
+            rowBudget = rows;
             seqBudget -= seqs.size();
         }
         return plan;
