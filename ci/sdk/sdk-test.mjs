@@ -32,8 +32,8 @@ await test("completions stream", async () => {
 
 await test("chat stream with usage", async () => {
   const stream = await client.chat.completions.create({
-    model: "stories", messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8,
-    stream: true, stream_options: { include_usage: true } });
+    model: "stories", messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, seed: 1,
+    ignore_eos: true, stream: true, stream_options: { include_usage: true } });
   let role = null, text = "", usage = null;
   for await (const chunk of stream) {
     if (chunk.usage) usage = chunk.usage;
