@@ -1,5 +1,6 @@
 // vLLM's --load-format dummy: config.json alone, weights drawn from a seeded generator (uniform in ±0.02, norms
 // 1). The numbers mean nothing; the shapes, bytes and speed are those of the real model.
+#include <algorithm>
 #include <cstring>
 #include "model.h"
 #include "util/error.h"
@@ -20,6 +21,27 @@ struct SplitMix64 {
     float uniform() { return (float)((next() >> 40) * (1.0 / 16777216.0)) * 2.0f - 1.0f; }  // [-1, 1)
 };
 
+// Float dummies (F32/F16/BF16 per `dtype`), uniform in ±0.02, filled in parallel: chunk c of 64K values draws from
+// its own generator seeded from one draw of `rng`, so the values depend on the seed alone, never on the thread
+// count; each 64-bit draw gives four 16-bit values.
+void random_floats(uint8_t* out, int64_t n, int32_t dtype, SplitMix64& rng) {
+    const uint64_t base = rng.next();
+    const int64_t chunk = 1 << 16, chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < chunks; c++) {
+        SplitMix64 r{base ^ ((uint64_t)c * 0xd1b54a32d192ed03ull)};
+        const int64_t end = std::min(n, (c + 1) * chunk);
+        for (int64_t i = c * chunk; i < end; i += 4) {
+            uint64_t bits = r.next();
+            for (int k = 0; k < 4 && i + k < end; k++) {
+                float v = 0.02f * ((float)((bits >> (16 * k)) & 0xffff) * (1.0f / 32768.0f) - 1.0f);
+                if (dtype == JLLM_DTYPE_F32) ((float*)out)[i + k] = v;
+                else ((uint16_t*)out)[i + k] = dtype == JLLM_DTYPE_F16 ? f32_to_f16(v) : f32_to_bf16(v);
+            }
+        }
+    }
+}
+
 WeightTensor random_matrix(Model& m, SplitMix64& rng, int32_t dtype, int64_t rows, int64_t cols) {
     WeightTensor w;
     w.dtype = dtype;
@@ -29,9 +51,9 @@ WeightTensor random_matrix(Model& m, SplitMix64& rng, int32_t dtype, int64_t row
     const float scale = 0.02f;
     int64_t n = rows * cols;
     switch (dtype) {
-        case JLLM_DTYPE_F32: for (int64_t i = 0; i < n; i++) ((float*)out)[i] = scale * rng.uniform(); break;
-        case JLLM_DTYPE_F16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_f16(scale * rng.uniform()); break;
-        case JLLM_DTYPE_BF16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_bf16(scale * rng.uniform()); break;
+        case JLLM_DTYPE_F32:
+        case JLLM_DTYPE_F16:
+        case JLLM_DTYPE_BF16: random_floats(out, n, dtype, rng); break;
         case JLLM_DTYPE_Q8_0:
             for (int64_t b = 0; b < n / 32; b++) {  // block: f16 scale d, 32 int8; value = d * q
                 uint8_t* blk = out + b * 34;
