@@ -280,6 +280,8 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             if (p.stopTokenIds().contains(token) || (!p.ignoreEos() && tokenizer.eosIds().contains(token))) {
+                // like a stop string, a stop token's text belongs to the output only when asked for (vLLM's StopChecker)
+                if (p.stopTokenIds().contains(token) && !p.includeStopStrInOutput()) s.text.setLength(s.text.length() - delta.length());
                 finish(s, "stop", token);
                 return;
             }

@@ -63,7 +63,7 @@ public record SamplingParams(
         }
         if (!(temperature >= 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("temperature must be non-negative, got " + temperature + ".");
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP + ".");
-        if (topK < -1 || topK == 0) throw new IllegalArgumentException("top_k must be -1 (disable), or at least 1, got " + topK + ".");
+        if (topK < -1) throw new IllegalArgumentException("top_k must be 0 or -1 (all tokens), or at least 1, got " + topK + ".");
         if (!(minP >= 0 && minP <= 1)) throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP + ".");
         if (!(presencePenalty >= -2 && presencePenalty <= 2)) throw new IllegalArgumentException("presence_penalty must be in [-2, 2], got " + presencePenalty + ".");
         if (!(frequencyPenalty >= -2 && frequencyPenalty <= 2)) throw new IllegalArgumentException("frequency_penalty must be in [-2, 2], got " + frequencyPenalty + ".");
@@ -100,7 +100,8 @@ public record SamplingParams(
         public String earlyStopping = "false";
 
         public SamplingParams build() {
-            return new SamplingParams(n, bestOf == null ? n : bestOf, temperature, topP, topK, minP, presencePenalty,
+            // top_k 0 means "all tokens", as -1 does (vLLM's current default); one spelling inside the engine
+            return new SamplingParams(n, bestOf == null ? n : bestOf, temperature, topP, topK == 0 ? -1 : topK, minP, presencePenalty,
                     frequencyPenalty, repetitionPenalty, seed, List.copyOf(stop), List.copyOf(stopTokenIds),
                     includeStopStrInOutput, ignoreEos, maxTokens, minTokens, logprobs, promptLogprobs,
                     skipSpecialTokens, spacesBetweenSpecialTokens, Map.copyOf(logitBias), constraint, useBeamSearch,

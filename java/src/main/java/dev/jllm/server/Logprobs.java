@@ -70,8 +70,11 @@ final class Logprobs {
         String text = tok.tokenText(id);
         e.put("token", text);
         e.put("logprob", clamp(lp));
+        // the token's own bytes (a piece of a multi-byte character stays that piece), so that joining the bytes of
+        // consecutive entries gives the UTF-8 text; special tokens have no bytes in the text, so their spelling
+        byte[] raw = tok.tokenBytes(id);
         ArrayNode bytes = e.putArray("bytes");
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
+        for (byte b : raw != null ? raw : text.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
         return e;
     }
 

@@ -80,7 +80,30 @@ public final class Constraints {
         return new GrammarConstraint(g, TokenVocabulary.of(tokenizer), tokenizer.eosIds(), texts);
     }
 
+    /**
+     * response_format json_object: any JSON object, nested to any depth (a context-free language, so the grammar
+     * engine rather than a regex); between tokens the whitespace pattern (default: at most one space).
+     */
     public TokenConstraint jsonObject(String whitespace) {
-        return regex(JsonSchemaRegex.anyObject(whitespace, 2));
+        return grammar(jsonObjectGrammar(whitespace));
+    }
+
+    /** JSON (RFC 8259) with an object at the top, in the Lark dialect {@link Grammar} reads. */
+    static String jsonObjectGrammar(String whitespace) {
+        String ws = whitespace == null ? " " : whitespace;
+        return String.join("\n",
+                "start: object",
+                "?value: object | array | STRING | NUMBER | \"true\" | \"false\" | \"null\"",
+                "object: \"{\" SP? (pair (SP? \",\" SP? pair)*)? SP? \"}\"",
+                "pair: STRING SP? \":\" SP? value",
+                "array: \"[\" SP? (value (SP? \",\" SP? value)*)? SP? \"]\"",
+                "STRING: /" + slashFree(JsonSchemaRegex.STRING) + "/",
+                "NUMBER: /" + slashFree(JsonSchemaRegex.NUMBER) + "/",
+                "SP: /" + slashFree(ws) + "/") + "\n";
+    }
+
+    /** A regex without '/', which would end a Lark /regex/ literal: the same character as \x2F. */
+    private static String slashFree(String regex) {
+        return regex.replace("/", "\\x2F");
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * A JSON Schema as a regular expression over the JSON text (the approach of outlines, which vLLM uses): objects
  * emit their declared properties in order (required ones always, optional ones optionally), arrays honour
  * items/minItems/maxItems, strings minLength/maxLength/pattern/format (date, time, date-time, uuid, email),
- * integers and numbers, booleans, null, enum, const, anyOf/oneOf, and $ref into $defs/definitions (recursion up
+ * integers and numbers with their bounds ({@link NumberRegex}), booleans, null, enum, const, anyOf/oneOf, and $ref into $defs/definitions (recursion up
  * to a fixed depth). Unsupported keywords are refused with their name rather than ignored.
  */
 public final class JsonSchemaRegex {
@@ -36,12 +36,6 @@ public final class JsonSchemaRegex {
     public static String toRegex(JsonNode schema, String whitespacePattern) {
         if (schema == null || !(schema.isObject() || schema.isBoolean())) throw new IllegalArgumentException("the JSON schema must be an object");
         return new JsonSchemaRegex(schema, whitespacePattern).value(schema, 0);
-    }
-
-    /** Any JSON object (response_format json_object), nested at most `depth` levels. */
-    public static String anyObject(String whitespacePattern, int depth) {
-        JsonSchemaRegex r = new JsonSchemaRegex(JSON.createObjectNode(), whitespacePattern);
-        return r.genericObject(depth);
     }
 
     private String genericValue(int depth) {
@@ -110,8 +104,8 @@ public final class JsonSchemaRegex {
         String t = type == null ? (s.has("properties") ? "object" : s.has("items") ? "array" : "") : type.asText();
         return switch (t) {
             case "string" -> string(s);
-            case "integer" -> INTEGER;
-            case "number" -> NUMBER;
+            case "integer" -> NumberRegex.bounded(s) ? NumberRegex.integer(s) : INTEGER;
+            case "number" -> NumberRegex.bounded(s) ? NumberRegex.number(s) : NUMBER;
             case "boolean" -> BOOLEAN;
             case "null" -> NULL;
             case "array" -> array(s, depth);

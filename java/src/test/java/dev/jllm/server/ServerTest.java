@@ -298,6 +298,47 @@ class ServerTest {
     }
 
     @Test
+    void chatLogprobBytesAreTheTokensOwnBytes() throws Exception {
+        // token 229 is the byte-fallback token <0xE2>, the first byte of a three-byte character: its entry's bytes
+        // are that one byte (joinable into UTF-8), not the bytes of U+FFFD
+        Resp r = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"max_tokens\":2,\"logprobs\":true,\"top_logprobs\":2,\"logit_bias\":{\"229\":100}}");
+        assertEquals(200, r.status, r.text);
+        JsonNode content = r.json.path("choices").get(0).path("logprobs").path("content");
+        assertEquals(2, content.size(), r.text);
+        for (JsonNode e : content) {
+            assertEquals("[226]", e.path("bytes").toString(), e.toString());
+            assertEquals("[226]", e.path("top_logprobs").get(0).path("bytes").toString(), e.toString());
+        }
+    }
+
+    @Test
+    void aStopTokensTextIsOutputOnlyWhenAskedFor() throws Exception {
+        JsonNode ref = TestModels.greedyReference().path("cases").get(0);
+        int stopId = ref.path("greedy_token_ids").get(4).asInt();  // the fifth greedy token
+        String tokenText = call("POST", "/detokenize", "{\"model\":\"stories\",\"tokens\":[" + stopId + "]}", KEY, null).json.path("prompt").asText();
+        String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":16,\"temperature\":0,\"stop_token_ids\":[" + stopId + "]";
+        JsonNode without = post("/v1/completions", body + "}").json.path("choices").get(0);
+        JsonNode with = post("/v1/completions", body + ",\"include_stop_str_in_output\":true}").json.path("choices").get(0);
+        assertEquals("stop", without.path("finish_reason").asText());
+        assertEquals(stopId, without.path("stop_reason").asInt());
+        assertFalse(tokenText.isEmpty());
+        String w = with.path("text").asText(), wo = without.path("text").asText();
+        assertTrue(w.startsWith(wo) && w.length() > wo.length(), wo + " | " + w);
+        assertEquals(tokenText.strip(), w.substring(wo.length()).strip(), "the difference is the stop token's text");
+        assertTrue(ref.path("greedy_text").asText().startsWith(with.path("text").asText()), with.toString());
+    }
+
+    @Test
+    void topKZeroMeansAllTokens() throws Exception {
+        Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
+        Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
+        assertEquals(200, zero.status, zero.text);
+        assertEquals(off.json.path("choices").get(0).path("text").asText(), zero.json.path("choices").get(0).path("text").asText());
+        assertEquals(400, post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"top_k\":-2}").status);
+    }
+
+    @Test
     void tokenizeDetokenizeAndMetrics() throws Exception {
         Resp t = call("POST", "/tokenize", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\"}", null, null);
         assertEquals("[1,403,407,261,378]", t.json.path("tokens").toString());

@@ -52,6 +52,17 @@ class GrammarTest {
     }
 
     @Test
+    void jsonObjectNestsWithoutLimit() {
+        String g = Constraints.jsonObjectGrammar(null);
+        String deep = "{\"a\": ".repeat(12) + "[1, -2.5e3, \"x\\\"y\", true, null, {}]" + "}".repeat(12);
+        for (String ok : new String[] {"{}", "{\"a\":1}", "{ \"a\" : [ ] }", deep, "{\"k\":{\"l\":[[[[{}]]]]}}"})
+            assertEquals(true, accepts(g, ok), ok);
+        for (String bad : new String[] {"[]", "1", "{\"a\"}", "{a:1}", "{\"a\":01}", "{\"a\":1,}", "{\"a\":[1,]}", "{\"a\":\"\n\"}", deep + "}"})
+            assertEquals(false, accepts(g, bad), bad);
+        assertEquals(true, accepts(Constraints.jsonObjectGrammar("[ \\n]*"), "{\n  \"a\": 1\n}"));
+    }
+
+    @Test
     void badGrammarsAreRefusedWithAReason() {
         assertThrows(IllegalArgumentException.class, () -> Grammar.parse("start: undefined_rule\n"));
         assertThrows(IllegalArgumentException.class, () -> Grammar.parse("start: \"a\n"));
