@@ -206,7 +206,7 @@ public final class OpenAiServer implements AutoCloseable {
         err.put("message", e.getMessage()).put("type", e.type());
         if (e.param() == null) err.putNull("param");
         else err.put("param", e.param());
-        err.put("code", e.status());
+        err.put("code", String.valueOf(e.status()));  // OpenAI's schema: a string (or null)
         json(res, e.status(), body);
     }
 

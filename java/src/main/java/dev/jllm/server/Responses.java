@@ -27,7 +27,7 @@ final class Responses {
     static ObjectNode errorEvent(String message, int status) {
         ObjectNode e = JSON.createObjectNode();
         ObjectNode err = e.putObject("error");
-        err.put("message", message).put("type", status >= 500 ? "InternalServerError" : "BadRequestError").putNull("param").put("code", status);
+        err.put("message", message).put("type", status >= 500 ? "InternalServerError" : "BadRequestError").putNull("param").put("code", String.valueOf(status));
         return e;
     }
 

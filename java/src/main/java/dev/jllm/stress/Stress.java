@@ -47,11 +47,16 @@ public final class Stress {
         boolean quick = List.of(argv).contains("--quick");
         String shared = System.getProperty("jllm.shared.dir", "../shared");
         Path model = Path.of(shared, "models", "stories260K-hf");
-        int port = Integer.getInteger("jllm.stress.port", 18900);
+        int port = Integer.getInteger("jllm.stress.port", 0);  // 0: each server on a free port
         Stress s = new Stress(model, quick ? Sizes.QUICK : Sizes.FULL, port);
         for (String a : argv) if (!a.startsWith("--")) s.only.add(a);
         List<String> failed = s.runAll();
         System.exit(Math.min(failed.size(), 100));
+    }
+
+    /** The bounded run that `jllm test` makes (StressTest). */
+    public static List<String> quick(Path model) throws Exception {
+        return new Stress(model, Sizes.QUICK, 0).runAll();
     }
 
     /** Runs every scenario; returns the broken invariants (empty = clean). */
@@ -84,6 +89,11 @@ public final class Stress {
         System.out.printf("   (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
     }
 
+    /** The port of the i-th scenario's server: basePort + i, or 0 (a free one) when basePort is 0. */
+    int port(int i) {
+        return basePort == 0 ? 0 : basePort + i;
+    }
+
     void check(boolean ok, String what) {
         if (!ok) fail(what);
     }
@@ -101,7 +111,7 @@ public final class Stress {
     // ---- 1. the malformed-input corpus -----------------------------------------------------------------------
 
     void corpus() throws Exception {
-        try (StressServer srv = StressServer.start(model, basePort, List.of("--max-num-seqs", "16"))) {
+        try (StressServer srv = StressServer.start(model, port(0), List.of("--max-num-seqs", "16"))) {
             String before = srv.greedy("Once upon a time");
             List<Corpus.Case> cases = Corpus.build(StressServer.KEY);
             Map<String, Integer> classes = new TreeMap<>();
@@ -149,7 +159,7 @@ public final class Stress {
     };
 
     void abortStorm() throws Exception {
-        try (StressServer srv = StressServer.start(model, basePort + 1, List.of("--max-num-seqs", "32"))) {
+        try (StressServer srv = StressServer.start(model, port(1), List.of("--max-num-seqs", "32"))) {
             long rss0 = srv.rssKiB();
             Random rnd = new Random(42);
             Map<String, Integer> outcome = new ConcurrentHashMap<>();
@@ -218,7 +228,7 @@ public final class Stress {
 
     void kvExhaustion() throws Exception {
         // 48 blocks × 16 tokens = 768 tokens of cache; 16 requests of ~330 tokens each need ~7x that: preemption.
-        try (StressServer srv = StressServer.start(model, basePort + 2, List.of("--num-gpu-blocks-override", "48", "--max-num-seqs", "16"))) {
+        try (StressServer srv = StressServer.start(model, port(2), List.of("--num-gpu-blocks-override", "48", "--max-num-seqs", "16"))) {
             int n = 16, maxTokens = 300;
             ExecutorService pool = Executors.newFixedThreadPool(n);
             List<Future<RawHttp.Reply>> fs = new ArrayList<>();
@@ -245,7 +255,7 @@ public final class Stress {
     // ---- 4. overload -----------------------------------------------------------------------------------------------
 
     void overload() throws Exception {
-        try (StressServer srv = StressServer.start(model, basePort + 3, List.of("--max-num-seqs", "4", "--max-waiting-requests", "8"))) {
+        try (StressServer srv = StressServer.start(model, port(3), List.of("--max-num-seqs", "4", "--max-waiting-requests", "8"))) {
             long rss0 = srv.rssKiB();
             int n = sizes.overloadClients();
             ExecutorService pool = Executors.newFixedThreadPool(n);
@@ -285,7 +295,7 @@ public final class Stress {
     // ---- 5. slow clients --------------------------------------------------------------------------------------------
 
     void slowClients() throws Exception {
-        try (StressServer srv = StressServer.start(model, basePort + 4, List.of("--max-num-seqs", "16"))) {
+        try (StressServer srv = StressServer.start(model, port(4), List.of("--max-num-seqs", "16"))) {
             List<Socket> held = new ArrayList<>();
             try {
                 // a. idle keep-alive connections: one request answered, then silence

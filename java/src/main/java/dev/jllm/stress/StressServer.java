@@ -29,8 +29,14 @@ final class StressServer implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts `jllm serve --model MODEL --port PORT --api-key KEY extra...` and waits until /health answers 200. */
+    /** Starts `jllm serve --model MODEL --port PORT --api-key KEY extra...` (port 0: a free one) and waits until
+     * /health answers 200. */
     static StressServer start(Path model, int port, List<String> extra) throws IOException, InterruptedException {
+        if (port == 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = probe.getLocalPort();
+            }
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");

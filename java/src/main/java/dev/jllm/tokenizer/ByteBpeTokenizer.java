@@ -1,152 +1,153 @@
 package dev.jllm.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Byte-level BPE from a GGUF vocabulary (tokenizer.ggml.model = "gpt2"; Llama 3, Qwen2, SmolLM2 GGUF files):
- * the text is split by the pre-tokenizer regex tokenizer.ggml.pre names, each piece's UTF-8 bytes are mapped to
- * GPT-2's printable characters, and merges apply in rank order (tokenizer.ggml.merges, "left right").
+ * Byte-level BPE from a GGUF vocabulary (tokenizer.ggml.model = "gpt2"; Llama 3, Qwen2/3, SmolLM2, DeepSeek GGUF
+ * files), as Hugging Face tokenizers encodes the same vocabulary: (1) the text is split at added tokens (control and
+ * user-defined, e.g. "<|im_start|>", "<think>"), (2) each stretch between them is normalized and pre-tokenized as
+ * tokenizer.ggml.pre names, (3) each piece's UTF-8 bytes become GPT-2's printable characters and (4) merges apply,
+ * lowest rank first, leftmost first among equal ranks (tokenizer.ggml.merges, "left right").
  */
 public final class ByteBpeTokenizer implements Tokenizer {
-    private static final int TYPE_CONTROL = 3, TYPE_USER_DEFINED = 4;
-
-    /** Pre-tokenizer patterns by tokenizer.ggml.pre. */
-    static Pattern preTokenizer(String pre) {
-        String llama3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-        String qwen2 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-        String gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-        String p = switch (pre == null ? "default" : pre) {
-            case "llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe" -> llama3;
-            case "qwen2", "deepseek-r1-qwen" -> qwen2;
-            default -> gpt2;
-        };
-        return Pattern.compile(p, Pattern.UNICODE_CHARACTER_CLASS);
-    }
+    private static final int TYPE_UNKNOWN = 2, TYPE_CONTROL = 3, TYPE_USER_DEFINED = 4;
+    private static final int CACHE_LIMIT = 100_000;
 
     private final String[] pieces;
     private final int[] types;
-    private final Map<String, Integer> ids = new HashMap<>();
-    private final Map<String, Integer> mergeRank = new HashMap<>();
-    private final Pattern pre;
+    private final Map<String, Integer> ids;
+    private final MergeTable merges;
+    private final int[] byteIds = new int[256];             // byte -> id of its one-character piece
+    private final AddedTokens added = new AddedTokens();
+    private final BpePreTokenizer pre;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final int bosId, eosId;
-    private final boolean addBos;
+    private final boolean addBos, addEos;
     private final String chatTemplate;
-    private final List<Integer> specials = new ArrayList<>();  // control and user-defined tokens, longest first
 
     public ByteBpeTokenizer(GgufMetadata meta) {
+        // 1. vocabulary: pieces, types, added tokens
         List<Object> toks = meta.list("tokenizer.ggml.tokens"), ty = meta.list("tokenizer.ggml.token_type");
-        List<Object> merges = meta.list("tokenizer.ggml.merges");
-        if (toks == null || merges == null) throw new IllegalArgumentException("the GGUF file lacks tokenizer.ggml.tokens or merges");
+        List<Object> mergeList = meta.list("tokenizer.ggml.merges");
+        if (toks == null || mergeList == null) throw new IllegalArgumentException("the GGUF file lacks tokenizer.ggml.tokens or merges");
+        pre = BpePreTokenizer.forName(meta.string("tokenizer.ggml.pre"));
         pieces = new String[toks.size()];
         types = new int[toks.size()];
+        ids = new HashMap<>(2 * pieces.length);
+        merges = new MergeTable(mergeList.size());
         for (int i = 0; i < pieces.length; i++) {
             pieces[i] = (String) toks.get(i);
             types[i] = ty == null ? 1 : ((Number) ty.get(i)).intValue();
-            ids.putIfAbsent(pieces[i], i);
-            if ((types[i] == TYPE_CONTROL || types[i] == TYPE_USER_DEFINED) && !pieces[i].isEmpty()) specials.add(i);
+            if (types[i] == TYPE_CONTROL || types[i] == TYPE_UNKNOWN || types[i] == TYPE_USER_DEFINED) added.add(pieces[i], i);
+            else ids.putIfAbsent(pieces[i], i);
         }
-        specials.sort((a, b) -> pieces[b].length() - pieces[a].length());
-        for (int r = 0; r < merges.size(); r++) mergeRank.putIfAbsent((String) merges.get(r), r);
-        pre = preTokenizer(meta.string("tokenizer.ggml.pre"));
+        java.util.Arrays.fill(byteIds, -1);
+        for (int b = 0; b < 256; b++) byteIds[b] = ids.getOrDefault(String.valueOf(ByteLevel.byteToChar(b)), -1);
+        // 2. merges by id pair
+        for (int r = 0; r < mergeList.size(); r++) {
+            String m = (String) mergeList.get(r);
+            int sp = m.indexOf(' ', 1);
+            if (sp < 0) continue;
+            String left = m.substring(0, sp), right = m.substring(sp + 1);
+            Integer l = ids.get(left), rt = ids.get(right), to = ids.get(left.concat(right));
+            if (l != null && rt != null && to != null) merges.putIfAbsent(l, rt, r, to);
+        }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);
         eosId = (int) meta.integer("tokenizer.ggml.eos_token_id", -1);
         addBos = meta.bool("tokenizer.ggml.add_bos_token", false);
+        addEos = meta.bool("tokenizer.ggml.add_eos_token", false);
         chatTemplate = meta.string("tokenizer.chat_template");
     }
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) {
-        List<Integer> out = new ArrayList<>();
+        IntList out = new IntList();
         if (addSpecialTokens && addBos && bosId >= 0) out.add(bosId);
-        int start = 0;
-        if (parseSpecial) {
-            for (int i = 0; i < text.length(); ) {
-                int hit = -1;
-                for (int id : specials) if (text.startsWith(pieces[id], i)) { hit = id; break; }
-                if (hit < 0) { i++; continue; }
-                encodeText(text.substring(start, i), out);
-                out.add(hit);
-                i += pieces[hit].length();
-                start = i;
-            }
-        }
-        encodeText(text.substring(start), out);
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        added.split(text, new AddedTokens.Sink() {
+            @Override public void text(String t) { pre.split(t, word -> out.addAll(word(word))); }
+            @Override public void token(int id) { out.add(id); }
+        });
+        if (addSpecialTokens && addEos && eosId >= 0) out.add(eosId);
+        return out.toArray();
     }
 
-    private void encodeText(String text, List<Integer> out) {
-        Matcher m = pre.matcher(text);
-        while (m.find()) {
-            StringBuilder mapped = new StringBuilder();
-            for (byte b : m.group().getBytes(StandardCharsets.UTF_8)) mapped.append(ByteLevel.byteToChar(b & 0xff));
-            bpe(mapped.toString(), out);
-        }
+    /** The ids of one pre-tokenized piece (cached: prose repeats its words). */
+    private int[] word(String word) {
+        int[] hit = cache.get(word);
+        if (hit != null) return hit;
+        int[] ids = bpe(word);
+        if (cache.size() >= CACHE_LIMIT) cache.clear();
+        cache.put(word, ids);
+        return ids;
     }
 
-    /** Merges the lowest-ranked adjacent pair until none is in the merge table. */
-    private void bpe(String word, List<Integer> out) {
-        Integer whole = ids.get(word);
-        if (whole != null && types[whole] != TYPE_CONTROL) {
-            out.add(whole);
-            return;
+    /** Merges the lowest-ranked adjacent pair (leftmost among equals) until no pair is in the merge table. */
+    private int[] bpe(String word) {
+        // 1. one symbol per UTF-8 byte (GPT-2 character); with ignore_merges a whole-word piece wins outright
+        byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
+        if (pre.ignoreMerges()) {
+            StringBuilder mapped = new StringBuilder(bytes.length);
+            for (byte b : bytes) mapped.append(ByteLevel.byteToChar(b & 0xff));
+            Integer whole = ids.get(mapped.toString());
+            if (whole != null) return new int[] {whole};
         }
-        List<String> parts = new ArrayList<>();
-        word.codePoints().forEach(cp -> parts.add(new String(Character.toChars(cp))));
-        while (parts.size() > 1) {
-            int best = -1, bestRank = Integer.MAX_VALUE;
-            for (int i = 0; i + 1 < parts.size(); i++) {
-                Integer r = mergeRank.get(parts.get(i) + " " + parts.get(i + 1));
-                if (r != null && r < bestRank) { bestRank = r; best = i; }
-            }
-            if (best < 0) break;
-            parts.set(best, parts.get(best) + parts.get(best + 1));
-            parts.remove(best + 1);
+        int n = bytes.length;
+        int[] sym = new int[n], next = new int[n], prev = new int[n];
+        for (int i = 0; i < n; i++) { sym[i] = byteIds[bytes[i] & 0xff]; prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; }
+        // 2. queue of candidate merges: (rank << 32 | left position), smallest first
+        PriorityQueue<Long> queue = new PriorityQueue<>();
+        for (int i = 0; i + 1 < n; i++) offer(queue, sym, i, i + 1);
+        while (!queue.isEmpty()) {
+            long top = queue.poll();
+            int left = (int) top, rank = (int) (top >>> 32), right = next[left];
+            if (sym[left] < 0 || right < 0) continue;  // merged away, or now last
+            long m = merges.get(sym[left], sym[right]);
+            if (m < 0 || (int) (m >>> 32) != rank) continue;  // stale: a neighbour changed since queued
+            sym[left] = (int) m;
+            sym[right] = -1;
+            next[left] = next[right];
+            if (next[left] >= 0) prev[next[left]] = left;
+            if (prev[left] >= 0) offer(queue, sym, prev[left], left);
+            if (next[left] >= 0) offer(queue, sym, left, next[left]);
         }
-        for (String p : parts) {
-            Integer id = ids.get(p);
-            if (id != null) out.add(id);
-            else for (char c : p.toCharArray()) { Integer b = ids.get(String.valueOf(c)); if (b != null) out.add(b); }
-        }
+        IntList out = new IntList();
+        for (int i = 0; i >= 0 && i < n; i = next[i]) if (sym[i] >= 0) out.add(sym[i]);
+        return out.toArray();
+    }
+
+    private void offer(PriorityQueue<Long> queue, int[] sym, int left, int right) {
+        if (sym[left] < 0 || sym[right] < 0) return;
+        long m = merges.get(sym[left], sym[right]);
+        if (m >= 0) queue.add((m & 0xffffffff00000000L) | left);
     }
 
     @Override
     public String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {
-        StringBuilder b = new StringBuilder();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int i = from; i < to; i++) {
-            int id = ids[i];
-            if (id < 0 || id >= pieces.length) continue;
-            if (types[id] == TYPE_CONTROL) {
-                if (!skipSpecialTokens) b.append(pieces[id]);
-                continue;
-            }
-            b.append(types[id] == TYPE_USER_DEFINED ? bytesOf(pieces[id]) : pieces[id]);
+            byte[] t = tokenBytes(ids[i]);
+            if (t != null) b.writeBytes(t);
+            else if (!skipSpecialTokens && ids[i] >= 0 && ids[i] < pieces.length) b.writeBytes(pieces[ids[i]].getBytes(StandardCharsets.UTF_8));
         }
-        return ByteLevel.decode(b.toString());
-    }
-
-    /** A user-defined token's text in byte-level form, so decode maps it back unchanged. */
-    private static String bytesOf(String text) {
-        StringBuilder b = new StringBuilder();
-        for (byte x : text.getBytes(StandardCharsets.UTF_8)) b.append(ByteLevel.byteToChar(x & 0xff));
-        return b.toString();
+        return b.toString(StandardCharsets.UTF_8);
     }
 
     @Override
     public String tokenText(int id) {
         if (id < 0 || id >= pieces.length) return "";
-        return types[id] == TYPE_CONTROL || types[id] == TYPE_USER_DEFINED ? pieces[id] : ByteLevel.decode(pieces[id]);
+        return isSpecial(id) || types[id] == TYPE_USER_DEFINED ? pieces[id] : ByteLevel.decode(pieces[id]);
     }
 
     @Override
     public byte[] tokenBytes(int id) {
-        if (id < 0 || id >= pieces.length || types[id] == TYPE_CONTROL) return null;
+        if (id < 0 || id >= pieces.length || isSpecial(id)) return null;
         return types[id] == TYPE_USER_DEFINED ? pieces[id].getBytes(StandardCharsets.UTF_8) : ByteLevel.bytes(pieces[id]);
     }
 
@@ -154,7 +155,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }
     @Override public Set<Integer> eosIds() { return eosId >= 0 ? Set.of(eosId) : Set.of(); }
-    @Override public boolean isSpecial(int id) { return id >= 0 && id < types.length && types[id] == TYPE_CONTROL; }
+    @Override public boolean isSpecial(int id) { return id >= 0 && id < types.length && (types[id] == TYPE_CONTROL || types[id] == TYPE_UNKNOWN); }
     @Override public String bosToken() { return bosId >= 0 ? pieces[bosId] : null; }
     @Override public String eosToken() { return eosId >= 0 ? pieces[eosId] : null; }
     @Override public String chatTemplate() { return chatTemplate; }

@@ -1,32 +1,31 @@
 package dev.jllm.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A Hugging Face tokenizer.json through DJL (truncation off, special tokens added by us), plus the vocabulary
- * read directly from tokenizer.json for per-token text and for encoding special-token look-alikes as plain text.
+ * A Hugging Face tokenizer.json through DJL (truncation off), plus the vocabulary read directly from tokenizer.json
+ * for per-token text. Text that spells an added token is that token (transformers' default, what vLLM users get).
+ * Special tokens around the text follow tokenizer.json's TemplateProcessing post-processor (Llama 3 adds BOS only
+ * there), unless tokenizer_config.json sets add_bos_token / add_eos_token (as LlamaTokenizerFast and
+ * GemmaTokenizerFast then rebuild the template from those flags).
  */
 public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer djl;
     private final TokenizerConfig config;
     private final String[] pieces;              // id -> vocabulary piece
-    private final Map<String, Integer> pieceIds;
     private final Set<Integer> special = new HashSet<>();
-    private final List<String> specialTexts = new ArrayList<>();  // longest first
     private final boolean byteLevel;
     private final int bosId, eosId;
+    private final int[] prefixIds, suffixIds;   // added before / after the text when addSpecialTokens
     private final Set<Integer> eosIds = new LinkedHashSet<>();
 
     public HfTokenizer(Path dir) throws IOException {
@@ -39,63 +38,70 @@ public final class HfTokenizer implements Tokenizer {
         tj.path("model").path("vocab").fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asInt()));
         for (JsonNode t : tj.path("added_tokens")) {
             ids.put(t.path("content").asText(), t.path("id").asInt());
-            if (t.path("special").asBoolean(false)) {
-                special.add(t.path("id").asInt());
-                specialTexts.add(t.path("content").asText());
-            }
+            if (t.path("special").asBoolean(false)) special.add(t.path("id").asInt());
         }
-        specialTexts.sort((a, b) -> b.length() - a.length());
         int size = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         pieces = new String[size];
         ids.forEach((k, v) -> pieces[v] = k);
-        pieceIds = ids;
         byteLevel = tj.path("decoder").toString().contains("ByteLevel") || tj.path("pre_tokenizer").toString().contains("ByteLevel");
         bosId = config.bosToken() == null ? -1 : ids.getOrDefault(config.bosToken(), -1);
         eosId = config.eosToken() == null ? -1 : ids.getOrDefault(config.eosToken(), -1);
         if (eosId >= 0) eosIds.add(eosId);
         eosIds.addAll(config.generationEosIds());
+        int[][] template = template(tj.path("post_processor"));
+        boolean explicit = config.addBos() != null || config.addEos() != null;
+        prefixIds = explicit ? (Boolean.TRUE.equals(config.addBos()) && bosId >= 0 ? new int[] {bosId} : new int[0]) : template[0];
+        suffixIds = explicit ? (Boolean.TRUE.equals(config.addEos()) && eosId >= 0 ? new int[] {eosId} : new int[0]) : template[1];
+    }
+
+    /** The special-token ids a TemplateProcessing post-processor puts before and after a single sequence. */
+    private static int[][] template(JsonNode post) {
+        if ("Sequence".equals(post.path("type").asText())) {
+            for (JsonNode p : post.path("processors")) if ("TemplateProcessing".equals(p.path("type").asText())) return template(p);
+        }
+        int[][] out = {new int[0], new int[0]};
+        if (!"TemplateProcessing".equals(post.path("type").asText())) return out;
+        IntList before = new IntList(), after = new IntList();
+        boolean seenText = false;
+        for (JsonNode piece : post.path("single")) {
+            if (piece.has("Sequence")) { seenText = true; continue; }
+            String name = piece.path("SpecialToken").path("id").asText();
+            for (JsonNode id : post.path("special_tokens").path(name).path("ids")) (seenText ? after : before).add(id.asInt());
+        }
+        return new int[][] {before.toArray(), after.toArray()};
     }
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) {
-        Encoding enc = djl.encode(text, false, false);
-        long[] raw = enc.getIds();
-        List<Integer> out = new ArrayList<>(raw.length + 2);
-        if (addSpecialTokens && config.addBos() && bosId >= 0) out.add(bosId);
-        boolean lookalikes = !parseSpecial && containsSpecialText(text);
-        for (long id : raw) {
-            if (lookalikes && special.contains((int) id)) {
-                for (int p : plainPieces(pieces[(int) id])) out.add(p);
-            } else {
-                out.add((int) id);
-            }
-        }
-        if (addSpecialTokens && config.addEos() && eosId >= 0) out.add(eosId);
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        long[] raw = djl.encode(text, false, false).getIds();
+        IntList out = new IntList();
+        if (addSpecialTokens) out.addAll(prefixIds);
+        for (long id : raw) out.add((int) id);
+        if (addSpecialTokens) out.addAll(suffixIds);
+        return out.toArray();
     }
 
-    private boolean containsSpecialText(String text) {
-        for (String s : specialTexts) if (text.contains(s)) return true;
-        return false;
-    }
-
-    /** Ids spelling text character by character from ordinary pieces (byte fallback where a character is missing). */
-    private List<Integer> plainPieces(String text) {
-        List<Integer> out = new ArrayList<>();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            String piece = byteLevel ? String.valueOf(ByteLevel.byteToChar(b & 0xff)) : String.valueOf((char) (b & 0xff));
-            Integer id = (b & 0x80) == 0 ? pieceIds.get(piece) : null;
-            if (id == null) id = pieceIds.get(String.format("<0x%02X>", b & 0xff));
-            if (id != null) out.add(id);
-        }
-        return out;
-    }
-
+    /**
+     * Decodes ids[from, to) stretch by stretch between special tokens, as encode produced them: a SentencePiece
+     * decoder's Strip then removes the dummy-prefix space of each stretch, so decode(encode(x)) == x.
+     */
     @Override
     public String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {
+        StringBuilder out = new StringBuilder();
+        int start = from;
+        for (int i = from; i <= to; i++) {
+            if (i < to && !special.contains(ids[i])) continue;
+            if (i > start) out.append(djl.decode(longs(ids, start, i), skipSpecialTokens));
+            if (i < to && !skipSpecialTokens) out.append(pieces[ids[i]]);
+            start = i + 1;
+        }
+        return out.toString();
+    }
+
+    private static long[] longs(int[] ids, int from, int to) {
         long[] l = new long[to - from];
         for (int i = from; i < to; i++) l[i - from] = ids[i];
-        return djl.decode(l, skipSpecialTokens);
+        return l;
     }
 
     @Override
@@ -127,7 +133,7 @@ public final class HfTokenizer implements Tokenizer {
     @Override public boolean isSpecial(int id) { return special.contains(id); }
     @Override public String bosToken() { return config.bosToken(); }
     @Override public String eosToken() { return config.eosToken(); }
-    @Override public boolean addsBos() { return config.addBos() && bosId >= 0; }
+    @Override public boolean addsBos() { return prefixIds.length > 0 && prefixIds[0] == bosId; }
 
     @Override
     public String chatTemplate() {

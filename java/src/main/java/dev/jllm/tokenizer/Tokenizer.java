@@ -5,8 +5,9 @@ import java.util.Set;
 /** Text ↔ token ids for one model. Implementations are thread-safe. */
 public interface Tokenizer extends AutoCloseable {
     /**
-     * Encodes user text. Text that looks like a special token ("</s>", "<|im_end|>") is encoded as plain text,
-     * never as the control token, unless parseSpecial is set (rendered chat templates set it).
+     * Encodes text. Text that spells an added or special token ("</s>", "<|im_end|>", "<think>") is that token, as
+     * transformers and vLLM encode by default; decode(encode(x)) == x when special tokens are not skipped.
+     * parseSpecial no longer changes the result (kept for existing callers).
      */
     int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial);
 

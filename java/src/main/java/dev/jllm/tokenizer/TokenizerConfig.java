@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-/** What tokenizer_config.json and generation_config.json say about special tokens and templates. */
-record TokenizerConfig(boolean addBos, boolean addEos, String bosToken, String eosToken, JsonNode chatTemplate,
+/**
+ * What tokenizer_config.json and generation_config.json say about special tokens and templates. addBos/addEos are
+ * null when the file does not set them (then tokenizer.json's post-processor decides, as in transformers).
+ */
+record TokenizerConfig(Boolean addBos, Boolean addEos, String bosToken, String eosToken, JsonNode chatTemplate,
                        Set<Integer> generationEosIds) {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -20,8 +23,12 @@ record TokenizerConfig(boolean addBos, boolean addEos, String bosToken, String e
         JsonNode e = gc.path("eos_token_id");
         if (e.isInt()) eos.add(e.asInt());
         if (e.isArray()) e.forEach(x -> eos.add(x.asInt()));
-        return new TokenizerConfig(tc.path("add_bos_token").asBoolean(false), tc.path("add_eos_token").asBoolean(false),
+        return new TokenizerConfig(flag(tc.get("add_bos_token")), flag(tc.get("add_eos_token")),
                 tokenString(tc.get("bos_token")), tokenString(tc.get("eos_token")), tc.get("chat_template"), eos);
+    }
+
+    private static Boolean flag(JsonNode n) {
+        return n != null && n.isBoolean() ? n.asBoolean() : null;
     }
 
     private static JsonNode readJson(Path p) throws IOException {
