@@ -44,13 +44,26 @@ typedef int32_t jllm_status;
 #define JLLM_CUDA_ERROR 7
 #define JLLM_INTERNAL 8
 
-/* Weight element types (values match GGUF's ggml_type where one exists). */
+/* Weight element types (values match GGUF's ggml_type). Quantized types store blocks of 32 elements (Q4_0 ...
+   Q8_0) or super-blocks of 256 (the K-quants); a row's length must be a multiple of the block. */
 #define JLLM_DTYPE_F32 0
 #define JLLM_DTYPE_F16 1
+#define JLLM_DTYPE_Q4_0 2
+#define JLLM_DTYPE_Q4_1 3
+#define JLLM_DTYPE_Q5_0 6
+#define JLLM_DTYPE_Q5_1 7
 #define JLLM_DTYPE_Q8_0 8
+#define JLLM_DTYPE_Q2_K 10
+#define JLLM_DTYPE_Q3_K 11
+#define JLLM_DTYPE_Q4_K 12
+#define JLLM_DTYPE_Q5_K 13
+#define JLLM_DTYPE_Q6_K 14
 #define JLLM_DTYPE_BF16 30
 /* "Decide from the model" where a parameter takes a dtype (see each field). */
 #define JLLM_DTYPE_AUTO -1
+/* dummy_dtype only: llama.cpp's Q4_K_M mix (Q6_K for the output/tied embedding and for attn_v and ffn_down of
+   about a third of the layers, Q4_K elsewhere); its value is llama.cpp's file type number plus 1000. */
+#define JLLM_DUMMY_Q4_K_M 1015
 
 /* Model file formats for jllm_model_params.load_format. */
 #define JLLM_LOAD_AUTO 0        /* a directory → safetensors; a *.gguf file → GGUF */
@@ -86,8 +99,8 @@ typedef struct jllm_model jllm_model;
 typedef struct {
     int32_t load_format;     /* JLLM_LOAD_* (default JLLM_LOAD_AUTO) */
     uint64_t dummy_seed;     /* seed of JLLM_LOAD_DUMMY weights (default 0) */
-    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights; AUTO (default) = `dtype` when set, else config.json's
-                                torch_dtype (F32 when absent) */
+    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights, or JLLM_DUMMY_Q4_K_M; AUTO (default) = `dtype` when
+                                set, else config.json's torch_dtype (F32 when absent) */
     int32_t max_model_len;   /* 0 = the model's own context length; else a cap (tokens) */
     int32_t dtype;           /* storage of F32/F16/BF16 weight matrices: AUTO (default) = as stored in the file
                                 (memory-mapped); F32, F16 or BF16 = converted once at load into owned memory.

@@ -1,5 +1,7 @@
 // The seam between the C ABI and the compute: one Backend per engine owns the KV pools, the per-step scratch and
-// the kernels. cpu/ implements it now; cuda/ will implement the same interface (CMake option JLLM_CUDA).
+// the kernels. cpu/ implements it now; cuda/ will implement the same interface (CMake option JLLM_CUDA). A backend
+// runs a model by implementing model/decoder.h's DecoderOps and calling decoder_forward, which holds the forward
+// pass of every architecture; it never writes an architecture itself.
 #pragma once
 #include <memory>
 #include "jllm.h"
@@ -18,7 +20,8 @@ class Backend {
 public:
     virtual ~Backend() = default;
     virtual const char* name() const = 0;
-    // Forward pass over a validated batch; logits of rows[num_rows] (token indexes) go to logits [num_rows * vocab].
+    // Forward pass over a validated batch (decoder_forward over this backend's ops); logits of rows[num_rows] (token
+    // indexes) go to logits [num_rows * vocab].
     virtual void forward(const jllm_batch& batch, const int32_t* rows, int32_t num_rows, float* logits) = 0;
     // Samples num_rows rows of logits [num_rows * vocab] with params[num_rows] into out.
     virtual void sample(const float* logits, int32_t num_rows, const jllm_sampling_params* params,

@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
@@ -56,6 +57,21 @@ inline int run_all() {
             printf("\n"); \
         } \
     } while (0)
+
+// The random seed of this test run: JLLM_TEST_SEED from the environment, else a fresh one; printed once, so a
+// failure can be reproduced with JLLM_TEST_SEED=<seed>.
+namespace check {
+inline uint64_t seed() {
+    static uint64_t s = [] {
+        const char* e = getenv("JLLM_TEST_SEED");
+        uint64_t v = e && *e ? strtoull(e, nullptr, 10) : ((uint64_t)std::random_device{}() << 32 | std::random_device{}());
+        printf("random seed %llu (set JLLM_TEST_SEED=%llu to reproduce)\n", (unsigned long long)v, (unsigned long long)v);
+        fflush(stdout);
+        return v;
+    }();
+    return s;
+}
+}  // namespace check
 
 // Largest |a - b| over n values.
 inline float max_abs_diff(const float* a, const float* b, size_t n) {

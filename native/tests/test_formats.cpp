@@ -27,9 +27,11 @@ static std::string temp_dir() {
 }
 
 // Logits of the last prompt token for a model path.
-static std::vector<float> logits(const std::string& path, int32_t format = JLLM_LOAD_AUTO) {
+static std::vector<float> logits(const std::string& path, int32_t format = JLLM_LOAD_AUTO,
+                                 int32_t dummy_dtype = JLLM_DTYPE_F32) {
     jllm_model_params mp = jllm_model_default_params();
     mp.load_format = format;
+    mp.dummy_dtype = dummy_dtype;
     jllm_model* m = nullptr;
     if (jllm_model_load(path.c_str(), &mp, &m) != JLLM_OK) {
         printf("  load %s: %s\n", path.c_str(), jllm_last_error());
@@ -88,7 +90,8 @@ static void skip_value(Cursor& c, uint32_t t) {
 template <typename T> static void put(std::string& o, T v) { o.append((const char*)&v, sizeof v); }
 static void put_str(std::string& o, const std::string& s) { put<uint64_t>(o, s.size()); o += s; }
 
-static bool write_q8_gguf(const std::string& src, const std::string& dst, int* quantised) {
+// as_type: the ggml type written into the header of the quantised tensors (8 = Q8_0; others only to test refusal).
+static bool write_q8_gguf(const std::string& src, const std::string& dst, int* quantised, uint32_t as_type = 8) {
     std::string in = slurp(src);
     Cursor c{in};
     c.i = 4;
@@ -121,7 +124,7 @@ static bool write_q8_gguf(const std::string& src, const std::string& dst, int* q
         while (blob.size() % 32) blob.push_back(0);
         offs.push_back(blob.size());
         bool q = t.ne.size() == 2 && t.ne[0] % 32 == 0;
-        types.push_back(q ? 8 : 0);
+        types.push_back(q ? as_type : 0);
         if (!q) { blob.append((const char*)f, n * 4); continue; }
         (*quantised)++;
         for (uint64_t b = 0; b < n / 32; b++) {
@@ -242,11 +245,11 @@ TEST(other_architectures_load_as_dummy_models) {
             "max_position_embeddings":2048,"rope_theta":500000.0,"tie_word_embeddings":true,
             "rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,
             "original_max_position_embeddings":64}})",
-        // Mistral with a sliding window that caps the context
+        // Mistral with a sliding window: attention slides, the context stays 4096
         R"({"architectures":["MistralForCausalLM"],"hidden_size":64,"intermediate_size":128,"num_hidden_layers":1,
             "num_attention_heads":8,"num_key_value_heads":2,"vocab_size":100,"max_position_embeddings":4096,
             "sliding_window":256})"};
-    int expect_len[] = {128, 2048, 256};
+    int expect_len[] = {128, 2048, 4096};
     for (int i = 0; i < 3; i++) {
         std::string dir = write_config(configs[i]);
         jllm_model_params mp = jllm_model_default_params();
@@ -275,6 +278,61 @@ TEST(other_architectures_load_as_dummy_models) {
     mp.load_format = JLLM_LOAD_DUMMY;
     jllm_model* m = nullptr;
     CHECK(jllm_model_load(dir.c_str(), &mp, &m) == JLLM_UNSUPPORTED && strstr(jllm_last_error(), "yarn"));
+    unlink((dir + "/config.json").c_str());
+    rmdir(dir.c_str());
+}
+
+
+TEST(gguf_types_without_kernels_are_refused_by_name) {
+    // IQ4_XS (23), MXFP4 (39), a retired value (4) and one past the table (99): refused at load, named.
+    const std::pair<uint32_t, const char*> cases[] = {{23, "IQ4_XS"}, {39, "MXFP4"}, {4, "unknown"}, {99, "unknown"}};
+    for (auto [type, name] : cases) {
+        std::string dir = temp_dir(), path = dir + "/stories-bad.gguf";
+        int quantised = 0;
+        CHECK(write_q8_gguf(kShared + "/models/stories260K/stories260K.gguf", path, &quantised, type));
+        jllm_model_params mp = jllm_model_default_params();
+        jllm_model* m = nullptr;
+        jllm_status st = jllm_model_load(path.c_str(), &mp, &m);
+        std::string err = jllm_last_error();
+        CHECK_MSG(st == JLLM_UNSUPPORTED && m == nullptr, "type %u: status %d", type, st);
+        CHECK_MSG(err.find(std::string("ggml type ") + name) != std::string::npos, "type %u: message '%s'", type,
+                  err.c_str());
+        jllm_model_free(m);
+        unlink(path.c_str());
+        rmdir(dir.c_str());
+    }
+}
+
+TEST(dummy_q4_k_m_follows_llama_cpp_mix_and_computes) {
+    // 2 layers: llama.cpp's use_more_bits picks layer 1 (the last eighth) for Q6_K attn_v and ffn_down; the tied
+    // embedding is the output, Q6_K. Q4_K rows of 256 are one 144-byte block, Q6_K 210 bytes.
+    std::string dir = write_config(
+        R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":512,"num_hidden_layers":2,
+            "num_attention_heads":4,"num_key_value_heads":4,"vocab_size":300,"max_position_embeddings":64,
+            "tie_word_embeddings":true})");
+    jllm_model_params mp = jllm_model_default_params();
+    mp.load_format = JLLM_LOAD_DUMMY;
+    mp.dummy_dtype = JLLM_DUMMY_Q4_K_M;
+    jllm_model* m = nullptr;
+    CHECK_MSG(jllm_model_load(dir.c_str(), &mp, &m) == JLLM_OK, "%s", jllm_last_error());
+    if (m) {
+        jllm_model_info info;
+        jllm_model_get_info(m, &info);
+        int64_t layer0 = 3 * 256 * 144 + 256 * 144 + 2 * 512 * 144 + 256 * 2 * 144;
+        int64_t layer1 = 3 * 256 * 144 + 256 * 210 + 2 * 512 * 144 + 256 * 2 * 210;
+        CHECK_MSG(info.weight_bytes == 300 * 210 + layer0 + layer1, "weight bytes %lld", (long long)info.weight_bytes);
+        CHECK(info.weight_dtype == JLLM_DTYPE_Q4_K);
+        jllm_model_free(m);
+    }
+    // Every quantized dummy dtype computes finite logits through the whole forward pass.
+    for (int32_t dt : {JLLM_DTYPE_Q4_0, JLLM_DTYPE_Q4_1, JLLM_DTYPE_Q5_0, JLLM_DTYPE_Q5_1, JLLM_DTYPE_Q8_0,
+                       JLLM_DTYPE_Q2_K, JLLM_DTYPE_Q3_K, JLLM_DTYPE_Q4_K, JLLM_DTYPE_Q5_K, JLLM_DTYPE_Q6_K,
+                       JLLM_DUMMY_Q4_K_M}) {
+        std::vector<float> l = logits(dir, JLLM_LOAD_DUMMY, dt);
+        bool finite = !l.empty();
+        for (float v : l) finite = finite && std::isfinite(v);
+        CHECK_MSG(finite && l.size() == 300, "dummy dtype %d: %zu logits, finite %d", dt, l.size(), finite);
+    }
     unlink((dir + "/config.json").c_str());
     rmdir(dir.c_str());
 }

@@ -123,8 +123,8 @@ TEST(paged_attention_reads_every_kv_dtype) {
                     int64_t stride = cpu::attention_scratch_floats(L, ratio, nbs * bs);
                     std::vector<float> scratch(3 * stride);
                     cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(),
-                                         tok_seq.data(), tables.data(), nbs, T, 1.0f / std::sqrt((float)hd), 3,
-                                         scratch.data(), stride);
+                                         tok_seq.data(), tables.data(), nbs, T, 1.0f / std::sqrt((float)hd), 0, 0.0f,
+                                         3, scratch.data(), stride);
                     for (int t = 0; t < T; t++)
                         naive_attention(&q[(size_t)t * nh * hd], K[tok_seq[t]].data(), V[tok_seq[t]].data(), nh, nkv,
                                         hd, positions[t], &ref[(size_t)t * nh * hd]);

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <omp.h>
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace jllm::cpu {
 
@@ -25,65 +25,74 @@ int64_t attention_scratch_floats(const KvLayout& L, int group, int64_t max_ctx) 
     return 2 * (int64_t)L.block_size * L.head_dim + (int64_t)group * max_ctx;
 }
 
-// The first n vectors [n, hd] of kv head kvh in a cache block, as f32: the cache itself when it is F32, else
-// converted into `tile`.
-static const float* block_f32(const void* cache, const KvLayout& L, int32_t block, int kvh, int64_t n, float* tile) {
-    const int64_t first = (int64_t)block * L.block_elems() + (int64_t)kvh * L.block_size * L.head_dim;  // elements
+// Vectors [off, off + len) [len, hd] of kv head kvh in a cache block, as f32: the cache itself when it is F32,
+// else converted into `tile`.
+static const float* block_f32(const void* cache, const KvLayout& L, int32_t block, int kvh, int64_t off, int64_t len,
+                              float* tile) {
+    const int64_t first = (int64_t)block * L.block_elems() + ((int64_t)kvh * L.block_size + off) * L.head_dim;  // elements
     if (L.dtype == JLLM_DTYPE_F32) return (const float*)cache + first;
-    kv_load(L.dtype, (const uint8_t*)cache + first * kv_dtype_bytes(L.dtype), tile, n * L.head_dim);
+    kv_load(L.dtype, (const uint8_t*)cache + first * kv_dtype_bytes(L.dtype), tile, len * L.head_dim);
     return tile;
 }
 
-// One (token, kv head) work item: all query heads of the group share each K/V read (and its conversion).
-// scratch: attention_scratch_floats(L, group, ctx) floats.
+// One (token, kv head) work item: all query heads of the group share each K/V read (and its conversion). Reads
+// positions [first, first + n); scores[g * n + j] belongs to position first + j.
+// scratch: attention_scratch_floats(L, group, n) floats (two [bs, hd] tiles, then the scores).
 static void attend_group(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
-                         int group, int kvh, int64_t ctx, const int32_t* table, float scale, float* scratch) {
+                         int group, int kvh, int64_t first, int64_t n, const int32_t* table, float scale,
+                         float softcap, float* scratch) {
     const Kernels& k = kernels();
     const int hd = L.head_dim, bs = L.block_size;
-    float* tile = scratch;                          // [bs, hd]
-    float* scores = scratch + 2 * (int64_t)bs * hd;  // [group, ctx]
-    // 1. scores[g][p] = q_g · k_p * scale
-    for (int64_t p0 = 0; p0 < ctx; p0 += bs) {
-        int64_t n = std::min<int64_t>(bs, ctx - p0);
-        const float* kb = block_f32(k_cache, L, table[p0 / bs], kvh, n, tile);
+    const int64_t end = first + n;
+    float* k_tile = scratch;                           // [bs, hd]
+    float* v_tile = scratch + (int64_t)bs * hd;        // [bs, hd]
+    float* scores = scratch + 2 * (int64_t)bs * hd;    // [group, n]
+    // 1. scores[g][j] = cap(q_g · k_p * scale), p = first + j, block by block
+    for (int64_t p0 = first; p0 < end;) {
+        int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
+        const float* kb = block_f32(k_cache, L, table[p0 / bs], kvh, off, len, k_tile);
         for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < n; j++) scores[g * ctx + p0 + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
+            for (int64_t j = 0; j < len; j++) scores[g * n + p0 - first + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
+        p0 += len;
     }
+    if (softcap > 0)
+        for (int64_t i = 0; i < group * n; i++) scores[i] = softcap * std::tanh(scores[i] / softcap);
     // 2. softmax per query head
     for (int g = 0; g < group; g++) {
-        float* s = scores + g * ctx;
+        float* s = scores + g * n;
         float mx = -INFINITY;
-        for (int64_t p = 0; p < ctx; p++) mx = std::max(mx, s[p]);
+        for (int64_t p = 0; p < n; p++) mx = std::max(mx, s[p]);
         double sum = 0;
-        for (int64_t p = 0; p < ctx; p++) { s[p] = std::exp(s[p] - mx); sum += s[p]; }
+        for (int64_t p = 0; p < n; p++) { s[p] = std::exp(s[p] - mx); sum += s[p]; }
         float inv = (float)(1.0 / sum);
-        for (int64_t p = 0; p < ctx; p++) s[p] *= inv;
+        for (int64_t p = 0; p < n; p++) s[p] *= inv;
         std::fill(out + g * hd, out + (g + 1) * hd, 0.0f);
     }
     // 3. out_g = sum_p s[g][p] v_p
-    for (int64_t p0 = 0; p0 < ctx; p0 += bs) {
-        int64_t n = std::min<int64_t>(bs, ctx - p0);
-        const float* vb = block_f32(v_cache, L, table[p0 / bs], kvh, n, tile + (int64_t)bs * hd);
+    for (int64_t p0 = first; p0 < end;) {
+        int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
+        const float* vb = block_f32(v_cache, L, table[p0 / bs], kvh, off, len, v_tile);
         for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < n; j++) k.axpy(scores[g * ctx + p0 + j], vb + j * hd, out + g * hd, hd);
+            for (int64_t j = 0; j < len; j++) k.axpy(scores[g * n + p0 - first + j], vb + j * hd, out + g * hd, hd);
+        p0 += len;
     }
 }
 
 void paged_attention(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
                      int nh, const int32_t* positions, const int32_t* tok_seq, const int32_t* block_tables,
-                     int64_t stride, int64_t T, float scale, int nthreads, float* scratch, int64_t scratch_stride) {
+                     int64_t stride, int64_t T, float scale, int32_t window, float softcap, int nthreads,
+                     float* scratch, int64_t scratch_stride) {
     const int nkv = L.num_kv_heads, hd = L.head_dim, group = nh / nkv;
     const int64_t items = T * nkv;
-    int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, items));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
+    parallel_for(items, nthreads, [&](int64_t it, int tid) {
         int64_t t = it / nkv;
         int kvh = (int)(it % nkv);
-        float* ts = scratch + (int64_t)omp_get_thread_num() * scratch_stride;
+        float* ts = scratch + (int64_t)tid * scratch_stride;
         const int32_t* table = block_tables + (int64_t)tok_seq[t] * stride;
+        int64_t ctx = (int64_t)positions[t] + 1, first = window > 0 ? std::max<int64_t>(0, ctx - window) : 0;
         attend_group(q + (t * nh + (int64_t)kvh * group) * hd, out + (t * nh + (int64_t)kvh * group) * hd, k_cache,
-                     v_cache, L, group, kvh, (int64_t)positions[t] + 1, table, scale, ts);
-    }
+                     v_cache, L, group, kvh, first, ctx - first, table, scale, softcap, ts);
+    });
 }
 
 }  // namespace jllm::cpu

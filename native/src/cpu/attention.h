@@ -28,12 +28,15 @@ void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, v
 // block of K and of V for one kv head) plus the scores of a query-head group.
 int64_t attention_scratch_floats(const KvLayout& L, int group, int64_t max_ctx);
 
-// out[t, h * hd..] = softmax(q_t,h · K[0..pos_t] * scale) · V[0..pos_t] for every token t and query head h,
-// reading K/V of token t's sequence (tok_seq[t]) through block_tables[seq * stride + pos / block_size].
-// Query head h reads kv head h / (nh / nkv). scratch: [nthreads * scratch_stride] floats, scratch_stride >=
-// attention_scratch_floats(L, nh / nkv, max position + 1).
+// out[t, h * hd..] = softmax(cap(q_t,h · K[p] * scale)) · V[p] over positions first_t <= p <= pos_t, for every
+// token t and query head h, reading K/V of token t's sequence (tok_seq[t]) through
+// block_tables[seq * stride + p / block_size]. first_t = 0, or pos_t - window + 1 when window > 0 (sliding window).
+// cap(s) = softcap * tanh(s / softcap) when softcap > 0, else s. Query head h reads kv head h / (nh / nkv).
+// scratch: [nthreads * scratch_stride] floats, scratch_stride >= attention_scratch_floats(L, nh / nkv, max
+// position + 1).
 void paged_attention(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
                      int nh, const int32_t* positions, const int32_t* tok_seq, const int32_t* block_tables,
-                     int64_t stride, int64_t T, float scale, int nthreads, float* scratch, int64_t scratch_stride);
+                     int64_t stride, int64_t T, float scale, int32_t window, float softcap, int nthreads,
+                     float* scratch, int64_t scratch_stride);
 
 }  // namespace jllm::cpu

@@ -1,16 +1,17 @@
-// The CPU backend: Llama-family forward pass over a flat token batch and a paged KV cache.
+// The CPU backend: the decoder ops (model/decoder.h) over a flat token batch and a paged KV cache, plus sampling.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <omp.h>
 #include "backend.h"
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
 #include "cpu/sampling.h"
+#include "cpu/thread_pool.h"
+#include "model/decoder.h"
 #include "util/error.h"
 
 namespace jllm {
@@ -61,7 +62,7 @@ struct Sizes {
     }
 };
 
-class CpuBackend final : public Backend {
+class CpuBackend final : public Backend, private DecoderOps {
 public:
     CpuBackend(const Model& m, const EngineShape& s) : m_(m), s_(s) {
         const ModelConfig& c = m.config;
@@ -96,61 +97,65 @@ public:
     float* logits_buffer() override { return logits_.get(); }
 
     void forward(const jllm_batch& b, const int32_t* rows, int32_t num_rows, float* logits) override {
-        const ModelConfig& c = m_.config;
-        const int64_t T = b.num_tokens, H = c.hidden_size, I = c.intermediate_size;
-        const int nt = s_.num_threads;
-        float* x = x_.get();
-        float* xb = xb_.get();
-        float* gs = gemm_scratch_.get();
-        // 1. which sequence each token belongs to (for its block table)
+        // Which sequence each token belongs to (for its block table), then the architecture's ops.
         for (int32_t sq = 0; sq < b.num_seqs; sq++)
             for (int32_t t = b.query_start[sq]; t < b.query_start[sq + 1]; t++) tok_seq_[t] = sq;
-        // 2. token embeddings
-        for (int64_t t = 0; t < T; t++) cpu::dequant_row(m_.embed, b.token_ids[t], x + t * H);
-        const float scale = 1.0f / std::sqrt((float)c.head_dim);
-        const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
-        for (int li = 0; li < c.num_layers; li++) {
-            const LayerWeights& l = m_.layers[li];
-            uint8_t* kc = k_cache_.get() + li * layer_bytes;
-            uint8_t* vc = v_cache_.get() + li * layer_bytes;
-            // 3. attention block: norm → q/k/v → rope → cache write → paged attention → o_proj + residual
-            cpu::rmsnorm(x, l.attn_norm, xb, T, H, c.rms_norm_eps);
-            cpu::matmul(l.wq, xb, T, q_.get(), qd_, l.bq, nt, gs);
-            cpu::matmul(l.wk, xb, T, k_.get(), kvd_, l.bk, nt, gs);
-            cpu::matmul(l.wv, xb, T, v_.get(), kvd_, l.bv, nt, gs);
-            cpu::rope(q_.get(), k_.get(), b.positions, T, c.num_heads, c.num_kv_heads, c.head_dim,
-                      c.rope_inv_freq.data(), c.rope_style);
-            cpu::write_kv(k_.get(), v_.get(), b.slot_mapping, T, kc, vc, L_);
-            cpu::paged_attention(q_.get(), att_.get(), kc, vc, L_, c.num_heads, b.positions, tok_seq_.data(),
-                                 b.block_tables, b.block_table_stride, T, scale, nt, attn_scratch_.get(), attn_stride_);
-            cpu::matmul(l.wo, att_.get(), T, xb, H, nullptr, nt, gs);
-            for (int64_t i = 0; i < T * H; i++) x[i] += xb[i];
-            // 4. MLP block: norm → gate, up → silu(gate) * up → down + residual
-            cpu::rmsnorm(x, l.ffn_norm, xb, T, H, c.rms_norm_eps);
-            cpu::matmul(l.w_gate, xb, T, gate_.get(), I, nullptr, nt, gs);
-            cpu::matmul(l.w_up, xb, T, up_.get(), I, nullptr, nt, gs);
-            cpu::silu_mul(gate_.get(), up_.get(), T * I);
-            cpu::matmul(l.w_down, gate_.get(), T, xb, H, nullptr, nt, gs);
-            for (int64_t i = 0; i < T * H; i++) x[i] += xb[i];
+        DecoderBuffers buf{x_.get(), xb_.get(), q_.get(), k_.get(), v_.get(), att_.get(), gate_.get(), up_.get(), xr_.get()};
+        decoder_forward(m_, *this, buf, b, rows, num_rows, logits);
+    }
+
+    // ---- DecoderOps ----
+    void embed(const WeightTensor& table, const int32_t* ids, int64_t T, float scale, float* x) override {
+        const int64_t H = table.cols;
+        for (int64_t t = 0; t < T; t++) {
+            cpu::dequant_row(table, ids[t], x + t * H);
+            if (scale != 1.0f)
+                for (int64_t i = 0; i < H; i++) x[t * H + i] *= scale;
         }
-        // 5. final norm and classifier on the wanted rows only
-        float* xr = xr_.get();
-        for (int32_t r = 0; r < num_rows; r++) std::copy(x + (int64_t)rows[r] * H, x + (int64_t)(rows[r] + 1) * H, xr + r * H);
-        cpu::rmsnorm(xr, m_.final_norm, xr, num_rows, H, c.rms_norm_eps);
-        cpu::matmul(m_.lm_head, xr, num_rows, logits, c.vocab_size, nullptr, nt, gs);
+    }
+    void matmul(const WeightTensor& w, const float* x, int64_t M, float* y, const float* bias) override {
+        cpu::matmul(w, x, M, y, w.rows, bias, s_.num_threads, gemm_scratch_.get());
+    }
+    void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t dim, float eps) override {
+        cpu::rmsnorm(x, w, out, rows, dim, eps);
+    }
+    void rope(float* q, float* k, const int32_t* positions, int64_t T, int nh, int nkv, int hd, const float* inv_freq,
+              RopeStyle style) override {
+        cpu::rope(q, k, positions, T, nh, nkv, hd, inv_freq, style);
+    }
+    void write_kv(int layer, const float* k, const float* v, const jllm_batch& b) override {
+        const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
+        cpu::write_kv(k, v, b.slot_mapping, b.num_tokens, k_cache_.get() + layer * layer_bytes,
+                      v_cache_.get() + layer * layer_bytes, L_);
+    }
+    void attention(int layer, const float* q, float* out, const jllm_batch& b, float scale, int32_t window,
+                   float softcap) override {
+        const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
+        cpu::paged_attention(q, out, k_cache_.get() + layer * layer_bytes, v_cache_.get() + layer * layer_bytes, L_,
+                             m_.config.num_heads, b.positions, tok_seq_.data(), b.block_tables, b.block_table_stride,
+                             b.num_tokens, scale, window, softcap, s_.num_threads, attn_scratch_.get(), attn_stride_);
+    }
+    void gated_activation(Activation act, float* gate, const float* up, int64_t n) override {
+        if (act == Activation::SiLU) cpu::silu_mul(gate, up, n);
+        else cpu::gelu_tanh_mul(gate, up, n);
+    }
+    void add(float* x, const float* y, int64_t n) override {
+        for (int64_t i = 0; i < n; i++) x[i] += y[i];
+    }
+    void softcap(float* x, int64_t n, float cap) override { cpu::softcap(x, n, cap); }
+    void gather_rows(const float* x, const int32_t* rows, int32_t num_rows, int64_t dim, float* out) override {
+        for (int32_t r = 0; r < num_rows; r++) std::copy(x + (int64_t)rows[r] * dim, x + (int64_t)(rows[r] + 1) * dim, out + r * dim);
     }
 
     void sample(const float* logits, int32_t num_rows, const jllm_sampling_params* params,
                 jllm_step_output* out) override {
         const int32_t V = m_.config.vocab_size;
-        int nt = std::max(1, std::min<int>(s_.num_threads, num_rows));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-        for (int32_t r = 0; r < num_rows; r++) {
-            cpu::SampleScratch& sc = samplers_[omp_get_thread_num()];
+        cpu::parallel_for(num_rows, s_.num_threads, [&](int64_t r, int tid) {
+            cpu::SampleScratch& sc = samplers_[tid];
             int32_t* tids = out->top_ids ? out->top_ids + (int64_t)r * out->top_stride : nullptr;
             float* tlp = out->top_logprobs ? out->top_logprobs + (int64_t)r * out->top_stride : nullptr;
             cpu::sample_row(logits + (int64_t)r * V, V, params[r], sc, out->token_ids + r, out->logprobs + r, tids, tlp);
-        }
+        });
     }
 
     // Block moves copy bytes: a block of one layer is block_bytes() contiguous bytes in each pool.

@@ -1,54 +1,107 @@
 #include "gemm.h"
 #include <algorithm>
-#include <omp.h>
+#include <vector>
 #include "kernels.h"
+#include "thread_pool.h"
 #include "util/error.h"
 
 namespace jllm::cpu {
+
+// Batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
+// CPU has it), re-reading each weight row from L1 once per batch row; larger batches expand a tile of weight rows
+// to f32 once and run the register-blocked f32 micro-kernels.
+constexpr int64_t kRowDotMaxBatch = 4;
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
     return (const uint8_t*)w.data + row * w.row_bytes();
 }
 
+static Dequant dequant_fn(const Kernels& k, int32_t dtype) {
+    Dequant f = dtype >= 0 && dtype < kDtypeSlots ? k.dequant[dtype] : nullptr;
+    if (!f) fail(JLLM_UNSUPPORTED, "weight dtype %s (%d) has no CPU kernel", dtype_name(dtype), dtype);
+    return f;
+}
+
 void dequant_row(const WeightTensor& w, int64_t row, float* out) {
-    const Kernels& k = kernels();
-    const uint8_t* p = row_ptr(w, row);
-    switch (w.dtype) {
-        case JLLM_DTYPE_F32: std::copy((const float*)p, (const float*)p + w.cols, out); break;
-        case JLLM_DTYPE_F16: k.dequant_f16((const uint16_t*)p, out, w.cols); break;
-        case JLLM_DTYPE_BF16: k.dequant_bf16((const uint16_t*)p, out, w.cols); break;
-        case JLLM_DTYPE_Q8_0: k.dequant_q8_0(p, out, w.cols); break;
-        default: fail(JLLM_INTERNAL, "dequant_row: dtype %d", w.dtype);
+    dequant_fn(kernels(), w.dtype)(row_ptr(w, row), out, w.cols);
+}
+
+namespace {
+
+// The activations of one call in the form the row-dot kernels read: int8 blocks for quantized weights, bf16
+// hi/lo pairs for BF16 weights. Lives per calling thread and only grows.
+struct PreparedActs {
+    std::vector<int8_t> q;
+    std::vector<float> d;
+    std::vector<float> ds;
+    std::vector<uint16_t> hi, lo;
+    QuantizedActs row(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 32, ds.data() + m * K / 16}; }
+};
+
+enum class Path { F32Dot, QuantDot, Bf16Dot, Tile };
+
+Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
+    if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
+    if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
+    if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
+        return Path::F32Dot;
+    return Path::Tile;
+}
+
+// 1. Activations converted once per call (not per weight row).
+void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, PreparedActs& a) {
+    if (path == Path::QuantDot) {
+        a.q.resize(M * K);
+        a.d.resize(M * K / 32);
+        a.ds.resize(M * K / 16);
+        for (int64_t m = 0; m < M; m++)
+            k.quantize_acts(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 32, a.ds.data() + m * K / 16);
+    } else if (path == Path::Bf16Dot) {
+        a.hi.resize(M * K);
+        a.lo.resize(M * K);
+        for (int64_t m = 0; m < M; m++) k.split_bf16(x + m * K, a.hi.data() + m * K, a.lo.data() + m * K, K);
     }
 }
 
-static float dot_row(const Kernels& k, const WeightTensor& w, int64_t row, const float* x) {
-    const uint8_t* p = row_ptr(w, row);
+float dot_f32_row(const Kernels& k, const WeightTensor& w, const uint8_t* p, const float* x) {
     switch (w.dtype) {
         case JLLM_DTYPE_F32: return k.dot_f32(x, (const float*)p, w.cols);
         case JLLM_DTYPE_F16: return k.dot_f16(x, (const uint16_t*)p, w.cols);
-        case JLLM_DTYPE_BF16: return k.dot_bf16(x, (const uint16_t*)p, w.cols);
-        default: return k.dot_q8_0(x, p, w.cols);
+        default: return k.dot_bf16(x, (const uint16_t*)p, w.cols);
     }
 }
 
-// Rows [n0, n1) of the output for every m. One batch row: fused convert-and-dot straight from the weights.
-// More rows: expand a tile of weight rows to f32 once, then run the 2x4 register-blocked micro-kernel over
-// every pair of batch rows, so each weight byte is read from memory once per call.
-static void matmul_rows(const Kernels& k, const WeightTensor& w, const float* x, int64_t M, float* y, int64_t ldy,
-                        int64_t n0, int64_t n1, float* tile) {
+// 2. Output features [n0, n1) for every batch row m < M.
+void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float* x, const PreparedActs& a, int64_t M,
+                 float* y, int64_t ldy, int64_t n0, int64_t n1, float* tile) {
     const int64_t K = w.cols;
-    if (M == 1) {
-        for (int64_t n = n0; n < n1; n++) y[n] = dot_row(k, w, n, x);
-        return;
+    switch (path) {
+        case Path::F32Dot:
+            for (int64_t n = n0; n < n1; n++) y[n] = dot_f32_row(k, w, row_ptr(w, n), x);
+            return;
+        case Path::QuantDot: {
+            QuantDot dot = k.qdot[w.dtype];
+            for (int64_t n = n0; n < n1; n++)
+                for (int64_t m = 0; m < M; m++) y[m * ldy + n] = dot(row_ptr(w, n), a.row(m, K), K);
+            return;
+        }
+        case Path::Bf16Dot:
+            for (int64_t n = n0; n < n1; n++)
+                for (int64_t m = 0; m < M; m++)
+                    y[m * ldy + n] = k.dot_bf16x2(a.hi.data() + m * K, a.lo.data() + m * K, (const uint16_t*)row_ptr(w, n), K);
+            return;
+        case Path::Tile: break;
     }
+    // Tile: expand kGemmTileRows weight rows to f32 once, then the 4x4 / 2x4 micro-kernels over the batch rows,
+    // so each weight byte is read from memory once per call.
+    Dequant deq = dequant_fn(k, w.dtype);
     for (int64_t t0 = n0; t0 < n1; t0 += kGemmTileRows) {
         int64_t rows = std::min<int64_t>(kGemmTileRows, n1 - t0);
         const float* wt;
         if (w.dtype == JLLM_DTYPE_F32) {
             wt = (const float*)row_ptr(w, t0);
         } else {
-            for (int64_t r = 0; r < rows; r++) dequant_row(w, t0 + r, tile + r * K);
+            for (int64_t r = 0; r < rows; r++) deq(row_ptr(w, t0 + r), tile + r * K, K);
             wt = tile;
         }
         int64_t full = rows / 4 * 4;
@@ -70,20 +123,25 @@ static void matmul_rows(const Kernels& k, const WeightTensor& w, const float* x,
     }
 }
 
+}  // namespace
+
 void matmul(const WeightTensor& w, const float* x, int64_t M, float* y, int64_t ldy, const float* bias,
             int nthreads, float* scratch) {
     const Kernels& k = kernels();
     const int64_t N = w.rows, K = w.cols;
+    dequant_fn(k, w.dtype);  // refuses a dtype without kernels before any work
+    Path path = choose_path(k, w, M);
+    static thread_local PreparedActs acts;
+    prepare(k, path, x, M, K, acts);
     // Split the output features into contiguous per-thread ranges, multiples of 4 rows.
     int64_t groups = (N + 3) / 4;
     int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, groups));
-#pragma omp parallel num_threads(nt)
-    {
-        int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+    const PreparedActs& a = acts;
+    parallel_run(nt, [&](int tid, int nth) {
         int64_t g0 = groups * tid / nth, g1 = groups * (tid + 1) / nth;
         int64_t n0 = std::min(N, g0 * 4), n1 = std::min(N, g1 * 4);
-        if (n0 < n1) matmul_rows(k, w, x, M, y, ldy, n0, n1, scratch + (int64_t)tid * kGemmTileRows * K);
-    }
+        if (n0 < n1) matmul_rows(k, path, w, x, a, M, y, ldy, n0, n1, scratch + (int64_t)tid * kGemmTileRows * K);
+    });
     if (bias)
         for (int64_t m = 0; m < M; m++)
             for (int64_t n = 0; n < N; n++) y[m * ldy + n] += bias[n];

@@ -1,33 +1,59 @@
-// SIMD inner kernels, compiled once per instruction set (scalar, AVX2+FMA+F16C, AVX-512) and chosen at run time,
-// so one build runs on any x86-64 and uses the widest vectors the CPU has.
+// SIMD inner kernels, compiled once per instruction set (scalar, AVX2+FMA+F16C, AVX-512, AVX-512 with VNNI and
+// BF16) and chosen at run time, so one build runs on any x86-64 and uses the widest instructions the CPU has.
 #pragma once
 #include <cstdint>
 
 namespace jllm::cpu {
 
+constexpr int kDtypeSlots = 31;  // kernel tables indexed by JLLM_DTYPE_* (= ggml_type, at most 30)
+
+// A row of K activations (K a multiple of 32) quantized for integer dot products: per group g of 32 elements,
+// x[32g + i] ~ d[g] * q[32g + i] with q in [-127, 127] (d = max|x| / 127, round to nearest);
+// ds[h] = d * (sum of q over the half-group [16h, 16h + 16)), for the offsets and minimums of the weight formats.
+struct QuantizedActs {
+    const int8_t* q;   // [K]
+    const float* d;    // [K / 32]
+    const float* ds;   // [K / 16]
+};
+
+// sum_k x[k] * w[k] for one row of block-quantized weights w [K] (the dtype's GGUF block layout).
+using QuantDot = float (*)(const uint8_t* w, const QuantizedActs& x, int64_t K);
+// Expands one weight row [K] in its dtype to f32.
+using Dequant = void (*)(const uint8_t* w, float* out, int64_t K);
+
 struct Kernels {
-    const char* name;  // "scalar", "avx2", "avx512"
-    // sum_k x[k] * w[k]; x: [K] f32, w: one weight row [K] in its dtype (Q8_0: K/32 blocks of f16 d + 32 int8).
+    const char* name;  // "scalar", "avx2", "avx512", "avx512vnni"
+    // sum_k x[k] * w[k]; x: [K] f32, w: one weight row [K] in its dtype.
     float (*dot_f32)(const float* x, const float* w, int64_t K);
     float (*dot_f16)(const float* x, const uint16_t* w, int64_t K);
     float (*dot_bf16)(const float* x, const uint16_t* w, int64_t K);
-    float (*dot_q8_0)(const float* x, const uint8_t* w, int64_t K);
     // Expands one weight row [K] to f32.
     void (*dequant_f16)(const uint16_t* w, float* out, int64_t K);
     void (*dequant_bf16)(const uint16_t* w, float* out, int64_t K);
-    void (*dequant_q8_0)(const uint8_t* w, float* out, int64_t K);
     // Micro-kernel: y[m * ldy + n] = dot(x[m], w[n]) for m < 2 (x rows stride ldx), n < 4 (w rows stride ldw, f32).
     void (*dot_2x4)(const float* x, int64_t ldx, const float* w, int64_t ldw, int64_t K, float* y, int64_t ldy);
     // The same for m < 4 (register-blocked 4x4 where the ISA has the registers for it).
     void (*dot_4x4)(const float* x, int64_t ldx, const float* w, int64_t ldw, int64_t K, float* y, int64_t ldy);
     // y[k] += a * x[k]
     void (*axpy)(float a, const float* x, float* y, int64_t K);
+
+    // Block-quantized weights. quantize_acts fills q [K], d [K/32], ds [K/16] (see QuantizedActs).
+    void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, float* ds);
+    QuantDot qdot[kDtypeSlots];     // integer dot products; null for F32, F16, BF16
+    Dequant dequant[kDtypeSlots];   // every supported dtype (F32 copies)
+
+    // BF16 weights computed as BF16 (AVX512-BF16 vdpbf16ps); null where the CPU lacks it. The activations are
+    // split once per row into two bf16 terms, x ~ hi + lo (about 16 significant bits), so the products lose
+    // almost nothing against f32: sum_k (hi[k] + lo[k]) * w[k], accumulated in f32.
+    void (*split_bf16)(const float* x, uint16_t* hi, uint16_t* lo, int64_t K);
+    float (*dot_bf16x2)(const uint16_t* hi, const uint16_t* lo, const uint16_t* w, int64_t K);
 };
 
-// The widest kernel set this CPU supports; JLLM_SIMD=scalar|avx2|avx512 in the environment caps it.
+// The widest kernel set this CPU supports; JLLM_SIMD=scalar|avx2|avx512|avx512vnni in the environment caps it.
 const Kernels& kernels();
 const Kernels& scalar_kernels();
-const Kernels* avx2_kernels();    // null when not built
-const Kernels* avx512_kernels();  // null when not built
+const Kernels* avx2_kernels();        // null when not built or not supported by this CPU
+const Kernels* avx512_kernels();      // null when not built or not supported by this CPU
+const Kernels* avx512vnni_kernels();  // AVX-512 + VNNI + BF16; null when not built or not supported
 
 }  // namespace jllm::cpu

@@ -4,7 +4,7 @@
 
 namespace jllm::cpu {
 const Kernels* avx2_kernels_table() {
-    static const Kernels k = JLLM_KERNEL_TABLE("avx2");
+    static const Kernels k = make_kernels("avx2");
     return &k;
 }
 }  // namespace jllm::cpu

@@ -4,7 +4,7 @@
 
 namespace jllm::cpu {
 const Kernels* avx512_kernels_table() {
-    static const Kernels k = JLLM_KERNEL_TABLE("avx512");
+    static const Kernels k = make_kernels("avx512");
     return &k;
 }
 }  // namespace jllm::cpu

@@ -4,7 +4,7 @@
 
 namespace jllm::cpu {
 const Kernels* scalar_kernels_table() {
-    static const Kernels k = JLLM_KERNEL_TABLE("scalar");
+    static const Kernels k = make_kernels("scalar");
     return &k;
 }
 }  // namespace jllm::cpu

@@ -1,4 +1,4 @@
-// Element-wise and row-wise layers of the Llama block.
+// Element-wise and row-wise ops of the decoder (model/decoder.h) on the CPU.
 #pragma once
 #include <cstdint>
 #include "model/model.h"
@@ -12,7 +12,13 @@ void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t d
 void rope(float* q, float* k, const int32_t* positions, int64_t T, int nh, int nkv, int hd, const float* inv_freq,
           RopeStyle style);
 
-// g[i] = silu(g[i]) * u[i], i < n.
+// g[i] = silu(g[i]) * u[i], i < n (SwiGLU).
 void silu_mul(float* g, const float* u, int64_t n);
+
+// g[i] = gelu_tanh(g[i]) * u[i], i < n (GeGLU with PyTorch's tanh approximation of GELU).
+void gelu_tanh_mul(float* g, const float* u, int64_t n);
+
+// x[i] = cap * tanh(x[i] / cap), i < n (Gemma 2's logit soft-cap).
+void softcap(float* x, int64_t n, float cap);
 
 }  // namespace jllm::cpu

@@ -3,11 +3,11 @@
 // u32 ggml_type, u64 offset); padding to general.alignment (default 32); tensor data. Strings are u64 length +
 // bytes. ne[0] is the contiguous dimension, so a matrix [rows, cols] has ne = {cols, rows}.
 //
-// llama.cpp's converter permutes the q/k rows of "llama" models so that RoPE rotates adjacent pairs
-// (interleaved); we keep the rows as stored and use the interleaved rotation, which gives the same logits as the
-// Hugging Face layout with rotate_half. "qwen2" files keep the NeoX layout.
-#include <cstdlib>
+// Conventions of llama.cpp's converter that differ from the HF checkpoints (architectures.cpp names the rest):
+// q/k rows of "llama" models permuted for interleaved rope; Gemma norm weights stored as 1 + w; Phi-3's fused
+// attn_qkv and ffn_up (= [gate; up]).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include "model.h"
@@ -74,6 +74,12 @@ size_t scalar_size(uint32_t t) {
     }
 }
 
+std::string num_text(double v) {  // a JSON number that keeps every bit of a float
+    char b[40];
+    snprintf(b, sizeof b, "%.9g", v);
+    return b;
+}
+
 double read_scalar(Reader& r, uint32_t t) {
     switch (t) {
         case U8: return r.get<uint8_t>();
@@ -114,15 +120,28 @@ Value read_value(Reader& r, uint32_t t) {
     return v;
 }
 
+// ggml_type names, indexed by value (llama.cpp's ggml.h); "" marks values ggml has retired.
+const char* const kGgmlTypeNames[] = {
+    "F32", "F16", "Q4_0", "Q4_1", "", "", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+    "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64",
+    "F64", "IQ1_M", "BF16", "", "", "", "TQ1_0", "TQ2_0", "", "", "", "MXFP4"};
+
+// The weight dtype of a tensor: jllm's JLLM_DTYPE_* values are ggml_type values, so a known type maps to itself;
+// every other type is refused by name.
 int32_t jllm_dtype_of(uint32_t ggml_type, const std::string& name) {
     switch (ggml_type) {
-        case 0: return JLLM_DTYPE_F32;
-        case 1: return JLLM_DTYPE_F16;
-        case 8: return JLLM_DTYPE_Q8_0;
-        case 30: return JLLM_DTYPE_BF16;
-        default:
-            fail(JLLM_UNSUPPORTED, "tensor %s has ggml type %u; supported: F32 (0), F16 (1), Q8_0 (8), BF16 (30)",
-                 name.c_str(), ggml_type);
+        case JLLM_DTYPE_F32: case JLLM_DTYPE_F16: case JLLM_DTYPE_BF16:
+        case JLLM_DTYPE_Q4_0: case JLLM_DTYPE_Q4_1: case JLLM_DTYPE_Q5_0: case JLLM_DTYPE_Q5_1: case JLLM_DTYPE_Q8_0:
+        case JLLM_DTYPE_Q2_K: case JLLM_DTYPE_Q3_K: case JLLM_DTYPE_Q4_K: case JLLM_DTYPE_Q5_K: case JLLM_DTYPE_Q6_K:
+            return (int32_t)ggml_type;
+        default: {
+            const size_t n = sizeof(kGgmlTypeNames) / sizeof(kGgmlTypeNames[0]);
+            const char* type = ggml_type < n && kGgmlTypeNames[ggml_type][0] ? kGgmlTypeNames[ggml_type] : "unknown";
+            fail(JLLM_UNSUPPORTED,
+                 "tensor %s has ggml type %s (%u), which jllm does not support; supported: F32, F16, BF16, Q4_0, "
+                 "Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K",
+                 name.c_str(), type, ggml_type);
+        }
     }
 }
 
@@ -160,42 +179,25 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
     if (align == 0) align = 32;
     uint64_t data_start = (r.pos() + align - 1) / align * align;
 
-    auto num = [&](const std::string& key, double fallback) {
-        auto it = kv.find(key);
-        return it == kv.end() ? fallback : it->second.num;
-    };
+    // 1. the architecture description from the metadata
+    struct Keys : GgufKeys {
+        const std::map<std::string, Value>& kv;
+        explicit Keys(const std::map<std::string, Value>& k) : kv(k) {}
+        bool has(const std::string& key) const override { return kv.count(key) > 0; }
+        double num(const std::string& key, double fallback) const override {
+            auto it = kv.find(key);
+            return it == kv.end() || it->second.type == STRING || it->second.type == ARRAY ? fallback : it->second.num;
+        }
+    } keys(kv);
+    auto num = [&](const std::string& key, double fallback) { return keys.num(key, fallback); };
     std::string arch = kv.count("general.architecture") ? kv["general.architecture"].str : "";
-    if (arch != "llama" && arch != "qwen2")
-        fail(JLLM_UNSUPPORTED, "%s: unsupported GGUF architecture '%s'; supported: llama, qwen2", path.c_str(),
-             arch.c_str());
+    m->config = parse_gguf_config(arch, keys);
     ModelConfig& c = m->config;
-    c.architecture = arch;
-    c.hidden_size = (int32_t)num(arch + ".embedding_length", 0);
-    c.num_layers = (int32_t)num(arch + ".block_count", 0);
-    c.intermediate_size = (int32_t)num(arch + ".feed_forward_length", 0);
-    c.num_heads = (int32_t)num(arch + ".attention.head_count", 0);
-    c.num_kv_heads = (int32_t)num(arch + ".attention.head_count_kv", c.num_heads);
-    c.head_dim = (int32_t)num(arch + ".attention.key_length", c.num_heads ? c.hidden_size / c.num_heads : 0);
-    c.max_model_len = (int32_t)num(arch + ".context_length", 2048);
-    c.rms_norm_eps = (float)num(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
-    c.rope_theta = (float)num(arch + ".rope.freq_base", 10000.0);
-    c.rope_style = arch == "llama" ? RopeStyle::Interleaved : RopeStyle::NeoX;
-    c.qkv_bias = arch == "qwen2";
-    c.bos_token_id = (int32_t)num("tokenizer.ggml.bos_token_id", -1);
-    c.eos_token_id = (int32_t)num("tokenizer.ggml.eos_token_id", -1);
     auto emb = infos.find("token_embd.weight");
     if (emb == infos.end()) fail(JLLM_INVALID_ARGUMENT, "%s: missing tensor token_embd.weight", path.c_str());
     c.vocab_size = emb->second.ne.size() == 2 ? (int32_t)emb->second.ne[1] : 0;
 
-    Json scaling;  // rope scaling from GGUF keys, in config.json's shape
-    std::string scaling_type = kv.count(arch + ".rope.scaling.type") ? kv[arch + ".rope.scaling.type"].str : "";
-    if (!scaling_type.empty() && scaling_type != "none") {
-        std::string js = "{\"type\":\"" + scaling_type + "\",\"factor\":" +
-                         std::to_string(num(arch + ".rope.scaling.factor", 1.0)) + "}";
-        scaling = Json::parse(js);
-    }
-    finish_config(c, &scaling, params);
-
+    // 2. tensors
     auto tensor = [&](const std::string& name, bool required) -> WeightTensor {
         WeightTensor w;
         auto it = infos.find(name);
@@ -222,6 +224,31 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         return m->own_f32(w.dtype, w.data, len);
     };
 
+    // 3. rope scaling from GGUF keys and tensors, in config.json's shape; then the derived config
+    Json scaling;
+    std::string scaling_type = kv.count(arch + ".rope.scaling.type") ? kv[arch + ".rope.scaling.type"].str : "";
+    if (infos.count("rope_factors_long.weight") && infos.count("rope_factors_short.weight")) {
+        // Phi-3 longrope: per-frequency divisors for long and short contexts (rope_scaling's long/short_factor)
+        auto factors = [&](const char* name) {
+            const float* f = vec(name, c.head_dim / 2, true);
+            std::string a = "[";
+            for (int i = 0; i < c.head_dim / 2; i++) a += (i ? "," : "") + num_text(f[i]);
+            return a + "]";
+        };
+        std::string js = "{\"type\":\"longrope\",\"long_factor\":" + factors("rope_factors_long.weight") +
+                         ",\"short_factor\":" + factors("rope_factors_short.weight");
+        c.rope_original_max = (int32_t)num(arch + ".rope.scaling.original_context_length", 4096);
+        if (keys.has(arch + ".rope.scaling.attn_factor"))
+            js += ",\"attention_factor\":" + num_text(num(arch + ".rope.scaling.attn_factor", 1.0));
+        scaling = Json::parse(js + "}");
+    } else if (infos.count("rope_factors_long.weight") || infos.count("rope_factors_short.weight")) {
+        fail(JLLM_INVALID_ARGUMENT, "%s: rope_factors_long and rope_factors_short must come together", path.c_str());
+    } else if (!scaling_type.empty() && scaling_type != "none") {
+        std::string js = "{\"type\":\"" + scaling_type + "\",\"factor\":" +
+                         num_text(num(arch + ".rope.scaling.factor", 1.0)) + "}";
+        scaling = Json::parse(js);
+    }
+    finish_config(c, &scaling, params);
     // llama3-style rope scaling is stored as per-frequency divisors.
     if (const float* rf = vec("rope_freqs.weight", c.head_dim / 2, false))
         for (int i = 0; i < c.head_dim / 2; i++) c.rope_inv_freq[i] /= rf[i];
@@ -238,22 +265,40 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         m->lm_head = m->embed;
         c.tie_word_embeddings = true;
     }
-    int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
+    const int64_t H = c.hidden_size, I = c.intermediate_size, hd = c.head_dim;
+    const int64_t qd = (int64_t)c.num_heads * hd, kvd = (int64_t)c.num_kv_heads * hd;
     m->layers.resize(c.num_layers);
     for (int i = 0; i < c.num_layers; i++) {
         std::string p = "blk." + std::to_string(i) + ".";
         LayerWeights& l = m->layers[i];
-        l.attn_norm = vec(p + "attn_norm.weight", c.hidden_size, true);
-        l.ffn_norm = vec(p + "ffn_norm.weight", c.hidden_size, true);
-        l.wq = tensor(p + "attn_q.weight", true);
-        l.wk = tensor(p + "attn_k.weight", true);
-        l.wv = tensor(p + "attn_v.weight", true);
+        // 4. norms (Gemma's already 1 + w): attn_norm, ffn_norm (the MLP's pre-norm), Gemma's post norms
+        l.attn_norm = vec(p + "attn_norm.weight", H, true);
+        l.ffn_norm = vec(p + "ffn_norm.weight", H, true);
+        l.post_attn_norm = vec(p + "post_attention_norm.weight", H, c.post_norms);
+        l.post_ffn_norm = vec(p + "post_ffw_norm.weight", H, c.post_norms);
+        l.q_norm = vec(p + "attn_q_norm.weight", hd, c.qk_norm);
+        l.k_norm = vec(p + "attn_k_norm.weight", hd, c.qk_norm);
+        // 5. attention projections, fused (Phi-3) or not
+        if (infos.count(p + "attn_qkv.weight")) {
+            auto qkv = split_rows(tensor(p + "attn_qkv.weight", true), {qd, kvd, kvd}, (p + "attn_qkv").c_str());
+            l.wq = qkv[0], l.wk = qkv[1], l.wv = qkv[2];
+        } else {
+            l.wq = tensor(p + "attn_q.weight", true);
+            l.wk = tensor(p + "attn_k.weight", true);
+            l.wv = tensor(p + "attn_v.weight", true);
+        }
         l.wo = tensor(p + "attn_output.weight", true);
         l.bq = vec(p + "attn_q.bias", qd, c.qkv_bias);
         l.bk = vec(p + "attn_k.bias", kvd, c.qkv_bias);
         l.bv = vec(p + "attn_v.bias", kvd, c.qkv_bias);
-        l.w_gate = tensor(p + "ffn_gate.weight", true);
-        l.w_up = tensor(p + "ffn_up.weight", true);
+        // 6. MLP projections; Phi-3 without ffn_gate: ffn_up holds [gate; up]
+        if (c.architecture != "phi3" || infos.count(p + "ffn_gate.weight")) {
+            l.w_gate = tensor(p + "ffn_gate.weight", true);
+            l.w_up = tensor(p + "ffn_up.weight", true);
+        } else {
+            auto gate_up = split_rows(tensor(p + "ffn_up.weight", true), {I, I}, (p + "ffn_up (gate and up)").c_str());
+            l.w_gate = gate_up[0], l.w_up = gate_up[1];
+        }
         l.w_down = tensor(p + "ffn_down.weight", true);
     }
     return m;

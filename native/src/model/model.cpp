@@ -11,28 +11,41 @@
 
 namespace jllm {
 
+// Elements per block and bytes per block of each weight dtype (GGUF block layouts; plain types are one element).
+struct DtypeInfo { int32_t dtype; const char* name; int32_t block, bytes; };
+static const DtypeInfo kDtypes[] = {
+    {JLLM_DTYPE_F32, "F32", 1, 4},       {JLLM_DTYPE_F16, "F16", 1, 2},       {JLLM_DTYPE_BF16, "BF16", 1, 2},
+    {JLLM_DTYPE_Q4_0, "Q4_0", 32, 18},   {JLLM_DTYPE_Q4_1, "Q4_1", 32, 20},   {JLLM_DTYPE_Q5_0, "Q5_0", 32, 22},
+    {JLLM_DTYPE_Q5_1, "Q5_1", 32, 24},   {JLLM_DTYPE_Q8_0, "Q8_0", 32, 34},   {JLLM_DTYPE_Q2_K, "Q2_K", 256, 84},
+    {JLLM_DTYPE_Q3_K, "Q3_K", 256, 110}, {JLLM_DTYPE_Q4_K, "Q4_K", 256, 144}, {JLLM_DTYPE_Q5_K, "Q5_K", 256, 176},
+    {JLLM_DTYPE_Q6_K, "Q6_K", 256, 210},
+};
+
+static const DtypeInfo* dtype_info(int32_t dtype) {
+    for (const DtypeInfo& d : kDtypes)
+        if (d.dtype == dtype) return &d;
+    return nullptr;
+}
+
+int32_t dtype_block_size(int32_t dtype) {
+    const DtypeInfo* d = dtype_info(dtype);
+    return d ? d->block : 0;
+}
+
 int64_t dtype_row_bytes(int32_t dtype, int64_t cols) {
-    switch (dtype) {
-        case JLLM_DTYPE_F32: return cols * 4;
-        case JLLM_DTYPE_F16:
-        case JLLM_DTYPE_BF16: return cols * 2;
-        case JLLM_DTYPE_Q8_0:
-            if (cols % 32 != 0) fail(JLLM_UNSUPPORTED, "Q8_0 row length %lld is not a multiple of 32", (long long)cols);
-            return cols / 32 * 34;
-        default: fail(JLLM_UNSUPPORTED, "unsupported weight dtype %d", dtype);
-    }
+    const DtypeInfo* d = dtype_info(dtype);
+    if (!d) fail(JLLM_UNSUPPORTED, "unsupported weight dtype %d", dtype);
+    if (cols % d->block != 0)
+        fail(JLLM_UNSUPPORTED, "%s row length %lld is not a multiple of its block of %d", d->name, (long long)cols,
+             d->block);
+    return cols / d->block * d->bytes;
 }
 
 int64_t WeightTensor::row_bytes() const { return dtype_row_bytes(dtype, cols); }
 
 const char* dtype_name(int32_t dtype) {
-    switch (dtype) {
-        case JLLM_DTYPE_F32: return "F32";
-        case JLLM_DTYPE_F16: return "F16";
-        case JLLM_DTYPE_BF16: return "BF16";
-        case JLLM_DTYPE_Q8_0: return "Q8_0";
-        default: return "?";
-    }
+    const DtypeInfo* d = dtype_info(dtype);
+    return d ? d->name : "?";
 }
 
 void* Model::own_bytes(size_t n) {
@@ -40,7 +53,7 @@ void* Model::own_bytes(size_t n) {
     return owned.back().data();
 }
 
-const float* Model::own_f32(int32_t dtype, const void* data, int64_t count) {
+float* Model::own_f32(int32_t dtype, const void* data, int64_t count) {
     float* out = (float*)own_bytes((size_t)count * 4);
     const uint16_t* h = (const uint16_t*)data;
     switch (dtype) {
@@ -55,7 +68,7 @@ const float* Model::own_f32(int32_t dtype, const void* data, int64_t count) {
 int64_t Model::num_params() const {
     const ModelConfig& c = config;
     int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
-    int64_t per_layer = 2 * c.hidden_size + c.hidden_size * (qd + 2 * kvd) + qd * c.hidden_size +
+    int64_t per_layer = (c.post_norms ? 4 : 2) * c.hidden_size + (c.qk_norm ? 2 * c.head_dim : 0) + c.hidden_size * (qd + 2 * kvd) + qd * c.hidden_size +
                         3 * (int64_t)c.hidden_size * c.intermediate_size + (c.qkv_bias ? qd + 2 * kvd : 0);
     int64_t n = (int64_t)c.vocab_size * c.hidden_size + per_layer * c.num_layers + c.hidden_size;
     if (!c.tie_word_embeddings) n += (int64_t)c.vocab_size * c.hidden_size;
@@ -156,101 +169,6 @@ std::string read_text_file(const std::string& path) {
     return ss.str();
 }
 
-static int32_t req_int(const Json& j, const char* key) {
-    if (!j[key].is_number()) fail(JLLM_INVALID_ARGUMENT, "config.json lacks \"%s\"", key);
-    return (int32_t)j[key].number();
-}
-
-static int32_t first_id(const Json& v) {  // an int, or the first of a list
-    if (v.is_number()) return (int32_t)v.number();
-    if (v.is_array() && !v.array().empty() && v.array()[0].is_number()) return (int32_t)v.array()[0].number();
-    return -1;
-}
-
-ModelConfig parse_hf_config(const Json& j) {
-    ModelConfig c;
-    std::string arch;
-    if (j["architectures"].is_array() && !j["architectures"].array().empty())
-        arch = j["architectures"].array()[0].str();
-    std::string type = j.str_or("model_type", "");
-    bool llama = arch == "LlamaForCausalLM" || arch == "MistralForCausalLM" ||
-                 (arch.empty() && (type == "llama" || type == "mistral"));
-    bool qwen2 = arch == "Qwen2ForCausalLM" || (arch.empty() && type == "qwen2");
-    if (!llama && !qwen2)
-        fail(JLLM_UNSUPPORTED,
-             "unsupported architecture '%s' (model_type '%s'); supported: LlamaForCausalLM, MistralForCausalLM, "
-             "Qwen2ForCausalLM",
-             arch.c_str(), type.c_str());
-    c.architecture = arch.empty() ? type : arch;
-    c.vocab_size = req_int(j, "vocab_size");
-    c.hidden_size = req_int(j, "hidden_size");
-    c.intermediate_size = req_int(j, "intermediate_size");
-    c.num_layers = req_int(j, "num_hidden_layers");
-    c.num_heads = req_int(j, "num_attention_heads");
-    c.num_kv_heads = j.has("num_key_value_heads") ? req_int(j, "num_key_value_heads") : c.num_heads;
-    c.head_dim = j.has("head_dim") ? req_int(j, "head_dim") : (c.num_heads > 0 ? c.hidden_size / c.num_heads : 0);
-    double context = j.num_or("max_position_embeddings", 2048);  // clamped so a huge value is sized, not wrapped
-    c.max_model_len = context > INT32_MAX ? INT32_MAX : context < INT32_MIN ? INT32_MIN : (int32_t)context;
-    if (j["sliding_window"].is_number() && !j.bool_or("use_sliding_window", type != "qwen2")) {
-        // Qwen2 configs carry sliding_window but disable it; nothing to do.
-    } else if (j["sliding_window"].is_number() && j["sliding_window"].number() < c.max_model_len) {
-        // No sliding-window attention yet: keep every sequence inside the window, where full attention is exact.
-        c.max_model_len = (int32_t)j["sliding_window"].number();
-    }
-    c.rms_norm_eps = (float)j.num_or("rms_norm_eps", 1e-6);
-    c.rope_theta = (float)j.num_or("rope_theta", 10000.0);
-    c.rope_style = RopeStyle::NeoX;  // HF checkpoints store q/k rows for rotate_half
-    c.qkv_bias = qwen2 || j.bool_or("attention_bias", false);
-    c.tie_word_embeddings = j.bool_or("tie_word_embeddings", false);
-    c.bos_token_id = first_id(j["bos_token_id"]);
-    c.eos_token_id = first_id(j["eos_token_id"]);
-    std::string act = j.str_or("hidden_act", "silu");
-    if (act != "silu") fail(JLLM_UNSUPPORTED, "unsupported hidden_act '%s' (only silu)", act.c_str());
-    return c;
-}
-
-void finish_config(ModelConfig& c, const Json* rope_scaling, const jllm_model_params& params) {
-    if (c.vocab_size <= 0 || c.hidden_size <= 0 || c.intermediate_size <= 0 || c.num_layers <= 0 ||
-        c.num_heads <= 0 || c.num_kv_heads <= 0 || c.head_dim <= 0)
-        fail(JLLM_INVALID_ARGUMENT, "model has a non-positive dimension (vocab %d hidden %d inter %d layers %d heads %d/%d head_dim %d)",
-             c.vocab_size, c.hidden_size, c.intermediate_size, c.num_layers, c.num_heads, c.num_kv_heads, c.head_dim);
-    if (c.num_heads % c.num_kv_heads != 0)
-        fail(JLLM_UNSUPPORTED, "num_heads %d is not a multiple of num_kv_heads %d", c.num_heads, c.num_kv_heads);
-    if (c.max_model_len <= 0)
-        fail(JLLM_INVALID_ARGUMENT, "the model's context length (max_position_embeddings / context_length) is %d; "
-             "it must be positive", c.max_model_len);
-    if (c.head_dim % 2 != 0 || c.head_dim > 256)
-        fail(JLLM_UNSUPPORTED, "head_dim %d unsupported (even, at most 256)", c.head_dim);
-    if (params.max_model_len > 0 && params.max_model_len < c.max_model_len) c.max_model_len = params.max_model_len;
-    if (params.max_model_len > c.max_model_len)
-        fail(JLLM_INVALID_ARGUMENT, "max_model_len %d exceeds the model's context length %d", params.max_model_len,
-             c.max_model_len);
-
-    int half = c.head_dim / 2;
-    c.rope_inv_freq.resize(half);
-    for (int i = 0; i < half; i++) c.rope_inv_freq[i] = (float)(1.0 / std::pow((double)c.rope_theta, 2.0 * i / c.head_dim));
-    if (rope_scaling && rope_scaling->is_object()) {
-        std::string type = rope_scaling->str_or("rope_type", rope_scaling->str_or("type", ""));
-        double factor = rope_scaling->num_or("factor", 1.0);
-        if (type == "llama3") {
-            double low = rope_scaling->num_or("low_freq_factor", 1.0), high = rope_scaling->num_or("high_freq_factor", 4.0);
-            double orig = rope_scaling->num_or("original_max_position_embeddings", 8192);
-            double low_wl = orig / low, high_wl = orig / high;
-            for (int i = 0; i < half; i++) {
-                double f = c.rope_inv_freq[i], wl = 2 * M_PI / f;
-                if (wl < high_wl) continue;
-                if (wl > low_wl) { c.rope_inv_freq[i] = (float)(f / factor); continue; }
-                double smooth = (orig / wl - low) / (high - low);
-                c.rope_inv_freq[i] = (float)((1 - smooth) * f / factor + smooth * f);
-            }
-        } else if (type == "linear") {
-            for (int i = 0; i < half; i++) c.rope_inv_freq[i] = (float)(c.rope_inv_freq[i] / factor);
-        } else if (!type.empty() && type != "default") {
-            fail(JLLM_UNSUPPORTED, "unsupported rope_scaling type '%s' (supported: llama3, linear)", type.c_str());
-        }
-    }
-}
-
 static void check_shape(const WeightTensor& w, int64_t rows, int64_t cols, const char* what, int layer) {
     if (!w.data) fail(JLLM_INVALID_ARGUMENT, "missing weight %s (layer %d)", what, layer);
     if (w.rows != rows || w.cols != cols)
@@ -276,7 +194,11 @@ void validate_shapes(const Model& m) {
         check_shape(l.w_up, c.intermediate_size, c.hidden_size, "up_proj", i);
         check_shape(l.w_down, c.hidden_size, c.intermediate_size, "down_proj", i);
         if (c.qkv_bias && (!l.bq || !l.bk || !l.bv)) fail(JLLM_INVALID_ARGUMENT, "missing q/k/v bias in layer %d", i);
+        if (c.qk_norm && (!l.q_norm || !l.k_norm)) fail(JLLM_INVALID_ARGUMENT, "missing q/k norm weights in layer %d", i);
+        if (c.post_norms && (!l.post_attn_norm || !l.post_ffn_norm))
+            fail(JLLM_INVALID_ARGUMENT, "missing post-attention/post-feedforward norm weights in layer %d", i);
     }
+    if ((int)c.layers.size() != c.num_layers) fail(JLLM_INTERNAL, "per-layer attention not derived");
 }
 
 static bool is_dir(const std::string& p) {

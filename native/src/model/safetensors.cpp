@@ -79,11 +79,18 @@ public:
         w.cols = r.shape[1];
         return w;
     }
-    const float* vec(Model& m, const std::string& n, int64_t len) const {
+    float* vec(Model& m, const std::string& n, int64_t len) const {
         const TensorRef& r = get(n);
         if (r.shape.size() != 1 || r.shape[0] != len)
             fail(JLLM_INVALID_ARGUMENT, "tensor %s should have shape [%lld]", n.c_str(), (long long)len);
         return m.own_f32(r.dtype, r.data, len);
+    }
+    // An RMSNorm weight as the factor the forward multiplies by: Gemma checkpoints store w of (1 + w).
+    const float* norm(Model& m, const std::string& n, int64_t len, bool add_one) const {
+        float* w = vec(m, n, len);
+        if (add_one)
+            for (int64_t i = 0; i < len; i++) w[i] += 1.0f;
+        return w;
     }
 
 private:
@@ -94,7 +101,7 @@ private:
 
 std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_model_params& params) {
     auto m = std::make_unique<Model>();
-    Json config = Json::parse(read_text_file(dir + "/config.json"));
+    Json config = hf_text_config(Json::parse(read_text_file(dir + "/config.json")));
     m->config = parse_hf_config(config);
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;
@@ -117,40 +124,73 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
         index_file(*m, dir + "/model.safetensors", refs);
     }
 
+    // Tensor names of transformers' modeling files; layout differences per family (architectures.cpp):
+    // Gemma's norms around attention and MLP, Qwen3/Gemma 3's per-head q/k norms, Phi-3's fused projections.
+    Tensors t(refs);
+    const bool add_one = hf_norms_add_one(c), fused = c.architecture == "Phi3ForCausalLM" || c.architecture == "phi3";
+    const int64_t H = c.hidden_size, I = c.intermediate_size, hd = c.head_dim;
+    const int64_t qd = (int64_t)c.num_heads * hd, kvd = (int64_t)c.num_kv_heads * hd;
+    // Text weights of a multimodal checkpoint sit under language_model.model. (or model.language_model.).
+    std::string root = t.has("language_model.model.embed_tokens.weight")   ? "language_model.model."
+                       : t.has("model.language_model.embed_tokens.weight") ? "model.language_model."
+                                                                           : "model.";
+    std::string head = root == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
     // The config's layer count must match the checkpoint's: fewer would serve garbage, more would fail later.
+    const std::string layers_prefix = root + "layers.";
     int64_t tensor_layers = 0;
     for (auto& [name, r] : refs)
-        if (name.rfind("model.layers.", 0) == 0) tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + 13));
+        if (name.rfind(layers_prefix, 0) == 0)
+            tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + layers_prefix.size()));
     check_layer_count(c, tensor_layers, "num_hidden_layers", dir);
-
-    Tensors t(refs);
-    m->embed = t.matrix("model.embed_tokens.weight");
-    m->final_norm = t.vec(*m, "model.norm.weight", c.hidden_size);
-    if (t.has("lm_head.weight")) {
-        m->lm_head = t.matrix("lm_head.weight");
+    m->embed = t.matrix(root + "embed_tokens.weight");
+    m->final_norm = t.norm(*m, root + "norm.weight", H, add_one);
+    if (t.has(head)) {
+        m->lm_head = t.matrix(head);
     } else {
         // No lm_head tensor: the checkpoint ties the classifier to the embeddings (as transformers does).
         m->lm_head = m->embed;
         m->config.tie_word_embeddings = true;
     }
-    int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
     m->layers.resize(c.num_layers);
     for (int i = 0; i < c.num_layers; i++) {
-        std::string p = "model.layers." + std::to_string(i) + ".";
+        std::string p = root + "layers." + std::to_string(i) + ".";
         LayerWeights& l = m->layers[i];
-        l.attn_norm = t.vec(*m, p + "input_layernorm.weight", c.hidden_size);
-        l.ffn_norm = t.vec(*m, p + "post_attention_layernorm.weight", c.hidden_size);
-        l.wq = t.matrix(p + "self_attn.q_proj.weight");
-        l.wk = t.matrix(p + "self_attn.k_proj.weight");
-        l.wv = t.matrix(p + "self_attn.v_proj.weight");
+        // 1. norms
+        l.attn_norm = t.norm(*m, p + "input_layernorm.weight", H, add_one);
+        if (c.post_norms) {  // Gemma: post_attention_layernorm follows attention; the MLP has its own pre-norm
+            l.post_attn_norm = t.norm(*m, p + "post_attention_layernorm.weight", H, add_one);
+            l.ffn_norm = t.norm(*m, p + "pre_feedforward_layernorm.weight", H, add_one);
+            l.post_ffn_norm = t.norm(*m, p + "post_feedforward_layernorm.weight", H, add_one);
+        } else {
+            l.ffn_norm = t.norm(*m, p + "post_attention_layernorm.weight", H, add_one);
+        }
+        if (c.qk_norm) {
+            l.q_norm = t.norm(*m, p + "self_attn.q_norm.weight", hd, add_one);
+            l.k_norm = t.norm(*m, p + "self_attn.k_norm.weight", hd, add_one);
+        }
+        // 2. attention projections
+        if (fused) {
+            auto qkv = split_rows(t.matrix(p + "self_attn.qkv_proj.weight"), {qd, kvd, kvd}, "qkv_proj");
+            l.wq = qkv[0], l.wk = qkv[1], l.wv = qkv[2];
+        } else {
+            l.wq = t.matrix(p + "self_attn.q_proj.weight");
+            l.wk = t.matrix(p + "self_attn.k_proj.weight");
+            l.wv = t.matrix(p + "self_attn.v_proj.weight");
+        }
         l.wo = t.matrix(p + "self_attn.o_proj.weight");
         if (c.qkv_bias) {
             l.bq = t.vec(*m, p + "self_attn.q_proj.bias", qd);
             l.bk = t.vec(*m, p + "self_attn.k_proj.bias", kvd);
             l.bv = t.vec(*m, p + "self_attn.v_proj.bias", kvd);
         }
-        l.w_gate = t.matrix(p + "mlp.gate_proj.weight");
-        l.w_up = t.matrix(p + "mlp.up_proj.weight");
+        // 3. MLP projections (Phi-3: gate_up_proj = [gate; up])
+        if (fused) {
+            auto gate_up = split_rows(t.matrix(p + "mlp.gate_up_proj.weight"), {I, I}, "gate_up_proj");
+            l.w_gate = gate_up[0], l.w_up = gate_up[1];
+        } else {
+            l.w_gate = t.matrix(p + "mlp.gate_proj.weight");
+            l.w_up = t.matrix(p + "mlp.up_proj.weight");
+        }
         l.w_down = t.matrix(p + "mlp.down_proj.weight");
     }
     return m;

@@ -59,14 +59,44 @@ public final class jllm_h {
     public static int JLLM_DTYPE_F16() {
         return 1;
     }
+    public static int JLLM_DTYPE_Q4_0() {
+        return 2;
+    }
+    public static int JLLM_DTYPE_Q4_1() {
+        return 3;
+    }
+    public static int JLLM_DTYPE_Q5_0() {
+        return 6;
+    }
+    public static int JLLM_DTYPE_Q5_1() {
+        return 7;
+    }
     public static int JLLM_DTYPE_Q8_0() {
         return 8;
+    }
+    public static int JLLM_DTYPE_Q2_K() {
+        return 10;
+    }
+    public static int JLLM_DTYPE_Q3_K() {
+        return 11;
+    }
+    public static int JLLM_DTYPE_Q4_K() {
+        return 12;
+    }
+    public static int JLLM_DTYPE_Q5_K() {
+        return 13;
+    }
+    public static int JLLM_DTYPE_Q6_K() {
+        return 14;
     }
     public static int JLLM_DTYPE_BF16() {
         return 30;
     }
     public static int JLLM_DTYPE_AUTO() {
         return -1;
+    }
+    public static int JLLM_DUMMY_Q4_K_M() {
+        return 1015;
     }
     public static int JLLM_LOAD_AUTO() {
         return 0;

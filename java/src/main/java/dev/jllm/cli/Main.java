@@ -9,6 +9,7 @@ import dev.jllm.engine.nativeapi.NativeModel;
 import dev.jllm.server.OpenAiServer;
 import dev.jllm.server.ServerContext;
 import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import dev.jllm.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -29,7 +30,8 @@ public final class Main {
     private static final Logger LOG = Logger.getLogger("jllm");
 
     static final Set<String> BOOLEANS = Set.of("enable-auto-tool-choice", "enable-prefix-caching", "allow-credentials", "disable-log-requests",
-            "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager");
+            "enable-chunked-prefill", "trust-remote-code", "disable-log-stats", "enforce-eager",
+            "trust-request-chat-template");
     static final Set<String> MULTI = Set.of("served-model-name", "api-key");
     static final Set<String> KNOWN = Set.of("model", "served-model-name", "host", "port", "api-key", "tokenizer",
             "load-format", "max-model-len", "block-size", "kv-cache-memory", "num-gpu-blocks-override", "swap-space",
@@ -40,7 +42,7 @@ public final class Main {
             "disable-log-stats", "enforce-eager", "max-request-bytes", "max-waiting-requests", "root-path", "kv-cache-space",
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
             "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
-            "kv-cache-dtype");
+            "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars", "kv-cache-dtype");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -79,6 +81,9 @@ public final class Main {
               --preemption-mode recompute|swap   recompute disables the swap pool
               --max-logprobs N              cap of logprobs / top_logprobs (default 20)
               --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
+              --trust-request-chat-template use a request's own chat_template (refused by default, as in vLLM)
+              --chat-template-timeout S     wall time of one chat-template rendering, then 400 (default 2)
+              --max-prompt-chars N          most characters a template may render or a route tokenize (default 8M)
               --response-role ROLE          role of chat replies (default assistant)
               --allowed-origins JSON --allowed-methods JSON --allowed-headers JSON --allow-credentials   CORS
               --threads N                   compute threads (default: all cores)
@@ -257,14 +262,16 @@ public final class Main {
         Set<String> keys = new LinkedHashSet<>(a.all("api-key"));
         String envKeys = System.getenv("JLLM_API_KEY");
         if (envKeys != null) for (String k : envKeys.split(",")) if (!k.isBlank()) keys.add(k.trim());
-        ChatTemplate template = chatTemplate(a.get("chat-template", null), tok);
+        RenderLimits limits = renderLimits(a);
+        ChatTemplate template = chatTemplate(a.get("chat-template", null), tok, limits);
         ChatTemplate toolTemplate = null;
         if (a.get("chat-template", null) == null && tok instanceof dev.jllm.tokenizer.HfTokenizer hf && hf.namedChatTemplate("tool_use") != null)
-            toolTemplate = new ChatTemplate(hf.namedChatTemplate("tool_use"));
+            toolTemplate = new ChatTemplate(hf.namedChatTemplate("tool_use"), limits);
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a));
+                a.integer("max-waiting-requests", 4096), toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a),
+                dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -305,7 +312,8 @@ public final class Main {
      * raise_exception message on stderr.
      */
     static int renderChat(String[] argv) throws IOException {
-        Args a = new Args(argv, Set.of(), Set.of(), Set.of("chat-template", "request", "bos-token", "eos-token", "date"));
+        Args a = new Args(argv, Set.of(), Set.of(), Set.of("chat-template", "request", "bos-token", "eos-token", "date",
+                "chat-template-timeout", "max-prompt-chars"));
         String t = a.get("chat-template", null), req = a.get("request", null);
         if (t == null || req == null) {
             System.err.println("usage: jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]");
@@ -322,7 +330,7 @@ public final class Main {
         java.util.Map<String, Object> kwargs = c.has("template_kwargs") && c.get("template_kwargs").isObject()
                 ? json.convertValue(c.get("template_kwargs"), new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {}) : java.util.Map.of();
         try {
-            String out = new ChatTemplate(source, clock).render(messages, json.convertValue(c.get("tools"), Object.class),
+            String out = new ChatTemplate(source, clock, renderLimits(a)).render(messages, json.convertValue(c.get("tools"), Object.class),
                     json.convertValue(c.get("documents"), Object.class), c.path("add_generation_prompt").asBoolean(true), kwargs,
                     a.get("bos-token", null), a.get("eos-token", null));
             System.out.print(out);
@@ -380,18 +388,27 @@ public final class Main {
         }
     }
 
+    /** --chat-template-timeout (seconds) and --max-prompt-chars: the one render limit of every route. */
+    static RenderLimits renderLimits(Args a) {
+        double secs = Double.parseDouble(a.get("chat-template-timeout", "2"));
+        long chars = a.bytes("max-prompt-chars", RenderLimits.DEFAULT.maxOutputChars());
+        if (!(secs > 0) || chars < 1 || chars > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("--chat-template-timeout must be > 0 and --max-prompt-chars in [1, 2^31 - 9]");
+        return new RenderLimits(java.time.Duration.ofNanos((long) (secs * 1e9)), (int) chars);
+    }
+
     /** --chat-template: a bundled name, a file, or inline text; else the model's own template. */
-    static ChatTemplate chatTemplate(String arg, Tokenizer tok) throws IOException {
-        if (arg == null) return tok.chatTemplate() == null ? null : new ChatTemplate(tok.chatTemplate());
+    static ChatTemplate chatTemplate(String arg, Tokenizer tok, RenderLimits limits) throws IOException {
+        if (arg == null) return tok.chatTemplate() == null ? null : new ChatTemplate(tok.chatTemplate(), limits);
         String bundled = bundledTemplate(arg);
-        if (bundled != null) return new ChatTemplate(bundled);
+        if (bundled != null) return new ChatTemplate(bundled, limits);
         boolean looksInline = arg.contains("{") || arg.contains("}") || arg.contains("\n");
         Path p = Path.of(looksInline ? "." : arg);
         if (!looksInline) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--chat-template: no file or bundled template named '" + arg + "'");
-            return new ChatTemplate(Files.readString(p));
+            return new ChatTemplate(Files.readString(p), limits);
         }
-        return new ChatTemplate(arg);
+        return new ChatTemplate(arg, limits);
     }
 
     static String bundledTemplate(String name) throws IOException {

@@ -9,6 +9,7 @@ import dev.jllm.engine.RequestOutput;
 import dev.jllm.engine.SamplingParams;
 import dev.jllm.engine.TokenLogprob;
 import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ final class ChatHandler {
             Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
             JsonNode c = m.get("content");
             if (c == null || c.isNull()) {
-                msg.put("content", null);
+                msg.put("content", "");  // as vLLM: an assistant turn with only tool_calls renders as empty text, not "None"
             } else if (c.isTextual()) {
                 msg.put("content", c.asText());
             } else if (c.isArray()) {
@@ -55,6 +56,7 @@ final class ChatHandler {
                 for (JsonNode part : c) {
                     String type = part.path("type").asText("");
                     if (type.equals("text")) {
+                        if (!part.path("text").isTextual()) throw ApiException.badRequest("A text content part needs a string 'text'.", "messages");
                         if (!text.isEmpty()) text.append("\n");
                         text.append(part.path("text").asText());
                     } else if (type.equals("image_url") || type.equals("input_audio") || type.equals("image")) {
@@ -72,10 +74,20 @@ final class ChatHandler {
         return out;
     }
 
+    /**
+     * Renders and tokenizes a conversation (for chat completions and /tokenize), within the server's render limits;
+     * a prompt that cannot fit max_model_len is refused before it is tokenized (PromptOptions).
+     */
     Prompt render(Fields f) {
         List<Map<String, Object>> messages = messages(f.raw("messages"));
-        String requestTemplate = f.string("chat_template", null);
-        ChatTemplate template = requestTemplate != null ? new ChatTemplate(requestTemplate) : ctx.templateFor(f.has("tools"));
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        JsonNode kw = f.raw("chat_template_kwargs");
+        if (kw != null) {
+            if (!kw.isObject()) throw ApiException.badRequest("chat_template_kwargs must be an object.", "chat_template_kwargs");
+            kwargs.putAll(JSON.convertValue(kw, new TypeReference<Map<String, Object>>() {}));
+        }
+        ChatTemplate template = requestTemplate(f, kwargs);
+        if (template == null) template = ctx.templateFor(f.has("tools"));
         if (template == null)
             throw ApiException.badRequest("This model has no chat template; start the server with --chat-template (a file, a template string, or a bundled name such as chatml).");
         boolean addGen = f.bool("add_generation_prompt", true);
@@ -83,18 +95,16 @@ final class ChatHandler {
         if (cont && addGen && f.has("add_generation_prompt"))
             throw ApiException.badRequest("continue_final_message and add_generation_prompt cannot both be true.", "continue_final_message");
         if (cont) addGen = false;
-        Map<String, Object> kwargs = new LinkedHashMap<>();
-        JsonNode kw = f.raw("chat_template_kwargs");
-        if (kw != null) {
-            if (!kw.isObject()) throw ApiException.badRequest("chat_template_kwargs must be an object.", "chat_template_kwargs");
-            kwargs.putAll(JSON.convertValue(kw, new TypeReference<Map<String, Object>>() {}));
-        }
         Object tools = f.has("tools") ? JSON.convertValue(f.raw("tools"), Object.class) : null;
         Object docs = f.has("documents") ? JSON.convertValue(f.raw("documents"), Object.class) : null;
         Tokenizer tok = ctx.tokenizer();
+        PromptOptions po = ctx.prompts();
         String text;
         try {
-            text = template.render(messages, tools, docs, addGen, kwargs, tok.bosToken(), tok.eosToken());
+            text = template.render(messages, tools, docs, addGen, kwargs, tok.bosToken(), tok.eosToken(), po.chatLimits(ctx.maxModelLen()));
+        } catch (RenderLimits.Exceeded e) {
+            if (e.output()) throw po.tooLong(e.chars(), ctx.maxModelLen(), "messages", "messages");
+            throw ApiException.badRequest(e.getMessage(), "chat_template");
         } catch (ChatTemplate.TemplateRaised e) {
             throw ApiException.badRequest(e.getMessage());
         } catch (RuntimeException e) {
@@ -108,9 +118,24 @@ final class ChatHandler {
         }
         boolean addSpecial = f.bool("add_special_tokens", false);
         if (addSpecial && tok.bosToken() != null && text.startsWith(tok.bosToken())) addSpecial = false;
+        po.checkLength(text.length(), ctx.maxModelLen(), "messages", "messages");
         int[] ids = tok.encode(text, addSpecial, true);
         String role = addGen ? ctx.responseRole() : (String) last.get("role");
         return new Prompt(text, ids, role, lastContent);
+    }
+
+    /**
+     * The request's own template (`chat_template`, or `chat_template` in chat_template_kwargs, which wins as it does in
+     * vLLM), or null; refused unless the server trusts request templates (--trust-request-chat-template), as vLLM does.
+     */
+    private ChatTemplate requestTemplate(Fields f, Map<String, Object> kwargs) {
+        Object fromKwargs = kwargs.remove("chat_template");
+        String source = fromKwargs != null ? String.valueOf(fromKwargs) : f.string("chat_template", null);
+        if (source == null) return null;
+        if (!ctx.prompts().trustRequestChatTemplate())
+            throw ApiException.badRequest("Chat template is passed with request, but --trust-request-chat-template is not set. "
+                    + "Refused request with untrusted chat template.", "chat_template");
+        return new ChatTemplate(source, ctx.prompts().renderLimits());
     }
 
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {

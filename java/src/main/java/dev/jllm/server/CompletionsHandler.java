@@ -41,11 +41,13 @@ final class CompletionsHandler {
         boolean echoed;
     }
 
-    static List<int[]> prompts(JsonNode p, Tokenizer tok, boolean addSpecial) {
+    /** The prompt(s) as token ids; text far over the context (PromptOptions) is refused before it is tokenized. */
+    static List<int[]> prompts(JsonNode p, Tokenizer tok, boolean addSpecial, PromptOptions po, int maxModelLen) {
         if (p == null) throw ApiException.badRequest("'prompt' is required.", "prompt");
         List<int[]> out = new ArrayList<>();
         if (p.isTextual()) {
             if (p.asText().isEmpty()) throw ApiException.badRequest("The prompt is empty; provide a prompt or prompt token ids.", "prompt");
+            po.checkLength(p.asText().length(), maxModelLen, "prompt", "prompt");
             out.add(tok.encode(p.asText(), addSpecial, false));
             return out;
         }
@@ -58,6 +60,7 @@ final class CompletionsHandler {
         for (JsonNode x : p) {
             if (x.isTextual()) {
                 if (x.asText().isEmpty()) throw ApiException.badRequest("The prompt is empty; provide a prompt or prompt token ids.", "prompt");
+                po.checkLength(x.asText().length(), maxModelLen, "prompt", "prompt");
                 out.add(tok.encode(x.asText(), addSpecial, false));
             } else if (x.isArray()) {
                 out.add(tokenIds(x, tok));
@@ -89,7 +92,7 @@ final class CompletionsHandler {
         if (f.has("suffix")) throw ApiException.badRequest("suffix is not currently supported", "suffix");
         boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
         StreamOptions so = StreamOptions.read(f, stream);
-        List<int[]> prompts = prompts(f.raw("prompt"), tok, f.bool("add_special_tokens", true));
+        List<int[]> prompts = prompts(f.raw("prompt"), tok, f.bool("add_special_tokens", true), ctx.prompts(), ctx.maxModelLen());
         Integer truncate = f.integer("truncate_prompt_tokens", null);
         if (truncate != null) {
             if (truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");

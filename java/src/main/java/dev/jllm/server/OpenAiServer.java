@@ -283,6 +283,7 @@ public final class OpenAiServer implements AutoCloseable {
         } else {
             String prompt = f.string("prompt", null);
             if (prompt == null) throw ApiException.badRequest("'prompt' (or 'messages') is required.", "prompt");
+            ctx.prompts().checkLength(prompt.length(), ctx.maxModelLen(), "prompt", "prompt");
             ids = tok.encode(prompt, f.bool("add_special_tokens", true), false);
         }
         ObjectNode out = JSON.createObjectNode();

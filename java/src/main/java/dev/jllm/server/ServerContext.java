@@ -10,7 +10,17 @@ import java.util.Set;
 public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
                             int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
                             boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate,
-                            SamplingDefaults defaults, String rootPath, String toolParser) {
+                            SamplingDefaults defaults, String rootPath, String toolParser, PromptOptions prompts) {
+
+    /** Default prompt options: render limits 2 s / 8 Mi chars, request chat templates refused. */
+    public ServerContext(Engine engine, Tokenizer tokenizer, List<String> servedNames, String responseRole,
+                         int maxLogprobs, ChatTemplate chatTemplate, Set<String> apiKeys, int maxLogLen,
+                         boolean logRequests, long startedAt, int maxWaiting, ChatTemplate toolUseTemplate,
+                         SamplingDefaults defaults, String rootPath, String toolParser) {
+        this(engine, tokenizer, servedNames, responseRole, maxLogprobs, chatTemplate, apiKeys, maxLogLen, logRequests, startedAt,
+                maxWaiting, toolUseTemplate, defaults, rootPath, toolParser,
+                PromptOptions.of(tokenizer, dev.jllm.tokenizer.RenderLimits.DEFAULT, false));
+    }
 
     /** The template for a request: the model's "tool_use" template when tools are given and it has one. */
     ChatTemplate templateFor(boolean hasTools) {

@@ -45,7 +45,8 @@ final class StressServer implements AutoCloseable {
         if (lib != null) cmd.add("-Djllm.library.path=" + lib);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jllm.cli.Main", "serve", "--model", model.toString(),
                 "--served-model-name", "stories", "--host", "127.0.0.1", "--port", String.valueOf(port), "--api-key", KEY,
-                "--chat-template", "chatml", "--threads", "1", "--seed", "1"));
+                "--chat-template", "chatml", "--threads", "1", "--seed", "1",
+                "--trust-request-chat-template"));  // the corpus sends hostile templates to the sandbox
         cmd.addAll(extra);
         Path log = Files.createTempFile("jllm-stress-" + port + "-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -37,24 +37,34 @@ public final class ChatTemplate {
     private final String parsed;  // source after normalize()
     private final Jinjava jinjava;
     private final java.util.function.Supplier<LocalDateTime> clock;
+    private final RenderLimits limits;
 
     public ChatTemplate(String source) {
-        this(source, LocalDateTime::now);
+        this(source, LocalDateTime::now, RenderLimits.DEFAULT);
     }
 
-    /** clock: the time strftime_now reports (render-chat --date fixes it). */
+    public ChatTemplate(String source, RenderLimits limits) {
+        this(source, LocalDateTime::now, limits);
+    }
+
     public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock) {
+        this(source, clock, RenderLimits.DEFAULT);
+    }
+
+    /** clock: the time strftime_now reports (render-chat --date fixes it); limits: every render's time and output bounds. */
+    public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock, RenderLimits limits) {
         this.source = source;
         this.parsed = normalize(source);
         this.clock = clock;
+        this.limits = limits;
         // jinja2's whitespace rules as Jinjava's legacy overrides give them (trim_blocks/lstrip_blocks semantics for
         // expressions, keep_trailing_newline=False), and no re-rendering of output that looks like a template
         // (message content is data). The other differences are handled by normalize() and the registered helpers.
         com.hubspot.jinjava.LegacyOverrides legacy = com.hubspot.jinjava.LegacyOverrides.newBuilder()
                 .withUseTrimmingForNotesAndExpressions(true).withDefaultKeepTrailingNewlineBehavior(true).build();
-        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(resolver())
-                .withMaxOutputSize(64L << 20).build();
+        // TemplateSandbox: what a template may call, and the render limits (checked before every node)
+        JinjavaConfig config = TemplateSandbox.configure(JinjavaConfig.newBuilder(), limits).withTrimBlocks(true).withLstripBlocks(true)
+                .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(new TemplateSandbox.Resolver()).build();
         jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
@@ -69,14 +79,30 @@ public final class ChatTemplate {
         registerTest("none", (v, args) -> v == null || v instanceof PyValues.PyNone);
         registerTest("iterable", (v, args) -> v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone))
                 || v instanceof Map<?, ?> || (v != null && v.getClass().isArray()));
+        TemplateSandbox.install(jinjava);
+        warmUp();
     }
 
-    private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*(?:\\([^()]*\\)[^()]*)*)\\)");
-    private static final java.util.regex.Pattern NAMED_ARG = java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*([^,=]+?)\\s*(?=,|$)");
+    private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once per JVM, one rendering outside any time limit: Jinjava's first rendering loads and compiles its classes,
+     * which takes seconds on a busy machine and would otherwise count against the first request's render timeout.
+     */
+    private static void warmUp() {
+        if (!WARM.compareAndSet(false, true)) return;
+        String warm = "{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content']|trim ~ '!' }}{% endif %}{% endfor %}"
+                + "{{ messages|length }}{{ messages|tojson }}{{ 'a b'.split(' ')|join(',') }}";
+        new ChatTemplate(warm, LocalDateTime::now, new RenderLimits(java.time.Duration.ofMinutes(10), 1 << 20))
+                .render(List.of(Map.of("role", "user", "content", "hi")), null, null, true, Map.of(), "<s>", "</s>");
+    }
+
+    private static final java.util.regex.Pattern NAMESPACE_CALL = java.util.regex.Pattern.compile("namespace\\(([^()]*+(?:\\([^()]*+\\)[^()]*+)*+)\\)");
+    private static final java.util.regex.Pattern NAMED_ARG = java.util.regex.Pattern.compile("(?<!\\w)(\\w++)\\s*+=\\s*+([^,=]+?)\\s*(?=,|$)");
 
     /** x[a:b:c] with a step, which Jinjava's parser lacks; rewritten to jllm_slice(x, a, b, c). */
     private static final java.util.regex.Pattern STEP_SLICE = java.util.regex.Pattern.compile(
-            "('[^']*'|\"[^\"]*\"|[A-Za-z_][\\w.]*(?:\\[[^\\[\\]:]*\\])*)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
+            "('[^']*'|\"[^\"]*\"|(?<![\\w.])[A-Za-z_][\\w.]*+(?:\\[[^\\[\\]:]*+\\])*+)\\[([^\\[\\]:]*):([^\\[\\]:]*):([^\\[\\]:]*)\\]");
 
     /**
      * `{{ e }}` prints Python's str(e) in jinja2 (True, False, [1, 'a'], {'k': None}); Jinjava prints Java forms, so
@@ -166,10 +192,29 @@ public final class ChatTemplate {
         }
     }
 
-    private static final java.util.regex.Pattern COMMENT = java.util.regex.Pattern.compile("\\{#(-?).*?(-?)#\\}", java.util.regex.Pattern.DOTALL);
+    /**
+     * {# c #} → {% if false %}{% endif %}, keeping {#- and -#}; a linear scan (a regex with a lazy body is quadratic on
+     * a hostile template full of unclosed `{#`). The source rewrites below are all linear for the same reason:
+     * identifiers match only from their first character and possessively.
+     */
+    static String replaceComments(String src) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            int open = src.indexOf("{#", i);
+            if (open < 0) break;
+            boolean lstrip = src.startsWith("-", open + 2);
+            int body = open + 2 + (lstrip ? 1 : 0), close = src.indexOf("#}", body);
+            if (close < 0) break;
+            boolean rstrip = close > body && src.charAt(close - 1) == '-';
+            out.append(src, i, open).append("{%").append(lstrip ? "-" : "").append(" if false %}{% endif ").append(rstrip ? "-" : "").append("%}");
+            i = close + 2;
+        }
+        return out.append(src, i, src.length()).toString();
+    }
 
     private static final java.util.regex.Pattern BOOL_COMPARISON = java.util.regex.Pattern.compile(
-            "([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*)\\s*(==|!=)\\s*(false|true|False|True)\\b");
+            "(?<![\\w.])([A-Za-z_][\\w.]*+(?:\\[[^\\[\\]]*+\\])*+)\\s*+(==|!=)\\s*(false|true|False|True)\\b");
 
     /** Python's == between a value and a bool: True == 1, False == 0, and nothing else equals a bool. */
     static boolean pyEqualsBool(Object v, boolean b) {
@@ -179,7 +224,7 @@ public final class ChatTemplate {
     }
 
     private static final java.util.regex.Pattern NOT_COMPARISON = java.util.regex.Pattern.compile(
-            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*(?:\\s*\\|\\s*\\w+)+)\\s*(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
+            "\\bnot\\s++([A-Za-z_][\\w.]*+(?:\\[[^\\[\\]]*+\\])*+(?:\\s*+\\|\\s*+\\w++)++)\\s*+(==|!=|<=|>=|<|>)\\s*([\\w.'\"]+)");
 
     private static String orNone(String s) {
         return s.isBlank() ? "none" : s.trim();
@@ -216,8 +261,7 @@ public final class ChatTemplate {
         src = wrapOutputs(src);
         // {# comments #} become an empty if-block: the same trim_blocks / lstrip_blocks / {#- -#} whitespace
         // behaviour in jinja2, which Jinjava gets wrong for comments after a `-%}`
-        src = COMMENT.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement(
-                "{%" + a.group(1) + " if false %}{% endif " + a.group(2) + "%}"));
+        src = replaceComments(src);
         src = STEP_SLICE.matcher(src).replaceAll(a -> java.util.regex.Matcher.quoteReplacement("jllm_slice(" + a.group(1) + ", "
                 + orNone(a.group(2)) + ", " + orNone(a.group(3)) + ", " + orNone(a.group(4)) + ")"));
         // x == false / x != true: Python equality (Jinjava would coerce '' to false); jllm_pyeq implements it exactly
@@ -248,13 +292,6 @@ public final class ChatTemplate {
                 return test.test(v, args);
             }
         });
-    }
-
-    private static jinjava.javax.el.ELResolver resolver() {
-        jinjava.javax.el.CompositeELResolver r = new jinjava.javax.el.CompositeELResolver();
-        r.add(new PyStringMethods());
-        r.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        return r;
     }
 
     public String source() {
@@ -291,9 +328,22 @@ public final class ChatTemplate {
         return out.toString();
     }
 
-    /** Renders the conversation; throws TemplateRaised (raise_exception) or IllegalArgumentException (bad template). */
+    public RenderLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Renders the conversation within this template's limits; throws TemplateRaised (raise_exception),
+     * RenderLimits.Exceeded (over time or output) or IllegalArgumentException (bad template).
+     */
     public String render(List<Map<String, Object>> messages, Object tools, Object documents, boolean addGenerationPrompt,
                          Map<String, Object> kwargs, String bosToken, String eosToken) {
+        return render(messages, tools, documents, addGenerationPrompt, kwargs, bosToken, eosToken, limits);
+    }
+
+    /** As above, within the given limits (e.g. a smaller output bound: the most characters a prompt may have). */
+    public String render(List<Map<String, Object>> messages, Object tools, Object documents, boolean addGenerationPrompt,
+                         Map<String, Object> kwargs, String bosToken, String eosToken, RenderLimits limits) {
         Map<String, Object> ctx = new HashMap<>();
         if (bosToken != null) ctx.put("bos_token", bosToken);  // transformers passes only the tokens a tokenizer sets
         if (eosToken != null) ctx.put("eos_token", eosToken);
@@ -305,19 +355,29 @@ public final class ChatTemplate {
         FIRST_FAILURE.remove();
         CLOCK.set(clock);
         RenderResult r;
+        RenderLimits.Exceeded breach;
+        TemplateSandbox.begin(limits);
         try {
-            r = jinjava.renderForResult(parsed, ctx);
+            r = jinjava.renderForResult(parsed, ctx);  // Jinjava bounds output at this.limits; the sandbox at limits
         } finally {
             CLOCK.remove();
+            breach = TemplateSandbox.end();
         }
         Failure failure = FIRST_FAILURE.get();
         FIRST_FAILURE.remove();
+        if (breach != null) throw breach;
+        for (TemplateError e : r.getErrors()) {
+            RenderLimits.Exceeded size = TemplateSandbox.sizeBreach(e, limits, this.limits.maxOutputChars());
+            if (size != null) throw size;
+        }
         if (failure != null && failure.raised()) throw new TemplateRaised(failure.message());
         if (failure != null) throw new IllegalArgumentException("chat template error: " + failure.message());
         for (TemplateError e : r.getErrors())
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
                 throw new IllegalArgumentException("chat template error: " + e.getMessage());
-        return r.getOutput();
+        String out = r.getOutput();
+        if (out.length() > limits.maxOutputChars()) throw TemplateSandbox.outputBreach(limits, out.length(), out.length() + " characters");
+        return out;
     }
 
     /** tojson as transformers defines it (json.dumps, ensure_ascii=False), with indent and sort_keys. */

@@ -1,28 +1,16 @@
 package dev.jllm.tokenizer;
 
-import java.beans.FeatureDescriptor;
-import java.util.Iterator;
 import java.util.Locale;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python's str methods for chat templates ({@code content.startswith('<tool_response>')},
- * {@code text.split('</think>')[-1].lstrip('\n')}), which Jinjava does not know. Resolves method calls on strings
- * only; everything else falls through to Jinjava's own resolvers.
+ * {@code text.split('</think>')[-1].lstrip('\n')}), which Jinjava does not know; TemplateSandbox.Resolver calls them
+ * (and no other method of a string).
  */
-final class PyStringMethods extends ELResolver {
-    @Override
-    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-        if (!(base instanceof String s) || method == null) return null;
-        Object[] p = params == null ? new Object[0] : params;
-        Object result = call(s, method.toString(), p);
-        if (result == NOT_HANDLED) return null;
-        context.setPropertyResolved(true);
-        return result;
-    }
+final class PyStringMethods {
+    private PyStringMethods() {}
 
-    private static final Object NOT_HANDLED = new Object();
+    static final Object NOT_HANDLED = new Object();
 
     private static String arg(Object[] p, int i) {
         return i < p.length && p[i] != null ? p[i].toString() : null;
@@ -39,7 +27,7 @@ final class PyStringMethods extends ELResolver {
             case "lower": return s.toLowerCase(Locale.ROOT);
             case "capitalize": return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "title": return title(s);
-            case "replace": return s.replace(arg(p, 0), arg(p, 1));
+            case "replace": return replace(s, arg(p, 0), arg(p, 1));
             case "split": return split(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
             case "find": return (long) s.indexOf(arg(p, 0));
             case "count": return (long) count(s, arg(p, 0));
@@ -48,6 +36,13 @@ final class PyStringMethods extends ELResolver {
             case "isspace": return !s.isEmpty() && s.chars().allMatch(PyValues::isPySpace);
             default: return NOT_HANDLED;
         }
+    }
+
+    /** str.replace, refused before it is built when its result would be over the rendering's output bound. */
+    static String replace(String s, String old, String replacement) {
+        long grows = (long) count(s, old) * (replacement.length() - old.length());
+        if (s.length() + grows > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(s.length() + grows);
+        return s.replace(old, replacement);
     }
 
     /** str.format with positional fields: {} and {0}, {1}; {{ and }} are literal braces. */
@@ -122,11 +117,4 @@ final class PyStringMethods extends ELResolver {
         }
         return b.toString();
     }
-
-    @Override public Object getValue(ELContext context, Object base, Object property) { return null; }
-    @Override public Class<?> getType(ELContext context, Object base, Object property) { return null; }
-    @Override public void setValue(ELContext context, Object base, Object property, Object value) {}
-    @Override public boolean isReadOnly(ELContext context, Object base, Object property) { return false; }
-    @Override public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) { return null; }
-    @Override public Class<?> getCommonPropertyType(ELContext context, Object base) { return null; }
 }

@@ -38,7 +38,8 @@ final class ServerFixture {
         engine = new Engine(exec, tok, new EngineConfig(1024, 64, true, 20));
         String chatml = Files.readString(Path.of("../templates/chatml.jinja"));
         ctx = new ServerContext(engine, tok, List.of("stories", "alias"), "assistant", 20, new ChatTemplate(chatml),
-                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null, SamplingDefaults.NONE, "/proxy", "hermes");
+                Set.of(KEY, "second-key"), 0, true, 1700000000L, 4096, null, SamplingDefaults.NONE, "/proxy", "hermes",
+                PromptOptions.of(tok, dev.jllm.tokenizer.RenderLimits.DEFAULT, true));  // tests send request chat templates
         server = new OpenAiServer(ctx, new OpenAiServer.Options("127.0.0.1", 0, List.of("*"), List.of("*"), List.of("*"),
                 false, 1 << 20, null, null), exec.numBlocks(), exec.blockSize()).start();
         base = "http://127.0.0.1:" + server.port();

@@ -269,6 +269,7 @@ class ServerTest {
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,99999]}", "99999");
         assertBadRequest("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", "stream");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[]}", "messages");
+        assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":5}]}]}", "string 'text'");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":2}", "logprobs");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"missing\"}},\"tools\":[]}", "has not been passed");
         assertBadRequest("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"required\"}", "tools");
@@ -327,6 +328,17 @@ class ServerTest {
         assertTrue(w.startsWith(wo) && w.length() > wo.length(), wo + " | " + w);
         assertEquals(tokenText.strip(), w.substring(wo.length()).strip(), "the difference is the stop token's text");
         assertTrue(ref.path("greedy_text").asText().startsWith(with.path("text").asText()), with.toString());
+    }
+
+    @Test
+    void aToolLoopsSecondRequestWithNullContentRenders() throws Exception {
+        // what OpenAI SDKs, LangChain4j and the Vercel SDK send back after a tool call: content null / absent
+        for (String assistant : new String[] {"{\"role\":\"assistant\",\"content\":null,", "{\"role\":\"assistant\","}) {
+            Resp r = post("/v1/chat/completions", "{\"model\":\"stories\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                    + assistant + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+                    + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"}]}");
+            assertEquals(200, r.status, r.text);
+        }
     }
 
     @Test
