@@ -48,6 +48,8 @@ final class ChatHandler {
             Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
             JsonNode c = m.get("content");
             if (c == null || c.isNull()) {
+                if (!m.path("role").asText().equals("assistant"))
+                    throw ApiException.badRequest("A '" + m.path("role").asText() + "' message needs 'content' (only assistant messages may omit it).", "messages");
                 msg.put("content", "");  // as vLLM: an assistant turn with only tool_calls renders as empty text, not "None"
             } else if (c.isTextual()) {
                 msg.put("content", c.asText());
