@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or struct layout in this file changes. */
-#define JLLM_ABI_VERSION 1
+#define JLLM_ABI_VERSION 2
 
 typedef int32_t jllm_status;
 #define JLLM_OK 0
@@ -59,6 +59,8 @@ typedef int32_t jllm_status;
 #define JLLM_DTYPE_Q5_K 13
 #define JLLM_DTYPE_Q6_K 14
 #define JLLM_DTYPE_BF16 30
+/* "Decide from the model" where a parameter takes a dtype (see each field). */
+#define JLLM_DTYPE_AUTO -1
 /* dummy_dtype only: llama.cpp's Q4_K_M mix (Q6_K for the output/tied embedding and for attn_v and ffn_down of
    about a third of the layers, Q4_K elsewhere); its value is llama.cpp's file type number plus 1000. */
 #define JLLM_DUMMY_Q4_K_M 1015
@@ -97,8 +99,12 @@ typedef struct jllm_model jllm_model;
 typedef struct {
     int32_t load_format;     /* JLLM_LOAD_* (default JLLM_LOAD_AUTO) */
     uint64_t dummy_seed;     /* seed of JLLM_LOAD_DUMMY weights (default 0) */
-    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights, or JLLM_DUMMY_Q4_K_M (default F32) */
+    int32_t dummy_dtype;     /* JLLM_DTYPE_* of dummy weights, or JLLM_DUMMY_Q4_K_M; AUTO (default) = `dtype` when
+                                set, else config.json's torch_dtype (F32 when absent) */
     int32_t max_model_len;   /* 0 = the model's own context length; else a cap (tokens) */
+    int32_t dtype;           /* storage of F32/F16/BF16 weight matrices: AUTO (default) = as stored in the file
+                                (memory-mapped); F32, F16 or BF16 = converted once at load into owned memory.
+                                Quantized tensors stay quantized. Compute is f32 either way. */
 } jllm_model_params;
 
 typedef struct {
@@ -132,13 +138,20 @@ typedef struct jllm_engine jllm_engine;
 typedef struct {
     int32_t block_size;             /* tokens per KV block (default 16) */
     int32_t num_blocks;             /* KV blocks in the main pool; 0 = as many as kv_cache_bytes allows */
-    int64_t kv_cache_bytes;         /* budget for the main pool when num_blocks == 0 (default 256 MiB) */
+    int64_t kv_cache_bytes;         /* budget for the main pool when num_blocks == 0; 0 (default) = enough for
+                                       min(max_num_seqs, 64) sequences of the model's full length, at most 1 GiB */
     int32_t num_host_blocks;        /* blocks in the host (swap) pool (default 0) */
     int32_t max_num_batched_tokens; /* most tokens in one step (default 2048) */
     int32_t max_num_seqs;           /* most sequences in one step (default 256) */
-    int32_t max_logit_rows;         /* most logit rows in one step (default max_num_batched_tokens) */
+    int32_t max_logit_rows;         /* most logit rows in one step; 0 (default) = max_num_seqs. Each row costs
+                                       vocab floats; prompt-logprob rows beyond it must be spread over steps */
     int32_t max_logprobs;           /* most top log-probabilities per row (default 20) */
     int32_t num_threads;            /* 0 = one per online core */
+    int32_t kv_cache_dtype;         /* JLLM_DTYPE_F32 / F16 / BF16 of the KV cache; AUTO (default) = the weights'
+                                       dtype when it is one of those, else F16 */
+    int32_t max_model_len;          /* 0 (default) = the model's, lowered to what the KV pool holds (with a warning);
+                                       > 0 = exactly this (at most the model's), refused if the pool holds fewer */
+    int64_t host_cache_bytes;       /* budget for the host pool when num_host_blocks == 0 (default 0) */
 } jllm_engine_params;
 
 typedef struct {
@@ -149,10 +162,15 @@ typedef struct {
     int64_t block_bytes;            /* bytes of K+V of one block over all layers */
     int32_t max_blocks_per_seq;     /* = ceil(max_model_len / block_size); the block-table row length needed */
     char backend[32];               /* "cpu" */
+    int32_t kv_cache_dtype;         /* JLLM_DTYPE_* the KV cache is stored in */
+    int32_t max_model_len;          /* tokens a sequence may reach (after fitting to the KV pool) */
+    int32_t max_logit_rows;         /* most logit rows in one step */
 } jllm_engine_info;
 
 JLLM_API jllm_engine_params jllm_engine_default_params(void);
-/* The engine borrows `model`, which must outlive it. */
+/* The engine borrows `model`, which must outlive it. Before allocating anything it checks that the KV pools and
+ * scratch (plus the model's memory-mapped weights) fit in the memory available, and refuses with the numbers
+ * (JLLM_HOST_OOM) when they do not. */
 JLLM_API jllm_status jllm_engine_create(jllm_model* model, const jllm_engine_params* params, jllm_engine** out);
 JLLM_API void jllm_engine_free(jllm_engine* engine);
 JLLM_API jllm_status jllm_engine_get_info(const jllm_engine* engine, jllm_engine_info* out);

@@ -7,9 +7,11 @@
 #include <vector>
 #include "backend.h"
 #include "cpu/kernels.h"
+#include "cpu/kv_dtype.h"
 #include "cpu/sampling.h"
 #include "model/model.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 #ifndef JLLM_VERSION
 #define JLLM_VERSION "0.0.0"
@@ -24,6 +26,7 @@ struct jllm_model {
 struct jllm_engine {
     jllm_model* model;
     EngineShape shape;
+    int64_t block_bytes;                // K+V of one block over all layers, in the KV dtype
     std::unique_ptr<Backend> backend;
     std::vector<int32_t> default_rows;  // [max_num_seqs] last token of each sequence
 };
@@ -78,8 +81,8 @@ void validate_batch(const jllm_engine& e, const jllm_batch& b) {
         int32_t q0 = b.query_start[sq], q1 = b.query_start[sq + 1];
         int32_t ctx = b.context_lens[sq];
         if (q1 <= q0) fail(JLLM_INVALID_ARGUMENT, "sequence %d has no tokens", sq);
-        if (ctx < q1 - q0 || ctx > c.max_model_len || ctx > (int64_t)b.block_table_stride * s.block_size)
-            fail(JLLM_INVALID_ARGUMENT, "sequence %d: context_len %d out of range (max_model_len %d)", sq, ctx, c.max_model_len);
+        if (ctx < q1 - q0 || ctx > s.max_model_len || ctx > (int64_t)b.block_table_stride * s.block_size)
+            fail(JLLM_INVALID_ARGUMENT, "sequence %d: context_len %d out of range (max_model_len %d)", sq, ctx, s.max_model_len);
         const int32_t* table = b.block_tables + (int64_t)sq * b.block_table_stride;
         for (int32_t k = 0; k < (ctx + s.block_size - 1) / s.block_size; k++)
             if (table[k] < 0 || table[k] >= s.num_blocks)
@@ -171,7 +174,8 @@ jllm_model_params jllm_model_default_params(void) {
     jllm_model_params p;
     memset(&p, 0, sizeof p);
     p.load_format = JLLM_LOAD_AUTO;
-    p.dummy_dtype = JLLM_DTYPE_F32;
+    p.dummy_dtype = JLLM_DTYPE_AUTO;
+    p.dtype = JLLM_DTYPE_AUTO;
     return p;
 }
 
@@ -219,11 +223,22 @@ jllm_engine_params jllm_engine_default_params(void) {
     jllm_engine_params p;
     memset(&p, 0, sizeof p);
     p.block_size = 16;
-    p.kv_cache_bytes = 256ll << 20;
     p.max_num_batched_tokens = 2048;
     p.max_num_seqs = 256;
     p.max_logprobs = 20;
+    p.kv_cache_dtype = JLLM_DTYPE_AUTO;
     return p;
+}
+
+// The KV dtype "auto" stands for: the weights' own float dtype, F16 for quantized weights.
+static int32_t resolve_kv_dtype(int32_t requested, const Model& m) {
+    if (requested != JLLM_DTYPE_AUTO) {
+        if (requested != JLLM_DTYPE_F32 && requested != JLLM_DTYPE_F16 && requested != JLLM_DTYPE_BF16)
+            fail(JLLM_UNSUPPORTED, "kv_cache_dtype %d is not supported (F32, F16, BF16)", requested);
+        return requested;
+    }
+    int32_t w = m.main_dtype();
+    return w == JLLM_DTYPE_F32 || w == JLLM_DTYPE_BF16 ? w : JLLM_DTYPE_F16;
 }
 
 jllm_status jllm_engine_create(jllm_model* model, const jllm_engine_params* params, jllm_engine** out) {
@@ -231,34 +246,75 @@ jllm_status jllm_engine_create(jllm_model* model, const jllm_engine_params* para
         require(model && out, "model and out must not be null");
         *out = nullptr;
         jllm_engine_params p = params ? *params : jllm_engine_default_params();
-        const ModelConfig& c = model->model->config;
+        const Model& m = *model->model;
+        const ModelConfig& c = m.config;
+        // 1. arguments
         require(p.block_size >= 1 && p.block_size <= 1024, "block_size must be in 1..1024");
         require(p.max_num_batched_tokens >= 1, "max_num_batched_tokens must be >= 1");
         require(p.max_num_seqs >= 1, "max_num_seqs must be >= 1");
-        require(p.num_blocks >= 0 && p.num_host_blocks >= 0 && p.num_threads >= 0 && p.max_logprobs >= 0,
+        require(p.num_blocks >= 0 && p.num_host_blocks >= 0 && p.num_threads >= 0 && p.max_logprobs >= 0 &&
+                    p.kv_cache_bytes >= 0 && p.host_cache_bytes >= 0 && p.max_model_len >= 0 && p.max_logit_rows >= 0,
                 "counts must not be negative");
+        if (p.max_model_len > c.max_model_len)
+            fail(JLLM_INVALID_ARGUMENT, "max_model_len %d exceeds the model's context length %d", p.max_model_len,
+                 c.max_model_len);
         EngineShape s;
         s.block_size = p.block_size;
+        s.kv_dtype = resolve_kv_dtype(p.kv_cache_dtype, m);
         s.num_threads = p.num_threads > 0 ? p.num_threads : default_threads();
         s.max_num_batched_tokens = p.max_num_batched_tokens;
         s.max_num_seqs = p.max_num_seqs;
-        s.max_logit_rows = p.max_logit_rows > 0 ? p.max_logit_rows : std::max(p.max_num_batched_tokens, p.max_num_seqs);
+        s.max_logit_rows = p.max_logit_rows > 0 ? p.max_logit_rows : p.max_num_seqs;
         s.max_logprobs = std::min(p.max_logprobs, c.vocab_size);
-        s.max_blocks_per_seq = (c.max_model_len + p.block_size - 1) / p.block_size;
-        int64_t block_bytes = 2ll * c.num_layers * c.num_kv_heads * c.head_dim * p.block_size * 4;
-        s.num_blocks = p.num_blocks > 0 ? p.num_blocks : (int32_t)std::min<int64_t>(p.kv_cache_bytes / block_bytes, INT32_MAX);
+        // 2. KV pool: blocks from the budget (default: 64 full-length sequences, at most 1 GiB)
+        const int64_t token_bytes = 2ll * c.num_layers * c.num_kv_heads * c.head_dim * cpu::kv_dtype_bytes(s.kv_dtype);
+        const int64_t block_bytes = token_bytes * p.block_size;
+        int64_t budget = p.kv_cache_bytes;
+        if (budget == 0)
+            budget = std::min<int64_t>(1ll << 30, token_bytes * (p.max_model_len > 0 ? p.max_model_len : c.max_model_len) *
+                                                      std::min(p.max_num_seqs, 64));
+        s.num_blocks = p.num_blocks > 0 ? p.num_blocks : (int32_t)std::min<int64_t>(budget / block_bytes, INT32_MAX);
         if (s.num_blocks < 1)
             fail(JLLM_HOST_OOM, "KV cache budget of %lld bytes holds no block (one block is %lld bytes)",
-                 (long long)p.kv_cache_bytes, (long long)block_bytes);
-        s.num_host_blocks = p.num_host_blocks;
+                 (long long)budget, (long long)block_bytes);
+        s.num_host_blocks = p.num_host_blocks > 0 ? p.num_host_blocks
+                                                  : (int32_t)std::min<int64_t>(p.host_cache_bytes / block_bytes, INT32_MAX);
+        // 3. context length: what one sequence may reach, never more than the pool holds
+        const int64_t pool_tokens = (int64_t)s.num_blocks * s.block_size;
+        s.max_model_len = p.max_model_len > 0 ? p.max_model_len : c.max_model_len;
+        if (pool_tokens < s.max_model_len) {
+            if (p.max_model_len > 0)
+                fail(JLLM_INVALID_ARGUMENT,
+                     "max_model_len %d does not fit the KV cache: %d blocks x %d tokens = %lld tokens (%s at %lld "
+                     "bytes per token in %s); raise the KV cache budget or lower max_model_len",
+                     p.max_model_len, s.num_blocks, s.block_size, (long long)pool_tokens,
+                     mib((int64_t)s.num_blocks * block_bytes).c_str(), (long long)token_bytes,
+                     cpu::kv_dtype_name(s.kv_dtype));
+            log(JLLM_LOG_WARN,
+                "the model's context length %d exceeds what the KV cache holds (%lld tokens, %s); max_model_len is "
+                "set to %lld. Raise the KV cache budget for longer sequences, or set max_model_len to silence this",
+                c.max_model_len, (long long)pool_tokens, mib((int64_t)s.num_blocks * block_bytes).c_str(),
+                (long long)pool_tokens);
+            s.max_model_len = (int32_t)pool_tokens;
+        }
+        s.max_blocks_per_seq = (s.max_model_len + p.block_size - 1) / p.block_size;
+        // 4. memory: everything the backend will allocate plus the mapped weights must fit before allocating
+        BackendBytes need = cpu_backend_bytes(m, s);
+        int64_t mapped = m.mapped_weight_bytes();
+        require_memory(need.total() + mapped,
+                       "the KV cache (" + mib(need.kv_pool) + ", " + std::to_string(pool_tokens) + " tokens in " +
+                           cpu::kv_dtype_name(s.kv_dtype) + "), swap pool (" + mib(need.host_pool) + "), scratch (" +
+                           mib(need.scratch) + ") and mapped weights (" + mib(mapped) + ")");
+        // 5. allocate
         auto e = std::make_unique<jllm_engine>();
         e->model = model;
         e->shape = s;
-        e->backend = make_cpu_backend(*model->model, s);
+        e->block_bytes = block_bytes;
+        e->backend = make_cpu_backend(m, s);
         e->default_rows.resize(s.max_num_seqs);
-        log(JLLM_LOG_INFO, "engine: backend %s (%s), %d threads, %d KV blocks of %d tokens (%.1f MiB), %d host blocks",
+        log(JLLM_LOG_INFO, "engine: backend %s (%s), %d threads, %d KV blocks of %d tokens (%s, %s), %d host blocks",
             e->backend->name(), cpu::kernels().name, s.num_threads, s.num_blocks, s.block_size,
-            (double)block_bytes * s.num_blocks / 1048576.0, s.num_host_blocks);
+            mib((int64_t)block_bytes * s.num_blocks).c_str(), cpu::kv_dtype_name(s.kv_dtype), s.num_host_blocks);
         *out = e.release();
     });
 }
@@ -268,15 +324,17 @@ void jllm_engine_free(jllm_engine* engine) { delete engine; }
 jllm_status jllm_engine_get_info(const jllm_engine* engine, jllm_engine_info* out) {
     return guarded([&] {
         require(engine && out, "engine and out must not be null");
-        const ModelConfig& c = engine->model->model->config;
         memset(out, 0, sizeof *out);
         out->block_size = engine->shape.block_size;
         out->num_blocks = engine->shape.num_blocks;
         out->num_host_blocks = engine->shape.num_host_blocks;
         out->num_threads = engine->shape.num_threads;
-        out->block_bytes = 2ll * c.num_layers * c.num_kv_heads * c.head_dim * engine->shape.block_size * 4;
+        out->block_bytes = engine->block_bytes;
         out->max_blocks_per_seq = engine->shape.max_blocks_per_seq;
         strncpy(out->backend, engine->backend->name(), sizeof out->backend - 1);
+        out->kv_cache_dtype = engine->shape.kv_dtype;
+        out->max_model_len = engine->shape.max_model_len;
+        out->max_logit_rows = engine->shape.max_logit_rows;
     });
 }
 

@@ -12,6 +12,8 @@ namespace jllm {
 struct EngineShape {  // sizes fixed at engine creation; every per-step buffer is allocated from these
     int32_t block_size, num_blocks, num_host_blocks, max_num_batched_tokens, max_num_seqs, max_logit_rows;
     int32_t max_logprobs, num_threads, max_blocks_per_seq;
+    int32_t max_model_len;  // tokens; the model's context length, possibly fitted to the KV pool
+    int32_t kv_dtype;       // JLLM_DTYPE_F32 / F16 / BF16 of the KV pools
 };
 
 class Backend {
@@ -31,5 +33,13 @@ public:
 
 // Throws Error(JLLM_HOST_OOM) when the pools or scratch cannot be allocated.
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, const EngineShape& shape);
+
+// Bytes the CPU backend allocates for `shape`, split as the start-up check reports them (computed from the same
+// sizes the constructor allocates, before anything is allocated).
+struct BackendBytes {
+    int64_t kv_pool, host_pool, scratch;
+    int64_t total() const { return kv_pool + host_pool + scratch; }
+};
+BackendBytes cpu_backend_bytes(const Model& model, const EngineShape& shape);
 
 }  // namespace jllm

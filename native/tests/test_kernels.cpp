@@ -183,7 +183,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 std::shuffle(phys.begin(), phys.end(), rng);
                 std::vector<int32_t> tables(2 * nblocks_seq);
                 for (int i = 0; i < 2 * nblocks_seq; i++) tables[i] = phys[i];
-                std::vector<float> kc(L.block_floats() * num_blocks), vc(kc.size());
+                std::vector<float> kc(L.block_elems() * num_blocks), vc(kc.size());
                 std::vector<float> Kseq[2], Vseq[2];
                 for (int s = 0; s < 2; s++) {
                     Kseq[s] = randn((size_t)ctx[s] * nkv * hd);
@@ -201,7 +201,7 @@ TEST(paged_attention_matches_naive_over_shapes) {
                 for (int j = 0; j < chunk1; j++) { positions.push_back(cached1 + j); tok_seq.push_back(1); }
                 int T = (int)positions.size();
                 std::vector<float> q = randn((size_t)T * nh * hd), out((size_t)T * nh * hd), ref(out.size());
-                int64_t stride = (int64_t)ratio * nblocks_seq * bs;
+                int64_t stride = cpu::attention_scratch_floats(L, ratio, (int64_t)nblocks_seq * bs);
                 std::vector<float> scratch(3 * stride);
                 cpu::paged_attention(q.data(), out.data(), kc.data(), vc.data(), L, nh, positions.data(),
                                      tok_seq.data(), tables.data(), nblocks_seq, T, 1.0f / std::sqrt((float)hd), 0, 0,
@@ -221,7 +221,7 @@ TEST(paged_attention_with_sliding_window_and_softcap_matches_naive) {
     const int nblocks = (ctx + bs - 1) / bs;
     std::vector<int32_t> table(nblocks);
     for (int i = 0; i < nblocks; i++) table[i] = nblocks - 1 - i;  // reversed physical blocks
-    std::vector<float> kc(L.block_floats() * nblocks), vc(kc.size());
+    std::vector<float> kc(L.block_elems() * nblocks), vc(kc.size());
     std::vector<float> K = randn((size_t)ctx * nkv * hd), V = randn(K.size());
     for (auto& k : K) k *= 3;  // scores well beyond the soft-cap
     for (int p = 0; p < ctx; p++) {
@@ -231,7 +231,7 @@ TEST(paged_attention_with_sliding_window_and_softcap_matches_naive) {
     std::vector<int32_t> positions, tok_seq(chunk, 0);
     for (int j = 0; j < chunk; j++) positions.push_back(ctx - chunk + j);  // a prefill chunk at the end
     std::vector<float> q = randn((size_t)chunk * nh * hd), out(q.size()), ref(q.size()), full(q.size());
-    int64_t stride = (int64_t)(nh / nkv) * nblocks * bs;
+    int64_t stride = cpu::attention_scratch_floats(L, nh / nkv, (int64_t)nblocks * bs);
     std::vector<float> scratch(2 * stride);
     for (int window : {1, 5, 9, 100})
         for (float cap : {0.0f, 2.0f}) {

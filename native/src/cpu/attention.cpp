@@ -7,31 +7,50 @@
 
 namespace jllm::cpu {
 
-void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, float* k_cache, float* v_cache,
+void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, void* k_cache, void* v_cache,
               const KvLayout& L) {
     const int hd = L.head_dim;
+    const int64_t eb = kv_dtype_bytes(L.dtype);
     for (int64_t t = 0; t < T; t++) {
         int64_t block = slots[t] / L.block_size, off = slots[t] % L.block_size;
         for (int h = 0; h < L.num_kv_heads; h++) {
-            int64_t dst = block * L.block_floats() + ((int64_t)h * L.block_size + off) * hd;
-            memcpy(k_cache + dst, k + (t * L.num_kv_heads + h) * hd, hd * sizeof(float));
-            memcpy(v_cache + dst, v + (t * L.num_kv_heads + h) * hd, hd * sizeof(float));
+            int64_t dst = (block * L.block_elems() + ((int64_t)h * L.block_size + off) * hd) * eb;  // bytes
+            kv_store(L.dtype, k + (t * L.num_kv_heads + h) * hd, (uint8_t*)k_cache + dst, hd);
+            kv_store(L.dtype, v + (t * L.num_kv_heads + h) * hd, (uint8_t*)v_cache + dst, hd);
         }
     }
 }
 
-// One (token, kv head) work item: all query heads of the group share each K/V read. Reads positions
-// [first, first + n); scores[g * n + j] belongs to position first + j.
-static void attend_group(const float* q, float* out, const float* k_cache, const float* v_cache, const KvLayout& L,
+int64_t attention_scratch_floats(const KvLayout& L, int group, int64_t max_ctx) {
+    return 2 * (int64_t)L.block_size * L.head_dim + (int64_t)group * max_ctx;
+}
+
+// Vectors [off, off + len) [len, hd] of kv head kvh in a cache block, as f32: the cache itself when it is F32,
+// else converted into `tile`.
+static const float* block_f32(const void* cache, const KvLayout& L, int32_t block, int kvh, int64_t off, int64_t len,
+                              float* tile) {
+    const int64_t first = (int64_t)block * L.block_elems() + ((int64_t)kvh * L.block_size + off) * L.head_dim;  // elements
+    if (L.dtype == JLLM_DTYPE_F32) return (const float*)cache + first;
+    kv_load(L.dtype, (const uint8_t*)cache + first * kv_dtype_bytes(L.dtype), tile, len * L.head_dim);
+    return tile;
+}
+
+// One (token, kv head) work item: all query heads of the group share each K/V read (and its conversion). Reads
+// positions [first, first + n); scores[g * n + j] belongs to position first + j.
+// scratch: attention_scratch_floats(L, group, n) floats (two [bs, hd] tiles, then the scores).
+static void attend_group(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
                          int group, int kvh, int64_t first, int64_t n, const int32_t* table, float scale,
-                         float softcap, float* scores) {
+                         float softcap, float* scratch) {
     const Kernels& k = kernels();
     const int hd = L.head_dim, bs = L.block_size;
     const int64_t end = first + n;
+    float* k_tile = scratch;                           // [bs, hd]
+    float* v_tile = scratch + (int64_t)bs * hd;        // [bs, hd]
+    float* scores = scratch + 2 * (int64_t)bs * hd;    // [group, n]
     // 1. scores[g][j] = cap(q_g · k_p * scale), p = first + j, block by block
     for (int64_t p0 = first; p0 < end;) {
         int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
-        const float* kb = k_cache + (int64_t)table[p0 / bs] * L.block_floats() + ((int64_t)kvh * bs + off) * hd;
+        const float* kb = block_f32(k_cache, L, table[p0 / bs], kvh, off, len, k_tile);
         for (int g = 0; g < group; g++)
             for (int64_t j = 0; j < len; j++) scores[g * n + p0 - first + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
         p0 += len;
@@ -52,14 +71,14 @@ static void attend_group(const float* q, float* out, const float* k_cache, const
     // 3. out_g = sum_p s[g][p] v_p
     for (int64_t p0 = first; p0 < end;) {
         int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
-        const float* vb = v_cache + (int64_t)table[p0 / bs] * L.block_floats() + ((int64_t)kvh * bs + off) * hd;
+        const float* vb = block_f32(v_cache, L, table[p0 / bs], kvh, off, len, v_tile);
         for (int g = 0; g < group; g++)
             for (int64_t j = 0; j < len; j++) k.axpy(scores[g * n + p0 - first + j], vb + j * hd, out + g * hd, hd);
         p0 += len;
     }
 }
 
-void paged_attention(const float* q, float* out, const float* k_cache, const float* v_cache, const KvLayout& L,
+void paged_attention(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
                      int nh, const int32_t* positions, const int32_t* tok_seq, const int32_t* block_tables,
                      int64_t stride, int64_t T, float scale, int32_t window, float softcap, int nthreads,
                      float* scratch, int64_t scratch_stride) {
@@ -68,11 +87,11 @@ void paged_attention(const float* q, float* out, const float* k_cache, const flo
     parallel_for(items, nthreads, [&](int64_t it, int tid) {
         int64_t t = it / nkv;
         int kvh = (int)(it % nkv);
-        float* scores = scratch + (int64_t)tid * scratch_stride;
+        float* ts = scratch + (int64_t)tid * scratch_stride;
         const int32_t* table = block_tables + (int64_t)tok_seq[t] * stride;
         int64_t ctx = (int64_t)positions[t] + 1, first = window > 0 ? std::max<int64_t>(0, ctx - window) : 0;
         attend_group(q + (t * nh + (int64_t)kvh * group) * hd, out + (t * nh + (int64_t)kvh * group) * hd, k_cache,
-                     v_cache, L, group, kvh, first, ctx - first, table, scale, softcap, scores);
+                     v_cache, L, group, kvh, first, ctx - first, table, scale, softcap, ts);
     });
 }
 

@@ -1,6 +1,7 @@
 // The CPU backend: the decoder ops (model/decoder.h) over a flat token batch and a paged KV cache, plus sampling.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include "backend.h"
@@ -17,32 +18,63 @@ namespace jllm {
 
 namespace {
 
-// A zero-initialised float buffer that reports allocation failure as JLLM_HOST_OOM.
-struct Buffer {
-    std::unique_ptr<float[]> p;
-    int64_t n = 0;
-    void alloc(int64_t count, const char* what) {
-        n = std::max<int64_t>(count, 1);
-        p.reset(new (std::nothrow) float[n]());
-        if (!p) fail(JLLM_HOST_OOM, "cannot allocate %lld MiB for %s", (long long)(n * 4 >> 20), what);
+// Zero-filled memory from calloc: large blocks come straight from mmap, so pages cost RSS only once touched.
+// Failure is reported as JLLM_HOST_OOM naming the buffer.
+struct Bytes {
+    std::unique_ptr<uint8_t, void (*)(void*)> p{nullptr, std::free};
+    void alloc(int64_t n, const char* what) {
+        p.reset((uint8_t*)std::calloc((size_t)std::max<int64_t>(n, 1), 1));
+        if (!p) fail(JLLM_HOST_OOM, "cannot allocate %lld MiB for %s", (long long)(n >> 20), what);
     }
-    float* get() { return p.get(); }
+    uint8_t* get() { return p.get(); }
+};
+
+struct Buffer : Bytes {  // the same, in floats
+    void alloc(int64_t count, const char* what) { Bytes::alloc(count * 4, what); }
+    float* get() { return (float*)p.get(); }
+};
+
+// Every buffer's size, in elements, derived once from the model and shape (the constructor and
+// cpu_backend_bytes read the same numbers).
+struct Sizes {
+    cpu::KvLayout L;
+    int64_t qd, kvd, T, H, I;
+    int64_t kv_pool_bytes, host_pool_bytes;  // per pool (K or V), all layers
+    int64_t logit_rows, gemm_scratch, attn_stride;
+    Sizes(const Model& m, const EngineShape& s) {
+        const ModelConfig& c = m.config;
+        L = {s.block_size, c.num_kv_heads, c.head_dim, s.kv_dtype};
+        qd = (int64_t)c.num_heads * c.head_dim;
+        kvd = (int64_t)c.num_kv_heads * c.head_dim;
+        T = s.max_num_batched_tokens;
+        H = c.hidden_size;
+        I = c.intermediate_size;
+        kv_pool_bytes = L.block_bytes() * s.num_blocks * c.num_layers;
+        host_pool_bytes = L.block_bytes() * s.num_host_blocks * c.num_layers;
+        logit_rows = s.max_logit_rows;
+        gemm_scratch = (int64_t)s.num_threads * cpu::kGemmTileRows * std::max({H, I, qd});
+        attn_stride = cpu::attention_scratch_floats(L, c.num_heads / c.num_kv_heads, s.max_model_len);
+    }
+    int64_t scratch_floats(const Model& m, const EngineShape& s) const {  // every f32 buffer below
+        return T * H + T * std::max(H, qd) + 2 * T * qd + 2 * T * kvd + 2 * T * I + logit_rows * H +
+               logit_rows * m.config.vocab_size + gemm_scratch + (int64_t)s.num_threads * attn_stride +
+               (int64_t)s.num_threads * m.config.vocab_size * 3;  // samplers: about 3 floats per vocab entry
+    }
 };
 
 class CpuBackend final : public Backend, private DecoderOps {
 public:
     CpuBackend(const Model& m, const EngineShape& s) : m_(m), s_(s) {
         const ModelConfig& c = m.config;
-        L_ = {s.block_size, c.num_kv_heads, c.head_dim};
-        qd_ = (int64_t)c.num_heads * c.head_dim;
-        kvd_ = (int64_t)c.num_kv_heads * c.head_dim;
-        const int64_t T = s.max_num_batched_tokens, H = c.hidden_size, I = c.intermediate_size;
-        const int64_t pool = L_.block_floats() * s.num_blocks * c.num_layers;
-        k_cache_.alloc(pool, "the K cache");
-        v_cache_.alloc(pool, "the V cache");
-        const int64_t host = L_.block_floats() * s.num_host_blocks * c.num_layers;
-        k_host_.alloc(host, "the host K pool");
-        v_host_.alloc(host, "the host V pool");
+        const Sizes z(m, s);
+        L_ = z.L;
+        qd_ = z.qd;
+        kvd_ = z.kvd;
+        const int64_t T = z.T, H = z.H, I = z.I;
+        k_cache_.alloc(z.kv_pool_bytes, "the K cache");
+        v_cache_.alloc(z.kv_pool_bytes, "the V cache");
+        k_host_.alloc(z.host_pool_bytes, "the host K pool");
+        v_host_.alloc(z.host_pool_bytes, "the host V pool");
         x_.alloc(T * H, "activations");
         xb_.alloc(T * std::max(H, qd_), "activations");
         q_.alloc(T * qd_, "queries");
@@ -51,12 +83,11 @@ public:
         att_.alloc(T * qd_, "attention output");
         gate_.alloc(T * I, "MLP activations");
         up_.alloc(T * I, "MLP activations");
-        xr_.alloc((int64_t)s.max_logit_rows * H, "logit rows");
-        logits_.alloc((int64_t)s.max_logit_rows * c.vocab_size, "logits");
+        xr_.alloc(z.logit_rows * H, "logit rows");
+        logits_.alloc(z.logit_rows * c.vocab_size, "logits");
         tok_seq_.resize(T);
-        int64_t K = std::max({H, I, qd_});
-        gemm_scratch_.alloc((int64_t)s.num_threads * cpu::kGemmTileRows * K, "matmul tiles");
-        attn_stride_ = (int64_t)(c.num_heads / c.num_kv_heads) * s.max_blocks_per_seq * s.block_size;
+        gemm_scratch_.alloc(z.gemm_scratch, "matmul tiles");
+        attn_stride_ = z.attn_stride;
         attn_scratch_.alloc((int64_t)s.num_threads * attn_stride_, "attention scores");
         samplers_.resize(s.num_threads);
         for (auto& sc : samplers_) sc.resize(c.vocab_size);
@@ -93,14 +124,14 @@ public:
         cpu::rope(q, k, positions, T, nh, nkv, hd, inv_freq, style);
     }
     void write_kv(int layer, const float* k, const float* v, const jllm_batch& b) override {
-        const int64_t layer_floats = L_.block_floats() * s_.num_blocks;
-        cpu::write_kv(k, v, b.slot_mapping, b.num_tokens, k_cache_.get() + layer * layer_floats,
-                      v_cache_.get() + layer * layer_floats, L_);
+        const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
+        cpu::write_kv(k, v, b.slot_mapping, b.num_tokens, k_cache_.get() + layer * layer_bytes,
+                      v_cache_.get() + layer * layer_bytes, L_);
     }
     void attention(int layer, const float* q, float* out, const jllm_batch& b, float scale, int32_t window,
                    float softcap) override {
-        const int64_t layer_floats = L_.block_floats() * s_.num_blocks;
-        cpu::paged_attention(q, out, k_cache_.get() + layer * layer_floats, v_cache_.get() + layer * layer_floats, L_,
+        const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
+        cpu::paged_attention(q, out, k_cache_.get() + layer * layer_bytes, v_cache_.get() + layer * layer_bytes, L_,
                              m_.config.num_heads, b.positions, tok_seq_.data(), b.block_tables, b.block_table_stride,
                              b.num_tokens, scale, window, softcap, s_.num_threads, attn_scratch_.get(), attn_stride_);
     }
@@ -127,26 +158,29 @@ public:
         });
     }
 
+    // Block moves copy bytes: a block of one layer is block_bytes() contiguous bytes in each pool.
     void copy_blocks(const int32_t* src, const int32_t* dst, int32_t n) override {
-        const int64_t bf = L_.block_floats(), layer = bf * s_.num_blocks;
+        const int64_t bb = L_.block_bytes(), layer = bb * s_.num_blocks;
         for (int li = 0; li < m_.config.num_layers; li++)
-            for (int32_t i = 0; i < n; i++) {
-                memcpy(k_cache_.get() + li * layer + dst[i] * bf, k_cache_.get() + li * layer + src[i] * bf, bf * 4);
-                memcpy(v_cache_.get() + li * layer + dst[i] * bf, v_cache_.get() + li * layer + src[i] * bf, bf * 4);
-            }
+            for (int32_t i = 0; i < n; i++)
+                for (uint8_t* pool : {k_cache_.get(), v_cache_.get()})
+                    memcpy(pool + li * layer + dst[i] * bb, pool + li * layer + src[i] * bb, bb);
     }
 
     void swap(bool out, const int32_t* src, const int32_t* dst, int32_t n) override {
-        const int64_t bf = L_.block_floats();
-        const int64_t main_layer = bf * s_.num_blocks, host_layer = bf * s_.num_host_blocks;
+        const int64_t bb = L_.block_bytes();
+        const int64_t main_layer = bb * s_.num_blocks, host_layer = bb * s_.num_host_blocks;
         for (int li = 0; li < m_.config.num_layers; li++)
             for (int32_t i = 0; i < n; i++) {
-                float* mk = k_cache_.get() + li * main_layer + (out ? src[i] : dst[i]) * bf;
-                float* mv = v_cache_.get() + li * main_layer + (out ? src[i] : dst[i]) * bf;
-                float* hk = k_host_.get() + li * host_layer + (out ? dst[i] : src[i]) * bf;
-                float* hv = v_host_.get() + li * host_layer + (out ? dst[i] : src[i]) * bf;
-                if (out) { memcpy(hk, mk, bf * 4); memcpy(hv, mv, bf * 4); }
-                else { memcpy(mk, hk, bf * 4); memcpy(mv, hv, bf * 4); }
+                int64_t mo = li * main_layer + (out ? src[i] : dst[i]) * bb;
+                int64_t ho = li * host_layer + (out ? dst[i] : src[i]) * bb;
+                if (out) {
+                    memcpy(k_host_.get() + ho, k_cache_.get() + mo, bb);
+                    memcpy(v_host_.get() + ho, v_cache_.get() + mo, bb);
+                } else {
+                    memcpy(k_cache_.get() + mo, k_host_.get() + ho, bb);
+                    memcpy(v_cache_.get() + mo, v_host_.get() + ho, bb);
+                }
             }
     }
 
@@ -155,7 +189,7 @@ private:
     EngineShape s_;
     cpu::KvLayout L_;
     int64_t qd_, kvd_, attn_stride_;
-    Buffer k_cache_, v_cache_, k_host_, v_host_;
+    Bytes k_cache_, v_cache_, k_host_, v_host_;  // [layers][num_blocks][block_bytes()] each
     Buffer x_, xb_, q_, k_, v_, att_, gate_, up_, xr_, logits_, gemm_scratch_, attn_scratch_;
     std::vector<int32_t> tok_seq_;
     std::vector<cpu::SampleScratch> samplers_;
@@ -165,6 +199,11 @@ private:
 
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, const EngineShape& shape) {
     return std::make_unique<CpuBackend>(model, shape);
+}
+
+BackendBytes cpu_backend_bytes(const Model& model, const EngineShape& shape) {
+    const Sizes z(model, shape);
+    return {2 * z.kv_pool_bytes, 2 * z.host_pool_bytes, 4 * z.scratch_floats(model, shape)};
 }
 
 }  // namespace jllm

@@ -14,11 +14,18 @@
 // GeGLU (gelu tanh), score scale query_pre_attn_scalar^-½, attention and final logit soft-caps, even layers slide.
 // Gemma 3: as Gemma 2 plus per-head q/k norm, no soft-caps, 5 of every 6 layers slide and rotate with base 10000
 // unscaled while global layers use rope_theta and rope_scaling.
+#include <climits>
 #include <cmath>
 #include "model.h"
 #include "util/error.h"
 
 namespace jllm {
+
+// A context length read as a number, clamped into int32 so that a huge value is sized (and fitted or refused
+// with numbers later), never wrapped.
+static int32_t context_length(double v) {
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
 
 namespace {
 
@@ -158,7 +165,7 @@ ModelConfig parse_hf_config(const Json& j) {
     c.num_heads = req_int(j, "num_attention_heads");
     c.num_kv_heads = j.has("num_key_value_heads") ? req_int(j, "num_key_value_heads") : c.num_heads;
     c.head_dim = j.has("head_dim") ? req_int(j, "head_dim") : (c.num_heads > 0 ? c.hidden_size / c.num_heads : 0);
-    c.max_model_len = (int32_t)j.num_or("max_position_embeddings", 2048);
+    c.max_model_len = context_length(j.num_or("max_position_embeddings", 2048));
     c.rms_norm_eps = (float)j.num_or("rms_norm_eps", 1e-6);
     c.rope_theta = (float)j.num_or("rope_theta", 10000.0);
     c.rope_original_max = (int32_t)j.num_or("original_max_position_embeddings", 0);
@@ -229,7 +236,7 @@ ModelConfig parse_gguf_config(const std::string& arch, const GgufKeys& kv) {
     c.num_heads = (int32_t)num("attention.head_count", 0);
     c.num_kv_heads = (int32_t)num("attention.head_count_kv", c.num_heads);
     c.head_dim = (int32_t)num("attention.key_length", c.num_heads ? c.hidden_size / c.num_heads : 0);
-    c.max_model_len = (int32_t)num("context_length", 2048);
+    c.max_model_len = context_length(num("context_length", 2048));
     c.rms_norm_eps = (float)num("attention.layer_norm_rms_epsilon", 1e-5);
     c.rope_theta = (float)num("rope.freq_base", 10000.0);
     // llama.cpp permutes the q/k rows of llama-arch models so that rope rotates adjacent pairs; we keep the rows as
@@ -273,6 +280,9 @@ void finish_config(ModelConfig& c, const Json* rope_scaling, const jllm_model_pa
         fail(JLLM_UNSUPPORTED, "num_heads %d is not a multiple of num_kv_heads %d", c.num_heads, c.num_kv_heads);
     if (c.head_dim % 2 != 0 || c.head_dim > 256)
         fail(JLLM_UNSUPPORTED, "head_dim %d unsupported (even, at most 256)", c.head_dim);
+    if (c.max_model_len <= 0)
+        fail(JLLM_INVALID_ARGUMENT, "the model's context length (max_position_embeddings / context_length) is %d; "
+             "it must be positive", c.max_model_len);
     if (c.sliding_window < 0 || c.attn_softcap < 0 || c.final_softcap < 0)
         fail(JLLM_INVALID_ARGUMENT, "negative sliding_window or soft-cap");
 

@@ -49,18 +49,37 @@ void random_blocks(uint8_t* out, int64_t bytes, int32_t dtype, SplitMix64& rng) 
     }
 }
 
+// Float dummies (F32/F16/BF16 per `dtype`), uniform in ±0.02, filled in parallel: chunk c of 64K values draws from
+// its own generator seeded from one draw of `rng`, so the values depend on the seed alone, never on the thread
+// count; each 64-bit draw gives four 16-bit values.
+void random_floats(uint8_t* out, int64_t n, int32_t dtype, SplitMix64& rng) {
+    const uint64_t base = rng.next();
+    const int64_t chunk = 1 << 16, chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < chunks; c++) {
+        SplitMix64 r{base ^ ((uint64_t)c * 0xd1b54a32d192ed03ull)};
+        const int64_t end = std::min(n, (c + 1) * chunk);
+        for (int64_t i = c * chunk; i < end; i += 4) {
+            uint64_t bits = r.next();
+            for (int k = 0; k < 4 && i + k < end; k++) {
+                float v = 0.02f * ((float)((bits >> (16 * k)) & 0xffff) * (1.0f / 32768.0f) - 1.0f);
+                if (dtype == JLLM_DTYPE_F32) ((float*)out)[i + k] = v;
+                else ((uint16_t*)out)[i + k] = dtype == JLLM_DTYPE_F16 ? f32_to_f16(v) : f32_to_bf16(v);
+            }
+        }
+    }
+}
+
 WeightTensor random_matrix(Model& m, SplitMix64& rng, int32_t dtype, int64_t rows, int64_t cols) {
     WeightTensor w;
     w.dtype = dtype;
     w.rows = rows;
     w.cols = cols;
     uint8_t* out = (uint8_t*)m.own_bytes((size_t)w.bytes());
-    const float scale = 0.02f;
-    int64_t n = rows * cols;
     switch (dtype) {
-        case JLLM_DTYPE_F32: for (int64_t i = 0; i < n; i++) ((float*)out)[i] = scale * rng.uniform(); break;
-        case JLLM_DTYPE_F16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_f16(scale * rng.uniform()); break;
-        case JLLM_DTYPE_BF16: for (int64_t i = 0; i < n; i++) ((uint16_t*)out)[i] = f32_to_bf16(scale * rng.uniform()); break;
+        case JLLM_DTYPE_F32:
+        case JLLM_DTYPE_F16:
+        case JLLM_DTYPE_BF16: random_floats(out, rows * cols, dtype, rng); break;
         default: random_blocks(out, w.bytes(), dtype, rng);
     }
     w.data = out;
@@ -103,11 +122,26 @@ std::unique_ptr<Model> load_dummy(const std::string& dir, const jllm_model_param
     finish_config(m->config, &config["rope_scaling"], params);
     const ModelConfig& c = m->config;
     SplitMix64 rng{params.dummy_seed};
-    const int32_t req = params.dummy_dtype;
+    // 1. dtype: explicit dummy_dtype, else the requested dtype, else config.json's torch_dtype (as vLLM does)
+    const int32_t req = params.dummy_dtype != JLLM_DTYPE_AUTO ? params.dummy_dtype
+                        : params.dtype != JLLM_DTYPE_AUTO   ? params.dtype
+                                                            : hf_torch_dtype(config);
     const int nl = c.num_layers;
     auto dtype = [&](Role role, int layer, int64_t cols) { return dummy_dtype(req, role, layer, nl, cols); };
     int64_t qd = (int64_t)c.num_heads * c.head_dim, kvd = (int64_t)c.num_kv_heads * c.head_dim;
     const int64_t H = c.hidden_size, I = c.intermediate_size;
+    // 2. size first (the same dtypes as generated below): refuse before generating what cannot fit in memory
+    auto bytes = [&](int32_t dt, int64_t rows, int64_t cols) { return dtype_row_bytes(dt, cols) * rows; };
+    int64_t need = bytes(dtype(c.tie_word_embeddings ? Role::Output : Role::Embed, 0, H), c.vocab_size, H) +
+                   (c.tie_word_embeddings ? 0 : bytes(dtype(Role::Output, 0, H), c.vocab_size, H));
+    for (int li = 0; li < nl; li++) {
+        int32_t dt = dtype(Role::Other, li, H);
+        need += bytes(dt, qd + kvd + 2 * I, H) + bytes(dtype(Role::AttnV, li, H), kvd, H) +
+                bytes(dtype(Role::Other, li, qd), H, qd) + bytes(dtype(Role::FfnDown, li, I), H, I);
+        if (need > (1ll << 50)) break;  // already beyond any machine; spare the loop over a huge layer count
+    }
+    require_memory(need, std::string("dummy ") + (req == JLLM_DUMMY_Q4_K_M ? "Q4_K_M" : dtype_name(req)) + " weights");
+    // 3. generate
     m->embed = random_matrix(*m, rng, dtype(c.tie_word_embeddings ? Role::Output : Role::Embed, 0, H), c.vocab_size, H);
     m->final_norm = ones(*m, c.hidden_size);
     m->lm_head = c.tie_word_embeddings ? m->embed : random_matrix(*m, rng, dtype(Role::Output, 0, H), c.vocab_size, H);

@@ -6,6 +6,8 @@
 // Conventions of llama.cpp's converter that differ from the HF checkpoints (architectures.cpp names the rest):
 // q/k rows of "llama" models permuted for interleaved rope; Gemma norm weights stored as 1 + w; Phi-3's fused
 // attn_qkv and ffn_up (= [gate; up]).
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include "model.h"
@@ -250,6 +252,11 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
     // llama3-style rope scaling is stored as per-frequency divisors.
     if (const float* rf = vec("rope_freqs.weight", c.head_dim / 2, false))
         for (int i = 0; i < c.head_dim / 2; i++) c.rope_inv_freq[i] /= rf[i];
+
+    int64_t tensor_layers = 0;
+    for (auto& [name, ti] : infos)
+        if (name.rfind("blk.", 0) == 0) tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + 4));
+    check_layer_count(c, tensor_layers, (arch + ".block_count").c_str(), path);
 
     m->embed = tensor("token_embd.weight", true);
     m->final_norm = vec("output_norm.weight", c.hidden_size, true);

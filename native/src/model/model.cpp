@@ -1,4 +1,5 @@
 #include "model.h"
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 #include "util/error.h"
 #include "util/half.h"
+#include "util/memory.h"
 
 namespace jllm {
 
@@ -82,6 +84,83 @@ int64_t Model::weight_bytes() const {
     return n;
 }
 
+int64_t Model::mapped_weight_bytes() const {
+    auto mapped = [&](const WeightTensor& w) {
+        for (auto& f : files)
+            if ((const uint8_t*)w.data >= f->data() && (const uint8_t*)w.data < f->data() + f->size()) return w.bytes();
+        return (int64_t)0;
+    };
+    int64_t n = mapped(embed) + (lm_head.data != embed.data ? mapped(lm_head) : 0);
+    for (auto& l : layers)
+        for (const WeightTensor* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) n += mapped(*w);
+    return n;
+}
+
+void require_memory(int64_t need, const std::string& what) {
+    int64_t avail = available_memory_bytes();
+    if (avail >= 0 && need > avail)
+        fail(JLLM_HOST_OOM, "%s need %s but only %s of memory is available", what.c_str(), mib(need).c_str(),
+             mib(avail).c_str());
+}
+
+int32_t hf_torch_dtype(const Json& config) {
+    std::string t = config.str_or("torch_dtype", config.str_or("dtype", "float32"));
+    if (t == "bfloat16") return JLLM_DTYPE_BF16;
+    if (t == "float16" || t == "half") return JLLM_DTYPE_F16;
+    if (t == "float32" || t == "float") return JLLM_DTYPE_F32;
+    fail(JLLM_UNSUPPORTED, "config.json torch_dtype '%s' is not supported (bfloat16, float16, float32)", t.c_str());
+}
+
+static bool is_float_dtype(int32_t d) { return d == JLLM_DTYPE_F32 || d == JLLM_DTYPE_F16 || d == JLLM_DTYPE_BF16; }
+
+void convert_weights(Model& m, int32_t dtype) {
+    if (dtype == JLLM_DTYPE_AUTO) return;
+    if (!is_float_dtype(dtype)) fail(JLLM_INVALID_ARGUMENT, "weight dtype %d must be F32, F16 or BF16", dtype);
+    const bool tied = m.lm_head.data == m.embed.data;
+    std::vector<WeightTensor*> todo = {&m.embed};
+    if (!tied) todo.push_back(&m.lm_head);
+    for (auto& l : m.layers)
+        for (WeightTensor* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) todo.push_back(w);
+    // 1. size first: refuse before allocating when the converted copies cannot fit
+    int64_t need = 0;
+    for (WeightTensor* w : todo)
+        if (is_float_dtype(w->dtype) && w->dtype != dtype) need += dtype_row_bytes(dtype, w->cols) * w->rows;
+    if (need == 0) return;
+    require_memory(need, std::string("weights converted to ") + dtype_name(dtype));
+    // 2. convert row by row through f32
+    std::vector<float> row;
+    for (WeightTensor* w : todo) {
+        if (!is_float_dtype(w->dtype) || w->dtype == dtype) continue;
+        WeightTensor out = *w;
+        out.dtype = dtype;
+        uint8_t* dst = (uint8_t*)m.own_bytes((size_t)out.bytes());
+        row.resize(w->cols);
+        for (int64_t r = 0; r < w->rows; r++) {
+            const uint8_t* src = (const uint8_t*)w->data + r * w->row_bytes();
+            for (int64_t c = 0; c < w->cols; c++) {
+                uint16_t h;
+                if (w->dtype == JLLM_DTYPE_F32) memcpy(&row[c], src + 4 * c, 4);
+                else { memcpy(&h, src + 2 * c, 2); row[c] = w->dtype == JLLM_DTYPE_F16 ? f16_to_f32(h) : bf16_to_f32(h); }
+            }
+            uint8_t* d = dst + r * out.row_bytes();
+            for (int64_t c = 0; c < w->cols; c++) {
+                if (dtype == JLLM_DTYPE_F32) { memcpy(d + 4 * c, &row[c], 4); continue; }
+                uint16_t h = dtype == JLLM_DTYPE_F16 ? f32_to_f16(row[c]) : f32_to_bf16(row[c]);
+                memcpy(d + 2 * c, &h, 2);
+            }
+        }
+        out.data = dst;
+        *w = out;
+    }
+    if (tied) m.lm_head = m.embed;
+}
+
+void check_layer_count(const ModelConfig& c, int64_t tensor_layers, const char* config_key, const std::string& where) {
+    if (tensor_layers != c.num_layers)
+        fail(JLLM_INVALID_ARGUMENT, "%s: the config says %s = %d but the weights hold %lld layers", where.c_str(),
+             config_key, c.num_layers, (long long)tensor_layers);
+}
+
 std::string read_text_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(JLLM_IO_ERROR, "cannot read %s", path.c_str());
@@ -142,6 +221,7 @@ std::unique_ptr<Model> load_model(const std::string& path, const jllm_model_para
         default: fail(JLLM_INVALID_ARGUMENT, "unknown load_format %d", fmt);
     }
     validate_shapes(*m);
+    convert_weights(*m, params.dtype);
     return m;
 }
 

@@ -100,6 +100,7 @@ struct Model {
     void* own_bytes(size_t n);
     int64_t num_params() const;
     int64_t weight_bytes() const;
+    int64_t mapped_weight_bytes() const;  // bytes of weight matrices read from mapped files (not yet in RSS)
     int32_t main_dtype() const { return layers.empty() ? embed.dtype : layers[0].wq.dtype; }
 };
 
@@ -131,6 +132,16 @@ std::vector<WeightTensor> split_rows(const WeightTensor& fused, const std::vecto
 void finish_config(ModelConfig& c, const Json* rope_scaling, const jllm_model_params& params);
 // Checks that every weight has the shape the config implies.
 void validate_shapes(const Model& m);
+// Refuses a checkpoint whose tensors hold a different number of layers than its config says (both named).
+// tensor_layers: 1 + the highest layer index among the tensor names (0 if none).
+void check_layer_count(const ModelConfig& c, int64_t tensor_layers, const char* config_key, const std::string& where);
+// JLLM_DTYPE_* of config.json's "torch_dtype" (or "dtype"): bfloat16, float16, float32; F32 when absent.
+int32_t hf_torch_dtype(const Json& config);
+// Converts every F32/F16/BF16 weight matrix not already in `dtype` into owned memory in `dtype` (after checking
+// the memory is available); quantized matrices are left as they are.
+void convert_weights(Model& m, int32_t dtype);
+// Refuses (JLLM_HOST_OOM) when `need` bytes exceed the memory available; `what` says what they are for.
+void require_memory(int64_t need, const std::string& what);
 
 std::string read_text_file(const std::string& path);
 

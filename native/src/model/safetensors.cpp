@@ -2,6 +2,8 @@
 // model.safetensors.index.json. File layout: u64 little-endian header length N, N bytes of JSON
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the data; offsets are relative
 // to the first byte after the header. Weights stay memory-mapped; norms and biases are copied to F32.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -133,6 +135,13 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
                        : t.has("model.language_model.embed_tokens.weight") ? "model.language_model."
                                                                            : "model.";
     std::string head = root == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
+    // The config's layer count must match the checkpoint's: fewer would serve garbage, more would fail later.
+    const std::string layers_prefix = root + "layers.";
+    int64_t tensor_layers = 0;
+    for (auto& [name, r] : refs)
+        if (name.rfind(layers_prefix, 0) == 0)
+            tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(name.c_str() + layers_prefix.size()));
+    check_layer_count(c, tensor_layers, "num_hidden_layers", dir);
     m->embed = t.matrix(root + "embed_tokens.weight");
     m->final_norm = t.norm(*m, root + "norm.weight", H, add_one);
     if (t.has(head)) {

@@ -18,7 +18,10 @@ public final class jllm_engine_info {
         CLayouts.C_INT.withName("num_threads"),
         CLayouts.C_LONG.withName("block_bytes"),
         CLayouts.C_INT.withName("max_blocks_per_seq"),
-        MemoryLayout.sequenceLayout(32, ValueLayout.JAVA_BYTE).withName("backend"));
+        MemoryLayout.sequenceLayout(32, ValueLayout.JAVA_BYTE).withName("backend"),
+        CLayouts.C_INT.withName("kv_cache_dtype"),
+        CLayouts.C_INT.withName("max_model_len"),
+        CLayouts.C_INT.withName("max_logit_rows"));
 
     public static StructLayout layout() {
         return LAYOUT;
@@ -103,5 +106,35 @@ public final class jllm_engine_info {
     /** backend: char[32], a NUL-terminated string. */
     public static MemorySegment backend(MemorySegment struct) {
         return struct.asSlice(LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("backend")), 32);
+    }
+    private static final ValueLayout.OfInt kv_cache_dtype$LAYOUT = CLayouts.C_INT;
+    private static final long kv_cache_dtype$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kv_cache_dtype"));
+
+    public static int kv_cache_dtype(MemorySegment struct) {
+        return struct.get(kv_cache_dtype$LAYOUT, kv_cache_dtype$OFFSET);
+    }
+
+    public static void kv_cache_dtype(MemorySegment struct, int value) {
+        struct.set(kv_cache_dtype$LAYOUT, kv_cache_dtype$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_model_len$LAYOUT = CLayouts.C_INT;
+    private static final long max_model_len$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_model_len"));
+
+    public static int max_model_len(MemorySegment struct) {
+        return struct.get(max_model_len$LAYOUT, max_model_len$OFFSET);
+    }
+
+    public static void max_model_len(MemorySegment struct, int value) {
+        struct.set(max_model_len$LAYOUT, max_model_len$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_logit_rows$LAYOUT = CLayouts.C_INT;
+    private static final long max_logit_rows$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_logit_rows"));
+
+    public static int max_logit_rows(MemorySegment struct) {
+        return struct.get(max_logit_rows$LAYOUT, max_logit_rows$OFFSET);
+    }
+
+    public static void max_logit_rows(MemorySegment struct, int value) {
+        struct.set(max_logit_rows$LAYOUT, max_logit_rows$OFFSET, value);
     }
 }

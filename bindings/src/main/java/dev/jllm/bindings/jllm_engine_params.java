@@ -20,7 +20,10 @@ public final class jllm_engine_params {
         CLayouts.C_INT.withName("max_num_seqs"),
         CLayouts.C_INT.withName("max_logit_rows"),
         CLayouts.C_INT.withName("max_logprobs"),
-        CLayouts.C_INT.withName("num_threads"));
+        CLayouts.C_INT.withName("num_threads"),
+        CLayouts.C_INT.withName("kv_cache_dtype"),
+        CLayouts.C_INT.withName("max_model_len"),
+        CLayouts.C_LONG.withName("host_cache_bytes"));
 
     public static StructLayout layout() {
         return LAYOUT;
@@ -131,5 +134,35 @@ public final class jllm_engine_params {
 
     public static void num_threads(MemorySegment struct, int value) {
         struct.set(num_threads$LAYOUT, num_threads$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt kv_cache_dtype$LAYOUT = CLayouts.C_INT;
+    private static final long kv_cache_dtype$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("kv_cache_dtype"));
+
+    public static int kv_cache_dtype(MemorySegment struct) {
+        return struct.get(kv_cache_dtype$LAYOUT, kv_cache_dtype$OFFSET);
+    }
+
+    public static void kv_cache_dtype(MemorySegment struct, int value) {
+        struct.set(kv_cache_dtype$LAYOUT, kv_cache_dtype$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt max_model_len$LAYOUT = CLayouts.C_INT;
+    private static final long max_model_len$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("max_model_len"));
+
+    public static int max_model_len(MemorySegment struct) {
+        return struct.get(max_model_len$LAYOUT, max_model_len$OFFSET);
+    }
+
+    public static void max_model_len(MemorySegment struct, int value) {
+        struct.set(max_model_len$LAYOUT, max_model_len$OFFSET, value);
+    }
+    private static final ValueLayout.OfLong host_cache_bytes$LAYOUT = CLayouts.C_LONG;
+    private static final long host_cache_bytes$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("host_cache_bytes"));
+
+    public static long host_cache_bytes(MemorySegment struct) {
+        return struct.get(host_cache_bytes$LAYOUT, host_cache_bytes$OFFSET);
+    }
+
+    public static void host_cache_bytes(MemorySegment struct, long value) {
+        struct.set(host_cache_bytes$LAYOUT, host_cache_bytes$OFFSET, value);
     }
 }

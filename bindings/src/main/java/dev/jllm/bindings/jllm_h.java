@@ -24,7 +24,7 @@ public final class jllm_h {
     }
 
     public static int JLLM_ABI_VERSION() {
-        return 1;
+        return 2;
     }
     public static int JLLM_OK() {
         return 0;
@@ -91,6 +91,9 @@ public final class jllm_h {
     }
     public static int JLLM_DTYPE_BF16() {
         return 30;
+    }
+    public static int JLLM_DTYPE_AUTO() {
+        return -1;
     }
     public static int JLLM_DUMMY_Q4_K_M() {
         return 1015;

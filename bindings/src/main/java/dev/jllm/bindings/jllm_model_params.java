@@ -15,7 +15,8 @@ public final class jllm_model_params {
         CLayouts.C_INT.withName("load_format"),
         CLayouts.C_LONG.withName("dummy_seed"),
         CLayouts.C_INT.withName("dummy_dtype"),
-        CLayouts.C_INT.withName("max_model_len"));
+        CLayouts.C_INT.withName("max_model_len"),
+        CLayouts.C_INT.withName("dtype"));
 
     public static StructLayout layout() {
         return LAYOUT;
@@ -76,5 +77,15 @@ public final class jllm_model_params {
 
     public static void max_model_len(MemorySegment struct, int value) {
         struct.set(max_model_len$LAYOUT, max_model_len$OFFSET, value);
+    }
+    private static final ValueLayout.OfInt dtype$LAYOUT = CLayouts.C_INT;
+    private static final long dtype$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("dtype"));
+
+    public static int dtype(MemorySegment struct) {
+        return struct.get(dtype$LAYOUT, dtype$OFFSET);
+    }
+
+    public static void dtype(MemorySegment struct, int value) {
+        struct.set(dtype$LAYOUT, dtype$OFFSET, value);
     }
 }

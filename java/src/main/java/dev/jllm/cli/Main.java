@@ -45,7 +45,7 @@ public final class Main {
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
             "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
-            "disable-metrics-auth");
+            "disable-metrics-auth", "kv-cache-dtype");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -65,10 +65,18 @@ public final class Main {
               --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
-              --dtype auto|float32          compute dtype (CPU computes in float32)
-              --max-model-len N             cap the context length
+              --dtype auto|bfloat16|float16|float32   storage of float weight matrices. The CPU computes in float32
+                                            whatever it is: auto keeps the file's dtype (BF16/F16 stay memory-mapped;
+                                            dummy weights follow config.json torch_dtype); another value converts the
+                                            float matrices once at load (float32 doubles BF16 memory). Quantized GGUF
+                                            tensors stay quantized.
+              --kv-cache-dtype auto|bf16|fp16|fp32   KV cache storage (auto: the weights' dtype, fp16 for quantized
+                                            weights); attention computes in float32. fp8 is not supported
+              --max-model-len N             cap the context length (default: the model's, lowered with a warning to
+                                            what the KV cache holds; an explicit value that does not fit is refused)
               --block-size N                tokens per KV block (default 16)
-              --kv-cache-memory SIZE        KV cache budget, e.g. 512M, 2G (default: 64 full-length sequences, at most 1G)
+              --kv-cache-memory SIZE        KV cache budget, e.g. 512M, 2G (default: 64 full-length sequences, at most 1G);
+                                            a budget the machine's free memory cannot hold is refused at start
               --num-gpu-blocks-override N   exact number of KV blocks
               --max-num-seqs N              sequences per step (default 256)
               --max-num-batched-tokens N    tokens per step (default 2048)
@@ -119,12 +127,72 @@ public final class Main {
             System.err.println("jllm: unknown command '" + argv[0] + "' (try: jllm serve --model PATH, jllm --help)");
             System.exit(2);
         }
+        System.exit(serveCli(Arrays.copyOfRange(argv, 1, argv.length), System.err, new CountDownLatch(1)));
+    }
+
+    /**
+     * `jllm serve`: runs until `stop` counts down and returns 0, or prints `jllm: <reason>` (no stack trace; set
+     * JLLM_STACKTRACE=1 for one) and returns 1 when the server cannot start.
+     */
+    static int serveCli(String[] argv, java.io.PrintStream err, CountDownLatch stop) {
         try {
-            serve(Arrays.copyOfRange(argv, 1, argv.length), new CountDownLatch(1));
-        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
-            System.err.println("jllm: " + e.getMessage());
-            System.exit(1);
+            serve(argv, stop);
+            return 0;
+        } catch (Throwable e) {
+            err.println("jllm: " + startupError(e));
+            if (System.getenv("JLLM_STACKTRACE") != null) e.printStackTrace(err);
+            err.flush();
+            return 1;
         }
+    }
+
+    /** One line for a failed start-up: the native detail, or the message of the exception or its first cause. */
+    static String startupError(Throwable e) {
+        if (e instanceof dev.jllm.engine.nativeapi.JllmException j) return j.detail();
+        Throwable c = e;
+        String m = c.getMessage();
+        while ((m == null || m.isBlank()) && c.getCause() != null) {
+            c = c.getCause();
+            m = c.getMessage();
+        }
+        if (c instanceof java.nio.file.NoSuchFileException) return "no such file: " + m;
+        if (c instanceof OutOfMemoryError) return "out of Java heap memory (" + m + "); raise -Xmx";
+        if (m == null || m.isBlank()) return c.getClass().getSimpleName();
+        boolean expected = c instanceof IllegalArgumentException || c instanceof IllegalStateException || c instanceof IOException;
+        return expected ? m : m + " (" + c.getClass().getSimpleName() + ")";
+    }
+
+    /** --dtype (vLLM's values) → JLLM_DTYPE_* of float weight storage, or -1 for auto. */
+    static int weightDtype(String v) {
+        return switch (v) {
+            case "auto" -> -1;
+            case "bfloat16" -> 30;
+            case "float16", "half" -> 1;
+            case "float32", "float" -> 0;
+            default -> throw new IllegalArgumentException("--dtype " + v + " is not supported (auto, bfloat16, float16, float32)");
+        };
+    }
+
+    /** --kv-cache-dtype (vLLM's values where jllm has them) → JLLM_DTYPE_*, or -1 for auto. */
+    static int kvCacheDtype(String v) {
+        return switch (v) {
+            case "auto" -> -1;
+            case "bf16", "bfloat16" -> 30;
+            case "fp16", "float16" -> 1;
+            case "fp32", "float32" -> 0;
+            default -> throw new IllegalArgumentException("--kv-cache-dtype " + v + " is not supported"
+                    + (v.startsWith("fp8") ? ": the CPU backend has no fp8 KV cache" : "") + " (auto, bf16, fp16, fp32)");
+        };
+    }
+
+    static String dtypeName(int dtype) {
+        return switch (dtype) {
+            case 0 -> "float32";
+            case 1 -> "float16";
+            case 30 -> "bfloat16";
+            case 8 -> "Q8_0";
+            default -> "ggml type " + dtype;
+        };
     }
 
     static void configureLogging() {
@@ -160,9 +228,8 @@ public final class Main {
             throw new IllegalArgumentException("--gpu-memory-utilization applies to GPUs; the CPU backend sizes its KV cache with --kv-cache-space GIB (or --kv-cache-memory SIZE)");
         String sslKey = a.get("ssl-keyfile", null), sslCert = a.get("ssl-certfile", null);
         if ((sslKey == null) != (sslCert == null)) throw new IllegalArgumentException("--ssl-keyfile and --ssl-certfile go together");
-        String dtype = a.get("dtype", "auto");
-        if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float"))
-            throw new IllegalArgumentException("--dtype " + dtype + " is not supported: the CPU backend computes in float32 (weights stay in their stored dtype)");
+        int dtype = weightDtype(a.get("dtype", "auto"));
+        int kvDtype = kvCacheDtype(a.get("kv-cache-dtype", "auto"));
         String pm = a.get("preemption-mode", null);
         if (pm != null && !pm.equals("recompute") && !pm.equals("swap"))
             throw new IllegalArgumentException("--preemption-mode must be recompute or swap");
@@ -176,27 +243,29 @@ public final class Main {
         };
 
         NativeLibrary.ensureLoaded();
-        NativeModel model = NativeModel.load(modelPath.toString(), format, 0, a.integer("max-model-len", 0));
+        int maxModelLen = a.integer("max-model-len", 0);
+        if (maxModelLen < 0) throw new IllegalArgumentException("--max-model-len must be positive");
+        NativeModel model = NativeModel.load(modelPath.toString(), format, 0, maxModelLen, dtype);
         NativeModel.Info mi = model.info();
         String tokDir = a.get("tokenizer", null);
         Tokenizer tok = Tokenizers.load(modelPath, tokDir == null ? null : Path.of(tokDir));
+        if (tok.vocabSize() > mi.vocabSize())
+            throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " tokens but the model's vocabulary has "
+                    + mi.vocabSize() + ": ids past " + (mi.vocabSize() - 1) + " have no embedding (wrong --tokenizer?)");
         int maxBatched = a.integer("max-num-batched-tokens", 2048), maxSeqs = a.integer("max-num-seqs", 256);
         int maxLogprobs = a.integer("max-logprobs", 20);
-        // Default KV budget: enough for every sequence at full length, at most 1 GiB.
-        long bytesPerToken = 2L * mi.numLayers() * mi.numKvHeads() * mi.headDim() * 4;
-        long kvDefault = Math.min(1L << 30, bytesPerToken * (long) mi.maxModelLen() * Math.min(maxSeqs, 64));
+        // KV budget: --kv-cache-space GiB, --kv-cache-memory SIZE, else the native default (64 full-length sequences,
+        // at most 1 GiB). max_model_len is fitted to it natively unless --max-model-len was given.
+        long kvBytes = a.get("kv-cache-space", null) != null ? (long) (Double.parseDouble(a.get("kv-cache-space", "0")) * (1L << 30))
+                : a.bytes("kv-cache-memory", 0);
         // --swap-space GiB of host blocks for swapping out multi-sequence requests (vLLM's default 4 GiB; 0 = recompute only)
         int blockSize = a.integer("block-size", 16);
         double swapGiB = Double.parseDouble(a.get("swap-space", "recompute".equals(pm) ? "0" : "1"));
-        int hostBlocks = (int) Math.min(Integer.MAX_VALUE, (long) (swapGiB * (1L << 30)) / (bytesPerToken * blockSize));
         NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(blockSize,
-                a.integer("num-gpu-blocks-override", 0), a.get("kv-cache-space", null) != null ? (long) (Double.parseDouble(a.get("kv-cache-space", "0")) * (1L << 30)) : a.bytes("kv-cache-memory", kvDefault), hostBlocks, maxBatched, maxSeqs,
-                maxLogprobs, a.integer("threads", 0)));
+                a.integer("num-gpu-blocks-override", 0), kvBytes, 0, maxBatched, maxSeqs, maxLogprobs,
+                a.integer("threads", 0), kvDtype, maxModelLen, 0, (long) (swapGiB * (1L << 30))));
         NativeExecutor.Info ei = exec.info();
         long cacheTokens = (long) ei.numBlocks() * ei.blockSize();
-        if (cacheTokens < mi.maxModelLen())
-            throw new IllegalArgumentException("the KV cache holds " + cacheTokens + " tokens, fewer than max_model_len " + mi.maxModelLen()
-                    + "; raise --kv-cache-memory or lower --max-model-len");
         String seedArg = a.get("seed", null);
         long engineSeed = seedArg == null ? new java.security.SecureRandom().nextLong() : Long.parseLong(seedArg);
         Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs, engineSeed,
@@ -231,17 +300,17 @@ public final class Main {
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s
-                  model      %s (%s, %d layers, %.1fM params, %.1f MiB weights)
+                  model      %s (%s, %d layers, %.1fM params, %.1f MiB %s weights)
                   url        %s://%s:%d/v1   (auth: %s)
                   backend    %s, %d threads — %s
-                  kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB), prefix caching %s
+                  kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB %s), prefix caching %s
                   context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
-                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, opts.tls() ? "https" : "http", opts.host(), server.port(),
+                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, dtypeName(mi.weightDtype()), opts.tls() ? "https" : "http", opts.host(), server.port(),
                 keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
                 ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
-                a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);
+                dtypeName(ei.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", ei.maxModelLen(), maxSeqs, maxBatched, secs);
         System.out.flush();
         // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();

@@ -65,13 +65,14 @@ public final class Engine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.config = config;
         this.blocks = new BlockManager(exec.numBlocks(), exec.numHostBlocks(), exec.blockSize(), config.enablePrefixCaching());
-        this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs(), exec.maxModelLen());
+        int maxRows = exec.maxLogitRows();
+        this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs(), exec.maxModelLen(), maxRows);
         long maxTokens = config.maxWaitingTokens() > 0 ? config.maxWaitingTokens()
                 : 16L * Math.max(config.maxNumBatchedTokens(), exec.maxModelLen());
         this.admission = new Admission(scheduler.limits, config.maxWaitingRequests(), maxTokens, stats);
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
-        this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), config.maxNumBatchedTokens(), stride);
-        this.result = new StepResult(config.maxNumBatchedTokens(), exec.maxLogprobs());
+        this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), maxRows, stride);
+        this.result = new StepResult(maxRows, exec.maxLogprobs());
         this.builder = new StepBuilder(batch, blocks.blockSize(), tokenizer, exec.vocabSize());
         this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
         this.publisher = new OutputPublisher(tokenizer, stats, this::end);

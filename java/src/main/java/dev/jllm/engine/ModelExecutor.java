@@ -17,6 +17,9 @@ public interface ModelExecutor extends AutoCloseable {
 
     int maxLogprobs();
 
+    /** Logit rows one step may ask for (sampled rows plus prompt-logprob rows); the scheduler keeps within it. */
+    int maxLogitRows();
+
     /** Forward pass + sampling of batch; fills result for batch.numRows rows. */
     void step(StepBatch batch, StepResult result);
 

@@ -43,7 +43,7 @@ final class Scheduler {
     }
 
     private final BlockManager blocks;
-    private final int maxBatchedTokens, maxSeqs;
+    private final int maxBatchedTokens, maxSeqs, maxRows;
     private final int watermarkBlocks;
     final Limits limits;
     final Deque<SequenceGroup> waiting = new ArrayDeque<>();
@@ -57,9 +57,15 @@ final class Scheduler {
     }
 
     Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs, int maxModelLen) {
+        this(blocks, maxBatchedTokens, maxSeqs, maxModelLen, Integer.MAX_VALUE);
+    }
+
+    /** maxRows: logit rows one step may produce (the executor's max_logit_rows); see StepBuilder.rowsFor. */
+    Scheduler(BlockManager blocks, int maxBatchedTokens, int maxSeqs, int maxModelLen, int maxRows) {
         this.blocks = blocks;
         this.maxBatchedTokens = maxBatchedTokens;
         this.maxSeqs = maxSeqs;
+        this.maxRows = maxRows;
         this.watermarkBlocks = Math.max(0, blocks.numBlocks() / 100);
         this.limits = new Limits(maxModelLen, maxSeqs, maxBatchedTokens, blocks.numBlocks(),
                 blocks.numBlocks() - watermarkBlocks, blocks.blockSize());
@@ -81,24 +87,36 @@ final class Scheduler {
      * its end samples, so either all of a group's sequences reach their end together, or the step only advances
      * prefills (after a recompute) without any of them sampling. Empty when nothing fits.
      */
-    private static List<Work> planGroup(SequenceGroup g, int budget) {
+    private static List<Work> planGroup(SequenceGroup g, int budget, int rowBudget) {
         List<Sequence> seqs = g.unfinished();
         List<Work> out = new ArrayList<>();
-        int extra = extraRows(g), total = 0;
-        for (Sequence s : seqs) total += s.uncomputed();
-        if (total + extra <= budget) {
+        int extra = extraRows(g), total = 0, rows = 0;
+        for (Sequence s : seqs) {
+            total += s.uncomputed();
+            rows += StepBuilder.rowsFor(s, s.uncomputed());
+        }
+        if (total + extra <= budget && rows <= rowBudget) {
             for (Sequence s : seqs) if (s.uncomputed() > 0) out.add(new Work(s, s.uncomputed()));
             return out;
         }
-        int left = budget;  // not all can sample now: advance prefills short of their last token
+        // not all can sample now: advance prefills short of their last token, prompt-logprob rows within the budget
+        int left = budget, rowsLeft = rowBudget;
         for (Sequence s : seqs) {
-            int n = Math.min(s.uncomputed() - 1, left);
+            int n = StepBuilder.fitRows(s, Math.min(s.uncomputed() - 1, left), rowsLeft);
             if (n > 0) {
                 out.add(new Work(s, n));
                 left -= n;
+                rowsLeft -= StepBuilder.rowsFor(s, n);
             }
         }
         return out;
+    }
+
+    /** Logit rows a group's work adds to the step (StepBuilder's rules). */
+    private static int rows(List<Work> work) {
+        int n = 0;
+        for (Work w : work) n += StepBuilder.rowsFor(w.seq(), w.count());
+        return n;
     }
 
     /** Tokens (and logit rows) a group's work takes from the step's budget. */
@@ -163,7 +181,7 @@ final class Scheduler {
     Plan schedule() {
         Plan plan = new Plan();
         current = plan;
-        int tokenBudget = maxBatchedTokens, seatsInUse = 0;
+        int tokenBudget = maxBatchedTokens, rowBudget = maxRows, seatsInUse = 0;
         for (SequenceGroup g : running) seatsInUse += seats(g);
 
         // 0. swapped requests come back first (FCFS), while seats and blocks allow
@@ -180,7 +198,7 @@ final class Scheduler {
         // 1. running requests, oldest first, each whole or not at all
         for (int gi = 0; gi < running.size(); gi++) {
             SequenceGroup g = running.get(gi);
-            List<Work> work = planGroup(g, tokenBudget);
+            List<Work> work = planGroup(g, tokenBudget, rowBudget);
             if (work.isEmpty()) continue;
             boolean preemptedSelf = false;
             for (Work w : work) {
@@ -213,6 +231,7 @@ final class Scheduler {
             }
             plan.work.addAll(work);
             tokenBudget -= cost(g, work);
+            rowBudget -= rows(work);
         }
 
         // 2. waiting requests FCFS, unless this step had to preempt or requests wait swapped out
@@ -230,7 +249,7 @@ final class Scheduler {
             List<Sequence> seqs = g.unfinished();
             // prompt logprobs need every prompt position computed, so such requests skip the prefix cache
             if (g.promptLogprobs == null || g.promptLogprobsSent) for (Sequence s : seqs) blocks.reusePrefix(s);
-            List<Work> work = planGroup(g, tokenBudget);
+            List<Work> work = planGroup(g, tokenBudget, rowBudget);
             boolean fits = !work.isEmpty();
             for (int i = 0; fits && i < work.size(); i++) {
                 Sequence s = work.get(i).seq();
@@ -246,6 +265,7 @@ final class Scheduler {
             for (Sequence s : seqs) s.status = Sequence.Status.RUNNING;
             plan.work.addAll(work);
             tokenBudget -= cost(g, work);
+            rowBudget -= rows(work);
             seatsInUse += seats(g);
         }
         return plan;

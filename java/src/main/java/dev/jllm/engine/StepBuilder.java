@@ -75,7 +75,7 @@ final class StepBuilder {
         batch.contextLens[seqIdx] = s.numComputed + w.count();
         System.arraycopy(s.blocks.raw(), 0, batch.blockTables, seqIdx * batch.stride, s.blocks.size());
         // prompt logprobs: score each prompt token from the one before it (first pass over the prompt only)
-        if (g.promptLogprobs != null && s.index == 0 && !g.forked) {
+        if (wantsPromptLogprobs(s)) {
             for (int i = 0; i < w.count(); i++) {
                 int p = s.numComputed + i;
                 if (p + 1 < s.promptLen && p >= g.promptLogprobs.size()) {
@@ -88,7 +88,7 @@ final class StepBuilder {
         }
         if (s.numComputed + w.count() == s.tokens.size()) {
             boolean beam = g.params.useBeamSearch();
-            int samples = (!beam && !g.forked && g.params.bestOf() > 1 && s.index == 0 && s.outputLen() == 0) ? g.params.bestOf() : 1;
+            int samples = samplesAtEnd(s);
             for (int c = 0; c < samples; c++) {
                 StepBatch.SamplingRow row = addRow(batch.numTokens - 1, new Row(s, false, c));
                 fillSampling(row, s, c);
@@ -97,8 +97,41 @@ final class StepBuilder {
         }
     }
 
+    private static boolean wantsPromptLogprobs(Sequence s) {
+        return s.group.promptLogprobs != null && s.index == 0 && !s.group.forked;
+    }
+
+    /** Sampling rows of a sequence that reaches its end: best_of for a prompt's first sample, else one. */
+    static int samplesAtEnd(Sequence s) {
+        SequenceGroup g = s.group;
+        boolean first = !g.params.useBeamSearch() && !g.forked && s.index == 0 && s.outputLen() == 0;
+        return first && g.params.bestOf() > 1 ? g.params.bestOf() : 1;
+    }
+
+    /** Logit rows {@link #build} adds for `count` tokens of `s` from its numComputed (same rules as build). */
+    static int rowsFor(Sequence s, int count) {
+        int rows = 0;
+        if (wantsPromptLogprobs(s)) {
+            int from = Math.max(s.numComputed, s.group.promptLogprobs.size()), to = Math.min(s.numComputed + count, s.promptLen - 1);
+            rows += Math.max(0, to - from);
+        }
+        if (s.numComputed + count == s.tokens.size()) rows += samplesAtEnd(s);
+        return rows;
+    }
+
+    /**
+     * The most of `count` tokens of `s` whose logit rows fit in `rowBudget` (the step's logits buffer holds
+     * max_logit_rows rows): prompt-logprob prefills are chunked by it; 0 when even one token does not fit.
+     */
+    static int fitRows(Sequence s, int count, int rowBudget) {
+        int n = count;
+        for (int over = rowsFor(s, n) - rowBudget; n > 0 && over > 0; over = rowsFor(s, n) - rowBudget) n -= over;
+        return Math.max(0, n);
+    }
+
     private StepBatch.SamplingRow addRow(int tokenIndex, Row target) {
-        if (batch.numRows >= batch.maxRows) throw new IllegalStateException("the step holds at most " + batch.maxRows + " sampling rows");
+        if (batch.numRows == batch.maxRows)
+            throw new IllegalStateException("a step needs more than max_logit_rows " + batch.maxRows + " logit rows");
         int r = batch.numRows++;
         batch.rowTokenIndex[r] = tokenIndex;
         rows.add(target);

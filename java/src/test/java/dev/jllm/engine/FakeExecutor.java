@@ -28,6 +28,7 @@ public final class FakeExecutor implements ModelExecutor {
     @Override public int numBlocks() { return numBlocks; }
     @Override public int numHostBlocks() { return 0; }
     @Override public int maxLogprobs() { return 20; }
+    @Override public int maxLogitRows() { return 256; }
 
     /** Steps from now on wait at the gate until {@link #release}. */
     public void hold() {

@@ -19,11 +19,23 @@ import java.lang.foreign.ValueLayout;
  * thread only.
  */
 public final class NativeExecutor implements ModelExecutor {
+    /**
+     * jllm_engine_params. kvCacheBytes 0: the native default budget; kvCacheDtype a JLLM_DTYPE_* or -1 (auto: the
+     * weights' dtype, F16 for quantized); maxModelLen 0: the model's, fitted to the KV pool with a warning;
+     * maxLogitRows 0: maxNumSeqs; hostCacheBytes: swap pool budget when numHostBlocks is 0.
+     */
     public record Config(int blockSize, int numBlocks, long kvCacheBytes, int numHostBlocks, int maxNumBatchedTokens,
-                         int maxNumSeqs, int maxLogprobs, int numThreads) {}
+                         int maxNumSeqs, int maxLogprobs, int numThreads, int kvCacheDtype, int maxModelLen,
+                         int maxLogitRows, long hostCacheBytes) {
+        public Config(int blockSize, int numBlocks, long kvCacheBytes, int numHostBlocks, int maxNumBatchedTokens,
+                      int maxNumSeqs, int maxLogprobs, int numThreads) {
+            this(blockSize, numBlocks, kvCacheBytes, numHostBlocks, maxNumBatchedTokens, maxNumSeqs, maxLogprobs,
+                    numThreads, -1, 0, 0, 0);
+        }
+    }
 
     public record Info(String backend, int blockSize, int numBlocks, int numHostBlocks, int numThreads,
-                       long blockBytes, int maxBlocksPerSeq) {}
+                       long blockBytes, int maxBlocksPerSeq, int kvCacheDtype, int maxModelLen, int maxLogitRows) {}
 
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
@@ -50,9 +62,12 @@ public final class NativeExecutor implements ModelExecutor {
             jllm_engine_params.num_host_blocks(p, c.numHostBlocks());
             jllm_engine_params.max_num_batched_tokens(p, c.maxNumBatchedTokens());
             jllm_engine_params.max_num_seqs(p, c.maxNumSeqs());
-            jllm_engine_params.max_logit_rows(p, c.maxNumBatchedTokens());
+            jllm_engine_params.max_logit_rows(p, c.maxLogitRows());
             jllm_engine_params.max_logprobs(p, c.maxLogprobs());
             jllm_engine_params.num_threads(p, c.numThreads());
+            jllm_engine_params.kv_cache_dtype(p, c.kvCacheDtype());
+            jllm_engine_params.max_model_len(p, c.maxModelLen());
+            jllm_engine_params.host_cache_bytes(p, c.hostCacheBytes());
             MemorySegment o = tmp.allocate(ValueLayout.ADDRESS);
             NativeLibrary.check(jllm_h.jllm_engine_create(model.handle(), p, o));
             handle = o.get(ValueLayout.ADDRESS, 0);
@@ -61,11 +76,12 @@ public final class NativeExecutor implements ModelExecutor {
             info = new Info(jllm_engine_info.backend(ei).getString(0), jllm_engine_info.block_size(ei),
                     jllm_engine_info.num_blocks(ei), jllm_engine_info.num_host_blocks(ei),
                     jllm_engine_info.num_threads(ei), jllm_engine_info.block_bytes(ei),
-                    jllm_engine_info.max_blocks_per_seq(ei));
+                    jllm_engine_info.max_blocks_per_seq(ei), jllm_engine_info.kv_cache_dtype(ei),
+                    jllm_engine_info.max_model_len(ei), jllm_engine_info.max_logit_rows(ei));
         }
         maxTokens = c.maxNumBatchedTokens();
         maxSeqs = c.maxNumSeqs();
-        maxRows = c.maxNumBatchedTokens();
+        maxRows = info.maxLogitRows();
         maxLogprobs = Math.max(1, Math.min(c.maxLogprobs(), vocab));
         batch = jllm_batch.allocate(arena);
         tokenIds = arena.allocate(I32, maxTokens);
@@ -95,7 +111,8 @@ public final class NativeExecutor implements ModelExecutor {
     }
 
     @Override public int vocabSize() { return vocab; }
-    @Override public int maxModelLen() { return model.info().maxModelLen(); }
+    @Override public int maxModelLen() { return info.maxModelLen(); }
+    @Override public int maxLogitRows() { return maxRows; }
     @Override public int blockSize() { return info.blockSize(); }
     @Override public int numBlocks() { return info.numBlocks(); }
     @Override public int numHostBlocks() { return info.numHostBlocks(); }

@@ -26,12 +26,21 @@ public final class NativeModel implements AutoCloseable {
 
     /** Loads a model directory or .gguf file; maxModelLen 0 keeps the model's own length. */
     public static NativeModel load(String path, Format format, long dummySeed, int maxModelLen) {
+        return load(path, format, dummySeed, maxModelLen, -1);
+    }
+
+    /**
+     * dtype: the storage of float weight matrices, a JLLM_DTYPE_* (F32, F16, BF16) or -1 (auto: as stored; dummy
+     * weights follow config.json's torch_dtype).
+     */
+    public static NativeModel load(String path, Format format, long dummySeed, int maxModelLen, int dtype) {
         NativeLibrary.ensureLoaded();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = jllm_h.jllm_model_default_params(arena);
             jllm_model_params.load_format(params, format.ordinal());
             jllm_model_params.dummy_seed(params, dummySeed);
             jllm_model_params.max_model_len(params, maxModelLen);
+            jllm_model_params.dtype(params, dtype);
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             NativeLibrary.check(jllm_h.jllm_model_load(arena.allocateFrom(path), params, out));
             MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);

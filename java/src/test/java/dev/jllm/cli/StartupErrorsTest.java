@@ -1,0 +1,120 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.TestModels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every refused start-up of `jllm serve` prints one line `jllm: <reason>` and exits 1, never a stack trace:
+ * inconsistent config.json, unsupported architecture, corrupt tokenizer, a tokenizer larger than the model's
+ * vocabulary, impossible sizes, unsupported dtypes.
+ */
+class StartupErrorsTest {
+    @TempDir Path tmp;
+
+    private record Outcome(int code, String err) {}
+
+    private static Outcome serve(String... args) {
+        List<String> argv = new ArrayList<>(List.of(args));
+        argv.addAll(List.of("--host", "127.0.0.1", "--port", "18631", "--threads", "1"));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        int code = Main.serveCli(argv.toArray(String[]::new), err, new CountDownLatch(0));
+        return new Outcome(code, buf.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Refused with exit 1 and exactly one `jllm: ` line containing every fragment. */
+    private static void refused(Outcome o, String... fragments) {
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().startsWith("jllm: "), o.err());
+        assertEquals(1, o.err().strip().lines().count(), "one line, no stack trace: " + o.err());
+        assertFalse(o.err().contains("\tat "), o.err());
+        for (String f : fragments) assertTrue(o.err().contains(f), "'" + f + "' missing from: " + o.err());
+    }
+
+    /** A copy of the stories260K HF directory (weights and tokenizer linked) with config.json edited. */
+    private Path model(Consumer<ObjectNode> edit) throws IOException {
+        Path dir = Files.createTempDirectory(tmp, "model");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(TestModels.hf().resolve("config.json").toFile());
+        edit.accept(config);
+        json.writeValue(dir.resolve("config.json").toFile(), config);
+        for (String f : List.of("model.safetensors", "tokenizer.json", "tokenizer_config.json"))
+            Files.createSymbolicLink(dir.resolve(f), TestModels.hf().resolve(f).toAbsolutePath());
+        return dir;
+    }
+
+    @Test
+    void aLayerCountThatDisagreesWithTheWeightsIsNamed() throws IOException {
+        refused(serve("--model", model(c -> c.put("num_hidden_layers", 3)).toString()), "num_hidden_layers = 3", "hold 5 layers");
+    }
+
+    @Test
+    void anUnsupportedArchitectureIsNamed() throws IOException {
+        Path m = model(c -> c.putArray("architectures").add("GPT2LMHeadModel"));
+        refused(serve("--model", m.toString()), "GPT2LMHeadModel");
+    }
+
+    @Test
+    void aZeroContextLengthIsRefused() throws IOException {
+        refused(serve("--model", model(c -> c.put("max_position_embeddings", 0)).toString()), "context length", "is 0");
+    }
+
+    @Test
+    void aTokenizerLargerThanTheVocabularyIsRefused() {
+        Path llama3 = TestModels.shared().resolve("tokenizers/llama3");
+        refused(serve("--model", TestModels.hf().toString(), "--tokenizer", llama3.toString()),
+                "the tokenizer has 128256 tokens", "vocabulary has 512");
+    }
+
+    @Test
+    void aCorruptTokenizerIsRefusedWithoutAStackTrace() throws IOException {
+        Path m = model(c -> {});
+        Files.delete(m.resolve("tokenizer.json"));
+        Files.writeString(m.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": [");
+        refused(serve("--model", m.toString()));
+    }
+
+    @Test
+    void corruptWeightsAreRefusedByName() throws IOException {
+        Path m = model(c -> {});
+        Files.delete(m.resolve("model.safetensors"));
+        Files.write(m.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        refused(serve("--model", m.toString()), "too short to be safetensors");
+    }
+
+    @Test
+    void sizesAreCheckedBeforeAllocating() throws IOException {
+        refused(serve("--model", TestModels.hf().toString(), "--max-model-len", "100000"), "100000", "context length 512");
+        refused(serve("--model", TestModels.hf().toString(), "--kv-cache-memory", "1000000G"), "the KV cache", "MiB of memory is available");
+        // max_position_embeddings 1e9 with an explicit --max-model-len: refused with the numbers, not after allocating
+        Path huge = model(c -> c.put("max_position_embeddings", 1e9));
+        refused(serve("--model", huge.toString(), "--max-model-len", "1000000000"), "does not fit the KV cache", "tokens");
+        // ... and without one, the context is fitted to the KV budget and the server starts
+        Outcome ok = serve("--model", huge.toString());
+        assertEquals(0, ok.code(), ok.err());
+    }
+
+    @Test
+    void unsupportedDtypesAreRefusedByName() {
+        refused(serve("--model", TestModels.hf().toString(), "--kv-cache-dtype", "fp8"), "fp8");
+        refused(serve("--model", TestModels.hf().toString(), "--dtype", "int8"), "--dtype int8");
+        refused(serve("--model", tmp.resolve("missing").toString()), "does not exist");
+    }
+}
