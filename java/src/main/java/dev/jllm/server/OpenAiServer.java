@@ -207,6 +207,7 @@ public final class OpenAiServer implements AutoCloseable {
             try {
                 h.handle(req, res);
             } catch (ApiException e) {
+                logRejected(req, e);
                 if (!res.isSent()) error(res, e);
             } catch (IOException | UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
                 LOG.fine("client went away: " + LogText.escape(e.getMessage(), 200));  // its engine requests were aborted by the handler
@@ -232,6 +233,16 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IOException e) {
             throw ApiException.badRequest("The request body is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
+    }
+
+    private static final LogText.Limiter REJECTION_LOG = new LogText.Limiter(20);
+
+    /** One INFO line per rejected request (at most 20 a second; the rest counted): method, path, status, reason. */
+    private static void logRejected(ServerRequest req, ApiException e) {
+        long dropped = REJECTION_LOG.admit();
+        if (dropped < 0) return;
+        LOG.info("rejected " + req.prologue().method().text() + " " + LogText.escape(req.path().path(), 200) + " " + e.status() + ": "
+                + LogText.escape(e.getMessage(), 300) + (dropped > 0 ? " (" + dropped + " more rejections not logged)" : ""));
     }
 
     static void error(ServerResponse res, ApiException e) {

@@ -343,6 +343,24 @@ class ServerTest {
     }
 
     @Test
+    void aRejectedRequestLeavesOneLogLine() throws Exception {
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { lines.add(r.getMessage()); }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(OpenAiServer.class.getName());
+        log.addHandler(h);
+        try {
+            assertEquals(400, post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"temperature\":-3}").status);
+        } finally {
+            log.removeHandler(h);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("rejected POST /v1/completions 400: ") && l.contains("temperature")), lines.toString());
+    }
+
+    @Test
     void topKZeroMeansAllTokens() throws Exception {
         Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
         Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
