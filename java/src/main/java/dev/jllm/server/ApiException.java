@@ -33,6 +33,17 @@ public final class ApiException extends RuntimeException {
         return new ApiException(400, "BadRequestError", message, param);
     }
 
+    /**
+     * A 400 for a SamplingParams validation failure; `param` is the request field the message starts with
+     * ("top_p must be in (0, 1]" → top_p) when that is a sampling field, else null.
+     */
+    static ApiException invalidSampling(IllegalArgumentException e) {
+        String msg = e.getMessage() == null ? "invalid sampling parameters" : e.getMessage();
+        int sp = msg.indexOf(' ');
+        String first = sp > 0 ? msg.substring(0, sp) : msg;
+        return badRequest(msg, SamplingFields.COMMON.contains(first) || first.equals("top_logprobs") ? first : null);
+    }
+
     public static ApiException notFound(String message) {
         return new ApiException(404, "NotFoundError", message, null);
     }

@@ -167,7 +167,7 @@ final class ChatHandler {
         try {
             params.validate(ctx.maxLogprobs());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ApiException.invalidSampling(e);
         }
         if (params.n() > 1024) throw ApiException.badRequest("n = " + params.n() + " exceeds 1024 sequences per request.", "n");
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");

@@ -117,7 +117,7 @@ final class CompletionsHandler {
             try {
                 sp.validate(ctx.maxLogprobs());
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(e.getMessage());
+                throw ApiException.invalidSampling(e);
             }
             params.add(sp);
         }

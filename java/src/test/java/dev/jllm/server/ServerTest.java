@@ -361,6 +361,18 @@ class ServerTest {
     }
 
     @Test
+    void rangeErrorsNameTheirField() throws Exception {
+        String[][] cases = {{"temperature", "-1"}, {"top_p", "1.5"}, {"min_p", "2"}, {"repetition_penalty", "0"}, {"presence_penalty", "5"}};
+        for (String[] c : cases) {
+            Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"" + c[0] + "\":" + c[1] + "}");
+            assertEquals(400, r.status, r.text);
+            assertEquals(c[0], r.json.path("error").path("param").asText(), r.text);
+        }
+        Resp chat = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_p\":0}");
+        assertEquals("top_p", chat.json.path("error").path("param").asText(), chat.text);
+    }
+
+    @Test
     void topKZeroMeansAllTokens() throws Exception {
         Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
         Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
