@@ -348,6 +348,9 @@ public final class ChatTemplate {
         if (bosToken != null) ctx.put("bos_token", bosToken);  // transformers passes only the tokens a tokenizer sets
         if (eosToken != null) ctx.put("eos_token", eosToken);
         if (kwargs != null) for (var e : kwargs.entrySet()) ctx.put(e.getKey(), PyValues.convert(e.getValue()));
+        // strftime_now is a global callable in transformers, so `strftime_now is defined` is true there; the
+        // function itself is registered with Jinjava, this binding only makes the `defined` test see it
+        ctx.putIfAbsent("strftime_now", "<function strftime_now>");
         ctx.put("messages", PyValues.convert(messages));
         ctx.put("add_generation_prompt", addGenerationPrompt);
         ctx.put("tools", PyValues.convert(tools));

@@ -16,6 +16,15 @@ class ChatTemplateCompatTest {
     }
 
     @Test
+    void strftimeNowIsDefinedAsInTransformers() {
+        // the Llama 3.2 templates print today's date only when `strftime_now is defined`, else a fixed 26 Jul 2024
+        String t = "{%- if strftime_now is defined %}{{ strftime_now('%d %b %Y') }}{%- else %}fallback{%- endif %}";
+        String out = new ChatTemplate(t, () -> LocalDateTime.of(2026, 11, 29, 0, 0)).render(List.of(Map.of("role", "user", "content", "hi")),
+                null, null, true, Map.of(), "<s>", "</s>");
+        assertEquals("29 Nov 2026", out);
+    }
+
+    @Test
     void valuesPrintAsPythonPrintsThem() {
         assertEquals("True|False|[1, None, True, 'a']|{'k': 'v'}", render("{{ true }}|{{ false }}|{{ [1, none, true, \"a\"] }}|{{ {'k': 'v'} }}"));
         assertEquals("None", render("{{ tools }}"));
