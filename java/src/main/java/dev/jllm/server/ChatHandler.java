@@ -71,9 +71,30 @@ final class ChatHandler {
             } else {
                 throw ApiException.badRequest("Message content must be a string, a list of content parts, or null.", "messages");
             }
+            parseToolCallArguments(msg);
             out.add(msg);
         }
         return out;
+    }
+
+    /**
+     * Tool-call arguments sent back as a JSON string become the object they spell, as vLLM passes them to templates
+     * (templates `tojson` them; a string would render quoted). Arguments that are not a JSON object stay as sent.
+     */
+    @SuppressWarnings("unchecked")
+    private static void parseToolCallArguments(Map<String, Object> msg) {
+        if (!(msg.get("tool_calls") instanceof List<?> calls)) return;
+        for (Object c : calls) {
+            if (!(c instanceof Map<?, ?> call) || !(call.get("function") instanceof Map<?, ?> fn)) continue;
+            if (!(fn.get("arguments") instanceof String args)) continue;
+            try {
+                JsonNode parsed = JSON.readTree(args);
+                if (parsed != null && parsed.isObject())
+                    ((Map<String, Object>) fn).put("arguments", JSON.convertValue(parsed, new TypeReference<LinkedHashMap<String, Object>>() {}));
+            } catch (java.io.IOException e) {
+                // not JSON: the template sees the string the client sent
+            }
+        }
     }
 
     /**

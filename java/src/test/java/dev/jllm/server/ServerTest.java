@@ -373,6 +373,18 @@ class ServerTest {
     }
 
     @Test
+    void toolCallArgumentsReachTemplatesAsObjects() throws Exception {
+        var msgs = ChatHandler.messages(JSON.readTree("[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}},{\"id\":\"d\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"g\",\"arguments\":\"not json\"}}]}]"));
+        List<?> calls = (List<?>) msgs.get(0).get("tool_calls");
+        assertEquals(Map.of("city", "Paris"), ((Map<?, ?>) ((Map<?, ?>) calls.get(0)).get("function")).get("arguments"));
+        assertEquals("not json", ((Map<?, ?>) ((Map<?, ?>) calls.get(1)).get("function")).get("arguments"));
+        String rendered = new ChatTemplate("{{ messages[0].tool_calls[0].function.arguments | tojson }}").render(msgs, null, null, false, Map.of(), null, null);
+        assertEquals("{\"city\": \"Paris\"}", rendered);
+    }
+
+    @Test
     void topKZeroMeansAllTokens() throws Exception {
         Resp zero = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":0}");
         Resp off = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"seed\":5,\"top_k\":-1}");
