@@ -78,6 +78,21 @@ final class ChatHandler {
     }
 
     /**
+     * continue_final_message as transformers does it: cut the rendering right after the final message's content,
+     * found by its last occurrence stripped of whitespace (templates often trim it); the content's trailing
+     * whitespace is kept only where the template kept it. A final message absent from the rendering is a 400.
+     */
+    static String continueFinalMessage(String rendered, String content) {
+        String stripped = content.strip(), lstripped = content.stripLeading();
+        int at = rendered.lastIndexOf(stripped);
+        if (at < 0)
+            throw ApiException.badRequest("continue_final_message: the final message's content does not appear in the rendered chat template.", "continue_final_message");
+        // transformers: rendered[at : at + len(lstripped)] == content, i.e. no leading space and the whole content kept
+        boolean kept = lstripped.length() == content.length() && rendered.startsWith(content, at);
+        return rendered.substring(0, at + (kept ? lstripped.length() : stripped.length()));
+    }
+
+    /**
      * Tool-call arguments sent back as a JSON string become the object they spell, as vLLM passes them to templates
      * (templates `tojson` them; a string would render quoted). Arguments that are not a JSON object stay as sent.
      */
@@ -135,10 +150,7 @@ final class ChatHandler {
         }
         Map<String, Object> last = messages.get(messages.size() - 1);
         String lastContent = last.get("content") instanceof String s ? s : "";
-        if (cont && !lastContent.isEmpty()) {
-            int at = text.lastIndexOf(lastContent);
-            if (at >= 0) text = text.substring(0, at + lastContent.length());
-        }
+        if (cont && !lastContent.isEmpty()) text = continueFinalMessage(text, lastContent);
         boolean addSpecial = f.bool("add_special_tokens", false);
         if (addSpecial && tok.bosToken() != null && text.startsWith(tok.bosToken())) addSpecial = false;
         po.checkLength(text.length(), ctx.maxModelLen(), "messages", "messages");

@@ -25,7 +25,7 @@ final class Fields {
         return raw(name) != null;
     }
 
-    private static final LogText.Limiter UNKNOWN_WARNINGS = new LogText.Limiter(10);
+    static final LogText.Limiter UNKNOWN_WARNINGS = new LogText.Limiter(10);
 
     /**
      * Logs (does not reject) fields this endpoint does not know: one line per request naming at most 10 of them

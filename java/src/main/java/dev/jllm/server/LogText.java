@@ -50,6 +50,13 @@ public final class LogText {
             this.perSecond = perSecond;
         }
 
+        /** Starts a fresh window with nothing dropped (tests isolate themselves from earlier traffic with it). */
+        public void reset() {
+            window.set(0);
+            inWindow.set(0);
+            suppressed.set(0);
+        }
+
         /** -1 when this event is to be dropped; else how many were dropped since the last one let through. */
         public long admit() {
             long sec = System.nanoTime() / 1_000_000_000L;

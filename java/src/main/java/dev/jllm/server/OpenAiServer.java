@@ -235,7 +235,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private static final LogText.Limiter REJECTION_LOG = new LogText.Limiter(20);
+    static final LogText.Limiter REJECTION_LOG = new LogText.Limiter(20);
 
     /** One INFO line per rejected request (at most 20 a second; the rest counted): method, path, status, reason. */
     private static void logRejected(ServerRequest req, ApiException e) {

@@ -353,6 +353,7 @@ class ServerTest {
         java.util.logging.Logger log = java.util.logging.Logger.getLogger(OpenAiServer.class.getName());
         log.addHandler(h);
         try {
+            OpenAiServer.REJECTION_LOG.reset();  // earlier tests' rejections must not use up this second's 20 lines
             assertEquals(400, post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"x\",\"temperature\":-3}").status);
         } finally {
             log.removeHandler(h);
@@ -382,6 +383,17 @@ class ServerTest {
         assertEquals("not json", ((Map<?, ?>) ((Map<?, ?>) calls.get(1)).get("function")).get("arguments"));
         String rendered = new ChatTemplate("{{ messages[0].tool_calls[0].function.arguments | tojson }}").render(msgs, null, null, false, Map.of(), null, null);
         assertEquals("{\"city\": \"Paris\"}", rendered);
+    }
+
+    @Test
+    void continueFinalMessageCutsAsTransformersDoes() {
+        // a template that trims content (Llama 3): the end-of-turn token after the prefix must go
+        assertEquals("<|a|>The answer is", ChatHandler.continueFinalMessage("<|a|>The answer is<|eot_id|>", "The answer is "));
+        // a template that keeps it: the trailing space stays
+        assertEquals("<|a|>The answer is ", ChatHandler.continueFinalMessage("<|a|>The answer is <|end|>\n", "The answer is "));
+        assertEquals("x: hi x: hi", ChatHandler.continueFinalMessage("x: hi x: hi<e>", "hi"));
+        ApiException e = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class, () -> ChatHandler.continueFinalMessage("<|a|>other", "The answer"));
+        assertEquals(400, e.status());
     }
 
     @Test
