@@ -106,7 +106,7 @@ final class ChatHandler {
                 JsonNode parsed = JSON.readTree(args);
                 if (parsed != null && parsed.isObject())
                     ((Map<String, Object>) fn).put("arguments", JSON.convertValue(parsed, new TypeReference<LinkedHashMap<String, Object>>() {}));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // not JSON: the template sees the string the client sent
             }
         }
