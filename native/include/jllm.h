@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or struct layout in this file changes. */
-#define JLLM_ABI_VERSION 2
+#define JLLM_ABI_VERSION 3
 
 typedef int32_t jllm_status;
 #define JLLM_OK 0
@@ -233,6 +233,28 @@ JLLM_API jllm_status jllm_engine_step(jllm_engine* engine, const jllm_batch* bat
 /* Samples rows of caller logits [rows * vocab] with params[rows]; the logits are not modified. */
 JLLM_API jllm_status jllm_sample(const float* logits, int32_t rows, int32_t vocab,
                                  const jllm_sampling_params* params, jllm_step_output* out);
+
+/* ---- embeddings (pooling models) ---------------------------------------------------------------------------- */
+
+/* Which final hidden states make a sequence's embedding (vLLM's PoolingType). */
+#define JLLM_POOLING_LAST 0  /* the last token's: decoder embedding models (Qwen3-Embedding, e5-mistral, gte-Qwen2) */
+#define JLLM_POOLING_CLS 1   /* the first token's: [CLS] of BERT-family encoders */
+#define JLLM_POOLING_MEAN 2  /* the mean over the sequence's tokens (sentence-transformers' pooling_mode_mean_tokens) */
+
+/* Whole sequences to embed. Every pointer is caller-owned and read only during the call. */
+typedef struct {
+    int32_t num_tokens;             /* 1..max_num_batched_tokens */
+    const int32_t* token_ids;       /* [num_tokens] */
+    int32_t num_seqs;               /* 1..max_num_seqs */
+    const int32_t* query_start;     /* [num_seqs + 1] first token of each sequence; query_start[num_seqs] == num_tokens;
+                                       each sequence holds 1..max_model_len tokens, positions 0.. */
+    int32_t pooling;                /* JLLM_POOLING_* */
+} jllm_embed_batch;
+
+/* Runs the model over whole sequences without reading or writing the KV cache (decoders attend causally within a
+ * sequence, encoders such as BERT in both directions) and writes each sequence's pooled final hidden state (after
+ * the model's final norm; not normalized) to out [num_seqs * hidden_size]. */
+JLLM_API jllm_status jllm_engine_embed(jllm_engine* engine, const jllm_embed_batch* batch, float* out);
 
 /* Copies whole blocks inside the main pool (copy-on-write): for each i, src[i] → dst[i]. [n] each. */
 JLLM_API jllm_status jllm_engine_copy_blocks(jllm_engine* engine, const int32_t* src, const int32_t* dst, int32_t n);

@@ -9,6 +9,7 @@
 #include "cpu/kernels.h"
 #include "cpu/kv_dtype.h"
 #include "cpu/sampling.h"
+#include "model/encoder.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/memory.h"
@@ -352,6 +353,9 @@ jllm_status jllm_engine_step(jllm_engine* engine, const jllm_batch* batch, const
                              jllm_step_output* out) {
     return guarded([&] {
         require(engine && batch, "engine and batch must not be null");
+        if (engine->model->model->encoder)
+            fail(JLLM_UNSUPPORTED, "%s is an encoder (embedding) model: it has no logits; use jllm_engine_embed",
+                 engine->model->model->config.architecture.c_str());
         validate_batch(*engine, *batch);
         const int32_t vocab = engine->model->model->config.vocab_size;
         const int32_t* rows = batch->logit_token_index;
@@ -366,6 +370,32 @@ jllm_status jllm_engine_step(jllm_engine* engine, const jllm_batch* batch, const
         engine->backend->forward(*batch, rows, num_rows, logits);
         if (out->logits) memcpy(out->logits, logits, sizeof(float) * num_rows * vocab);
         if (params) engine->backend->sample(logits, num_rows, params, out);
+    });
+}
+
+jllm_status jllm_engine_embed(jllm_engine* engine, const jllm_embed_batch* batch, float* out) {
+    return guarded([&] {
+        require(engine && batch && out, "engine, batch and out must not be null");
+        const jllm_embed_batch& b = *batch;
+        const EngineShape& s = engine->shape;
+        const ModelConfig& c = engine->model->model->config;
+        require(b.num_tokens >= 1 && b.num_tokens <= s.max_num_batched_tokens,
+                "num_tokens out of range (1..max_num_batched_tokens)");
+        require(b.num_seqs >= 1 && b.num_seqs <= s.max_num_seqs && b.num_seqs <= b.num_tokens, "num_seqs out of range");
+        require(b.token_ids && b.query_start, "batch arrays must not be null");
+        require(b.query_start[0] == 0 && b.query_start[b.num_seqs] == b.num_tokens,
+                "query_start must start at 0 and end at num_tokens");
+        require(b.pooling == JLLM_POOLING_LAST || b.pooling == JLLM_POOLING_CLS || b.pooling == JLLM_POOLING_MEAN,
+                "pooling must be JLLM_POOLING_LAST, _CLS or _MEAN");
+        for (int32_t sq = 0; sq < b.num_seqs; sq++) {
+            const int32_t n = b.query_start[sq + 1] - b.query_start[sq];
+            if (n < 1 || n > s.max_model_len)
+                fail(JLLM_INVALID_ARGUMENT, "sequence %d has %d tokens (1..max_model_len %d)", sq, n, s.max_model_len);
+        }
+        for (int32_t t = 0; t < b.num_tokens; t++)
+            if (b.token_ids[t] < 0 || b.token_ids[t] >= c.vocab_size)
+                fail(JLLM_INVALID_ARGUMENT, "token %d: id %d out of range (vocab %d)", t, b.token_ids[t], c.vocab_size);
+        engine->backend->embed(b, out);
     });
 }
 

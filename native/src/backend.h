@@ -29,6 +29,9 @@ public:
     virtual void copy_blocks(const int32_t* src, const int32_t* dst, int32_t n) = 0;
     virtual void swap(bool out, const int32_t* src, const int32_t* dst, int32_t n) = 0;
     virtual float* logits_buffer() = 0;  // [max_logit_rows * vocab], backend-owned
+    // Embedding run over a validated jllm_embed_batch (whole sequences, no KV cache): the final hidden states
+    // pooled per sequence into out [num_seqs * hidden] (model/encoder.h).
+    virtual void embed(const jllm_embed_batch& batch, float* out) = 0;
 };
 
 // Throws Error(JLLM_HOST_OOM) when the pools or scratch cannot be allocated.

@@ -6,12 +6,14 @@
 #include <new>
 #include "backend.h"
 #include "cpu/attention.h"
+#include "cpu/encoder_ops.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
 #include "cpu/sampling.h"
 #include "cpu/thread_pool.h"
 #include "model/decoder.h"
+#include "model/encoder.h"
 #include "util/error.h"
 
 namespace jllm {
@@ -62,7 +64,7 @@ struct Sizes {
     }
 };
 
-class CpuBackend final : public Backend, private DecoderOps {
+class CpuBackend final : public Backend, private EncoderOps {
 public:
     CpuBackend(const Model& m, const EngineShape& s) : m_(m), s_(s) {
         const ModelConfig& c = m.config;
@@ -104,6 +106,51 @@ public:
         decoder_forward(m_, *this, buf, b, rows, num_rows, logits);
     }
 
+    void embed(const jllm_embed_batch& e, float* out) override {
+        // 1. positions 0.. within each sequence; a batch for decoder_forward whose attention reads this step's
+        //    k, v arrays (dense_) instead of the paged cache
+        const int64_t T = e.num_tokens;
+        embed_pos_.resize(T);
+        embed_ctx_.resize(e.num_seqs);
+        for (int32_t sq = 0; sq < e.num_seqs; sq++) {
+            for (int32_t t = e.query_start[sq]; t < e.query_start[sq + 1]; t++) embed_pos_[t] = t - e.query_start[sq];
+            embed_ctx_[sq] = e.query_start[sq + 1] - e.query_start[sq];
+        }
+        const int64_t stride = cpu::dense_attention_scratch_floats(s_.max_model_len);
+        if ((int64_t)dense_scratch_.size() < s_.num_threads * stride) dense_scratch_.resize(s_.num_threads * stride);
+        DecoderBuffers buf{x_.get(), xb_.get(), q_.get(), k_.get(), v_.get(), att_.get(), gate_.get(), up_.get(), xr_.get()};
+        // 2. the model's forward: x [T, H] = final hidden states after the final norm
+        if (m_.encoder) {
+            encoder_forward(m_, *this, buf, e.token_ids, embed_pos_.data(), T, e.query_start, e.num_seqs);
+        } else {
+            jllm_batch b{};
+            b.num_tokens = e.num_tokens, b.token_ids = e.token_ids, b.positions = embed_pos_.data();
+            b.num_seqs = e.num_seqs, b.query_start = e.query_start, b.context_lens = embed_ctx_.data();
+            dense_ = true;
+            try {
+                decoder_forward(m_, *this, buf, b, nullptr, 0, nullptr);
+            } catch (...) {
+                dense_ = false;
+                throw;
+            }
+            dense_ = false;
+        }
+        // 3. pooling: out [num_seqs, H]
+        pool_rows(x_.get(), m_.config.hidden_size, e.query_start, e.num_seqs, e.pooling, out);
+    }
+
+    // ---- EncoderOps ----
+    void layernorm(const float* x, const float* w, const float* b, float* out, int64_t rows, int64_t dim,
+                   float eps) override {
+        cpu::layernorm(x, w, b, out, rows, dim, eps);
+    }
+    void gelu(float* x, int64_t n) override { cpu::gelu_erf(x, n); }
+    void dense_attention(const float* q, const float* k, const float* v, float* out, const int32_t* query_start,
+                         int32_t num_seqs, int nh, int nkv, int hd, float scale, bool causal, int32_t window) override {
+        cpu::dense_attention(q, k, v, out, query_start, num_seqs, nh, nkv, hd, scale, causal, window, s_.num_threads,
+                             dense_scratch_.data(), cpu::dense_attention_scratch_floats(s_.max_model_len));
+    }
+
     // ---- DecoderOps ----
     void embed(const WeightTensor& table, const int32_t* ids, int64_t T, float scale, float* x) override {
         const int64_t H = table.cols;
@@ -124,12 +171,19 @@ public:
         cpu::rope(q, k, positions, T, nh, nkv, hd, inv_freq, style);
     }
     void write_kv(int layer, const float* k, const float* v, const jllm_batch& b) override {
+        if (dense_) return;  // embedding runs attend over this step's k, v arrays
         const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
         cpu::write_kv(k, v, b.slot_mapping, b.num_tokens, k_cache_.get() + layer * layer_bytes,
                       v_cache_.get() + layer * layer_bytes, L_);
     }
     void attention(int layer, const float* q, float* out, const jllm_batch& b, float scale, int32_t window,
                    float softcap) override {
+        if (dense_) {  // embedding run of a decoder: causal attention within each whole sequence
+            if (softcap > 0) fail(JLLM_UNSUPPORTED, "embedding runs do not support attention soft-capping (Gemma 2)");
+            dense_attention(q, k_.get(), v_.get(), out, b.query_start, b.num_seqs, m_.config.num_heads,
+                            m_.config.num_kv_heads, m_.config.head_dim, scale, true, window);
+            return;
+        }
         const int64_t layer_bytes = L_.block_bytes() * s_.num_blocks;
         cpu::paged_attention(q, out, k_cache_.get() + layer * layer_bytes, v_cache_.get() + layer * layer_bytes, L_,
                              m_.config.num_heads, b.positions, tok_seq_.data(), b.block_tables, b.block_table_stride,
@@ -192,6 +246,9 @@ private:
     Bytes k_cache_, v_cache_, k_host_, v_host_;  // [layers][num_blocks][block_bytes()] each
     Buffer x_, xb_, q_, k_, v_, att_, gate_, up_, xr_, logits_, gemm_scratch_, attn_scratch_;
     std::vector<int32_t> tok_seq_;
+    bool dense_ = false;                          // inside embed(): attention reads k_, v_ rather than the cache
+    std::vector<int32_t> embed_pos_, embed_ctx_;  // [T], [num_seqs] of the embedding run
+    std::vector<float> dense_scratch_;            // [num_threads * max_model_len] attention scores
     std::vector<cpu::SampleScratch> samplers_;
 };
 

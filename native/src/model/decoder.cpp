@@ -64,7 +64,12 @@ void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf,
         ops.add(x, buf.xb, T * H);
     }
 
-    // 10. final norm on the sampled rows only: xr [R, H]; logits [R, V]; Gemma 2's final soft-cap
+    // 10. embedding (pooling) runs want no logits: the final norm over every token, x [T, H], is their output
+    if (!logits) {
+        ops.rmsnorm(x, m.final_norm, x, T, H, eps);
+        return;
+    }
+    // 11. final norm on the sampled rows only: xr [R, H]; logits [R, V]; Gemma 2's final soft-cap
     ops.gather_rows(x, rows, num_rows, H, buf.xr);
     ops.rmsnorm(buf.xr, m.final_norm, buf.xr, num_rows, H, eps);
     ops.matmul(m.lm_head, buf.xr, num_rows, logits, nullptr);

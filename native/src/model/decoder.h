@@ -51,7 +51,8 @@ struct DecoderBuffers {
     float* xr;     // [R, hidden] the rows that get logits
 };
 
-// The forward pass over a validated batch: logits [num_rows, vocab] of the tokens rows[num_rows].
+// The forward pass over a validated batch: logits [num_rows, vocab] of the tokens rows[num_rows]. With logits
+// null (embedding runs) it stops after the final norm of every token, leaving buf.x [T, hidden].
 void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf, const jllm_batch& b,
                      const int32_t* rows, int32_t num_rows, float* logits);
 

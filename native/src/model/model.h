@@ -1,6 +1,7 @@
 // In-memory model: hyper-parameters plus weight views into memory-mapped files or owned buffers.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -85,8 +86,11 @@ struct LayerWeights {
     WeightTensor w_gate, w_up, w_down;      // [inter, hidden] x2, [hidden, inter]
 };
 
+struct EncoderWeights;  // model/encoder.h
+
 struct Model {
     ModelConfig config;
+    std::shared_ptr<const EncoderWeights> encoder;  // set for BERT-family encoders (embedding models), else null
     WeightTensor embed;                // [vocab, hidden]
     std::vector<LayerWeights> layers;
     const float* final_norm = nullptr; // [hidden]
@@ -103,6 +107,17 @@ struct Model {
     int64_t mapped_weight_bytes() const;  // bytes of weight matrices read from mapped files (not yet in RSS)
     int32_t main_dtype() const { return layers.empty() ? embed.dtype : layers[0].wq.dtype; }
 };
+
+// A tensor of a mapped safetensors file: dtype, shape and where its bytes lie (inside Model::files).
+struct TensorRef {
+    int32_t dtype;
+    std::vector<int64_t> shape;
+    const uint8_t* data;
+    int64_t nbytes;
+    std::string file;
+};
+// Maps <dir>/model.safetensors, or every shard model.safetensors.index.json lists, into m.files: name → tensor.
+std::map<std::string, TensorRef> map_safetensors(Model& m, const std::string& dir);
 
 // Loaders; each throws Error with a message naming the file or tensor at fault.
 std::unique_ptr<Model> load_model(const std::string& path, const jllm_model_params& params);

@@ -8,19 +8,12 @@
 #include <map>
 #include <set>
 #include "model.h"
+#include "model/encoder.h"
 #include "util/error.h"
 
 namespace jllm {
 
 namespace {
-
-struct TensorRef {
-    int32_t dtype;
-    std::vector<int64_t> shape;
-    const uint8_t* data;
-    int64_t nbytes;
-    std::string file;
-};
 
 int32_t parse_dtype(const std::string& s, const std::string& name) {
     if (s == "F32") return JLLM_DTYPE_F32;
@@ -99,13 +92,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_model_params& params) {
-    auto m = std::make_unique<Model>();
-    Json config = hf_text_config(Json::parse(read_text_file(dir + "/config.json")));
-    m->config = parse_hf_config(config);
-    finish_config(m->config, &config["rope_scaling"], params);
-    const ModelConfig& c = m->config;
-
+std::map<std::string, TensorRef> map_safetensors(Model& model, const std::string& dir) {
+    Model* m = &model;
     std::map<std::string, TensorRef> refs;
     std::string index_path = dir + "/model.safetensors.index.json";
     FILE* probe = fopen(index_path.c_str(), "rb");
@@ -123,6 +111,17 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
     } else {
         index_file(*m, dir + "/model.safetensors", refs);
     }
+    return refs;
+}
+
+std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_model_params& params) {
+    Json config = hf_text_config(Json::parse(read_text_file(dir + "/config.json")));
+    if (is_encoder_config(config)) return load_encoder_safetensors(dir, config, params);
+    auto m = std::make_unique<Model>();
+    m->config = parse_hf_config(config);
+    finish_config(m->config, &config["rope_scaling"], params);
+    const ModelConfig& c = m->config;
+    std::map<std::string, TensorRef> refs = map_safetensors(*m, dir);
 
     // Tensor names of transformers' modeling files; layout differences per family (architectures.cpp):
     // Gemma's norms around attention and MLP, Qwen3/Gemma 3's per-head q/k norms, Phi-3's fused projections.
@@ -133,6 +132,7 @@ std::unique_ptr<Model> load_safetensors_dir(const std::string& dir, const jllm_m
     // Text weights of a multimodal checkpoint sit under language_model.model. (or model.language_model.).
     std::string root = t.has("language_model.model.embed_tokens.weight")   ? "language_model.model."
                        : t.has("model.language_model.embed_tokens.weight") ? "model.language_model."
+                       : t.has("embed_tokens.weight")                      ? ""  // a bare Qwen3Model/MistralModel
                                                                            : "model.";
     std::string head = root == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
     // The config's layer count must match the checkpoint's: fewer would serve garbage, more would fail later.

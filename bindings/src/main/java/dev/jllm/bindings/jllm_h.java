@@ -24,7 +24,7 @@ public final class jllm_h {
     }
 
     public static int JLLM_ABI_VERSION() {
-        return 2;
+        return 3;
     }
     public static int JLLM_OK() {
         return 0;
@@ -97,6 +97,15 @@ public final class jllm_h {
     }
     public static int JLLM_DUMMY_Q4_K_M() {
         return 1015;
+    }
+    public static int JLLM_POOLING_LAST() {
+        return 0;
+    }
+    public static int JLLM_POOLING_CLS() {
+        return 1;
+    }
+    public static int JLLM_POOLING_MEAN() {
+        return 2;
     }
     public static int JLLM_LOAD_AUTO() {
         return 0;
@@ -359,6 +368,22 @@ public final class jllm_h {
     public static int jllm_engine_step(MemorySegment engine, MemorySegment batch, MemorySegment params, MemorySegment out) {
         try {
             return (int) jllm_engine_step.HANDLE.invokeExact(engine, batch, params, out);
+        } catch (Throwable t) {
+            throw new AssertionError("should not reach here", t);
+        }
+    }
+    private static final class jllm_engine_embed {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(CLayouts.C_INT, CLayouts.C_POINTER, CLayouts.C_POINTER, CLayouts.C_POINTER);
+        static final MethodHandle HANDLE = LINKER.downcallHandle(findOrThrow("jllm_engine_embed"), DESC);
+    }
+
+    public static FunctionDescriptor jllm_engine_embed$descriptor() {
+        return jllm_engine_embed.DESC;
+    }
+
+    public static int jllm_engine_embed(MemorySegment engine, MemorySegment batch, MemorySegment out) {
+        try {
+            return (int) jllm_engine_embed.HANDLE.invokeExact(engine, batch, out);
         } catch (Throwable t) {
             throw new AssertionError("should not reach here", t);
         }

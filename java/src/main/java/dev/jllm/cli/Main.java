@@ -45,7 +45,7 @@ public final class Main {
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
             "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
-            "disable-metrics-auth", "kv-cache-dtype");
+            "disable-metrics-auth", "kv-cache-dtype", "task", "runner", "convert");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -108,6 +108,9 @@ public final class Main {
               --http-write-timeout SECONDS  a client that reads nothing for this long is dropped, its requests aborted (default 60)
               --ssl-keyfile PEM --ssl-certfile PEM   serve HTTPS
               --native-lib PATH             libjllm.so to load
+              --task auto|generate|embed    embed serves /v1/embeddings (completions and chat answer 400); auto (default):
+                                            embed for BERT-family encoders and sentence-transformers directories
+                                            (modules.json). Also --runner pooling|generate, --convert embed (vLLM)
             """;
 
     public static void main(String[] argv) throws Exception {
@@ -290,13 +293,17 @@ public final class Main {
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
                 toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a),
                 dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
+        dev.jllm.server.PoolingConfig pooling = task(a, modelPath, mi);
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
                 sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
                 a.flag("disable-metrics-auth"));
-        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
+        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize(), pooling).start();
+        if (pooling != null)
+            LOG.info("task embed: /v1/embeddings with " + dev.jllm.server.PoolingConfig.poolingName(pooling.pooling()) + " pooling"
+                    + (pooling.normalize() ? ", normalized" : "") + ", " + pooling.hiddenSize() + " dimensions");
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s
@@ -327,6 +334,28 @@ public final class Main {
             // the JVM is already exiting: the hook ran
         }
         return server;
+    }
+
+    /**
+     * The embedding configuration when the model is served for embeddings (--task embed, --runner pooling,
+     * --convert embed, or auto-detected), else null. A generative-only flag on an encoder is refused.
+     */
+    static dev.jllm.server.PoolingConfig task(Args a, Path modelPath, NativeModel.Info mi) throws java.io.IOException {
+        String task = a.get("task", "auto"), runner = a.get("runner", "auto"), convert = a.get("convert", "auto");
+        if (!List.of("auto", "generate", "embed").contains(task))
+            throw new IllegalArgumentException("--task must be auto, generate or embed (got '" + task + "')");
+        if (!List.of("auto", "generate", "pooling").contains(runner))
+            throw new IllegalArgumentException("--runner must be auto, generate or pooling (got '" + runner + "')");
+        if (!List.of("auto", "none", "embed").contains(convert))
+            throw new IllegalArgumentException("--convert must be auto, none or embed (got '" + convert + "')");
+        boolean encoder = dev.jllm.server.PoolingConfig.ENCODERS.contains(mi.architecture());
+        boolean embed = task.equals("embed") || runner.equals("pooling") || convert.equals("embed");
+        boolean generate = task.equals("generate") || runner.equals("generate");
+        if (embed && generate) throw new IllegalArgumentException("--task/--runner/--convert ask for both generation and embeddings");
+        if (generate && encoder)
+            throw new IllegalArgumentException(mi.architecture() + " is an encoder (embedding) model: it cannot generate; use --task embed");
+        if (!embed && !generate) embed = dev.jllm.server.PoolingConfig.looksLikeEmbeddingModel(modelPath, mi.architecture());
+        return embed ? dev.jllm.server.PoolingConfig.read(modelPath, mi.architecture(), mi.hiddenSize()) : null;
     }
 
     /**

@@ -87,6 +87,23 @@ final class Admission {
         }
     }
 
+    /**
+     * Reserves queue room for one embedding call of `inputs` sequences and `tokens` tokens (each input already
+     * checked to fit one forward), or throws 503 / 429 as for generation.
+     */
+    void reserveEmbedding(int inputs, long tokens) {
+        if (closed != null) throw reject(503, "ServiceUnavailableError", closed, null, "shutting_down", 0);
+        synchronized (this) {
+            if (queued > 0 && queued + 1 > maxWaitingRequests) throw full(1);
+            if (queued > 0 && queuedTokens + tokens > maxWaitingTokens)
+                throw reject(429, "RateLimitError", "The server is at capacity: " + queuedTokens + " prompt tokens are waiting "
+                        + "to be scheduled and this request adds " + tokens + " (limit " + maxWaitingTokens
+                        + ", --max-waiting-tokens); retry after " + RETRY_AFTER_SECONDS + " s.", null, "queued_tokens", RETRY_AFTER_SECONDS);
+            queued += 1;
+            queuedTokens += tokens;
+        }
+    }
+
     /** A reserved request left the queue (first scheduled, aborted or failed). */
     synchronized void release(int promptLen) {
         queued--;

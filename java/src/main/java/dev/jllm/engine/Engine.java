@@ -49,6 +49,7 @@ public final class Engine implements AutoCloseable {
     private final OutputPublisher publisher;
     private static final Logger REQUESTS = Logger.getLogger("jllm.requests");
     private Scheduler.Plan current;   // the plan of the step in progress
+    private final EmbeddingQueue embeddings;
 
     private final AtomicLong unseeded = new AtomicLong();
 
@@ -76,6 +77,7 @@ public final class Engine implements AutoCloseable {
         this.builder = new StepBuilder(batch, blocks.blockSize(), tokenizer, exec.vocabSize());
         this.beams = new BeamSearch(blocks, tokenizer, exec.maxModelLen());
         this.publisher = new OutputPublisher(tokenizer, stats, this::end);
+        this.embeddings = new EmbeddingQueue(config.maxNumBatchedTokens(), config.maxNumSeqs());
         this.thread = new Thread(this::loop, "jllm-engine");
         thread.setDaemon(true);
         thread.start();
@@ -165,6 +167,34 @@ public final class Engine implements AutoCloseable {
         return stream;
     }
 
+    /**
+     * Queues an embedding call (pooling models): each input's pooled final hidden state, not normalized, computed
+     * on the engine thread between generation steps. Throws {@link RequestRejected}: 400 when an input cannot run
+     * (empty, or longer than max_model_len or max_num_batched_tokens: a whole input runs in one forward), 429 / 503
+     * as for generation.
+     */
+    public java.util.concurrent.CompletableFuture<float[][]> embed(List<int[]> inputs, int pooling) {
+        int limit = Math.min(exec.maxModelLen(), config.maxNumBatchedTokens());
+        long tokens = 0;
+        for (int[] in : inputs) {
+            if (in.length == 0) {
+                stats.rejected("invalid");
+                throw new RequestRejected(400, "BadRequestError", "An input is empty: every input needs at least one token.", "input", "invalid", 0);
+            }
+            if (in.length > limit) {
+                stats.rejected("invalid");
+                throw new RequestRejected(400, "BadRequestError", "This model's maximum context length is " + limit
+                        + " tokens. However, you requested " + in.length + " tokens in the input for embedding generation. "
+                        + "Please reduce the length of the input.", "input", "invalid", 0);
+            }
+            tokens += in.length;
+        }
+        admission.reserveEmbedding(inputs.size(), tokens);
+        EmbeddingQueue.Job job = new EmbeddingQueue.Job(List.copyOf(inputs), pooling, tokens);
+        commands.add(() -> embeddings.add(job));
+        return job.done;
+    }
+
     /** Stops a request and frees its KV blocks at the next step boundary; its stream gets a last "abort" output. */
     public void abort(String requestId) {
         commands.add(() -> {
@@ -227,6 +257,8 @@ public final class Engine implements AutoCloseable {
             commands.add(() -> {
                 for (SequenceGroup g : new ArrayList<>(groups.values()))
                     fail(g, "The server shut down before this request finished.", 503);
+                for (EmbeddingQueue.Job j : embeddings.failAll("The server shut down before this request finished."))
+                    admission.release((int) j.tokens);
                 stopped = true;
             });
         }
@@ -262,8 +294,13 @@ public final class Engine implements AutoCloseable {
                     c = commands.poll();
                 }
                 stats.loopIterations.incrementAndGet();
-                // 2. one step, unless it could not change anything
+                // 2. one run of queued embedding work, then one step, unless it could not change anything
                 idle = true;
+                if (!embeddings.isEmpty()) {
+                    EmbeddingQueue.Job started = embeddings.runOne(exec);
+                    if (started != null) admission.release((int) started.tokens);
+                    idle = false;
+                }
                 if (!stopped && scheduler.hasWork()) {
                     long t0 = System.nanoTime();
                     idle = !step();
@@ -282,7 +319,7 @@ public final class Engine implements AutoCloseable {
             current = null;
             logThroughput();
             publishStats();
-            if (draining && groups.isEmpty()) drained.countDown();
+            if (draining && groups.isEmpty() && embeddings.isEmpty()) drained.countDown();
         }
     }
 

@@ -23,6 +23,17 @@ public interface ModelExecutor extends AutoCloseable {
     /** Forward pass + sampling of batch; fills result for batch.numRows rows. */
     void step(StepBatch batch, StepResult result);
 
+    /** Pooling kinds of {@link #embed} (jllm.h's JLLM_POOLING_*). */
+    int POOLING_LAST = 0, POOLING_CLS = 1, POOLING_MEAN = 2;
+
+    /**
+     * Embedding run over whole sequences (no KV cache): each sequence's pooled final hidden state, not normalized,
+     * [inputs.length][hidden]. The caller keeps within maxNumBatchedTokens / maxNumSeqs per call.
+     */
+    default float[][] embed(int[][] inputs, int pooling) {
+        throw new UnsupportedOperationException("this executor does not run embedding models");
+    }
+
     void copyBlocks(int[] src, int[] dst, int n);
 
     void swapOut(int[] src, int[] dst, int n);

@@ -54,13 +54,22 @@ public final class OpenAiServer implements AutoCloseable {
     private final Options opts;
     private final CompletionsHandler completions;
     private final ChatHandler chat;
+    private final EmbeddingsHandler embeddings;
+    private final PoolingConfig pooling;  // null: a generative model
     private final int numBlocks, blockSize;
     private WebServer server;
     private HttpGate gate;
 
     public OpenAiServer(ServerContext ctx, Options opts, int numBlocks, int blockSize) {
+        this(ctx, opts, numBlocks, blockSize, null);
+    }
+
+    /** pooling non-null: serve an embedding model (/v1/embeddings; completions and chat answer 400). */
+    public OpenAiServer(ServerContext ctx, Options opts, int numBlocks, int blockSize, PoolingConfig pooling) {
         this.ctx = ctx;
         this.opts = opts;
+        this.pooling = pooling;
+        this.embeddings = new EmbeddingsHandler(ctx, pooling);
         this.completions = new CompletionsHandler(ctx);
         this.chat = new ChatHandler(ctx);
         this.numBlocks = numBlocks;
@@ -175,18 +184,32 @@ public final class OpenAiServer implements AutoCloseable {
             if (!ctx.servedNames().contains(id)) throw ApiException.notFound("The model `" + id + "` does not exist.");
             json(res, 200, card(id));
         }));
-        r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(req, res))));
-        r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(req, res))));
+        r.post(p + "/v1/completions", wrap((req, res) -> {
+            generative("/v1/completions");
+            completions.handle(body(req), out(req, res));
+        }));
+        r.post(p + "/v1/chat/completions", wrap((req, res) -> {
+            generative("/v1/chat/completions");
+            chat.handle(body(req), out(req, res));
+        }));
+        r.post(p + "/v1/embeddings", wrap((req, res) -> json(res, 200, embeddings.handle(body(req)))));
         r.post(p + "/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
         r.post(p + "/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
         r.get(p + "/metrics", wrap((req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             res.send(Metrics.render(ctx.engine().stats(), ctx.servedNames().get(0), numBlocks, blockSize));
         }));
-        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
+        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
             r.any(p + route, wrap((req, res) -> {
                 throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + route + ".", null);
             }));
+    }
+
+    /** Refuses a generation route while an embedding model is served (vLLM's pooling runner does the same). */
+    private void generative(String route) {
+        if (pooling != null)
+            throw ApiException.badRequest("The model `" + ctx.servedNames().get(0) + "` is an embedding model (task embed); "
+                    + route + " is not supported for it. Use /v1/embeddings.", "model");
     }
 
     private void cors(ServerRequest req, ServerResponse res) {

@@ -1,6 +1,7 @@
 package dev.jllm.engine.nativeapi;
 
 import dev.jllm.bindings.jllm_batch;
+import dev.jllm.bindings.jllm_embed_batch;
 import dev.jllm.bindings.jllm_engine_info;
 import dev.jllm.bindings.jllm_engine_params;
 import dev.jllm.bindings.jllm_h;
@@ -208,6 +209,35 @@ public final class NativeExecutor implements ModelExecutor {
             if (n == 0) continue;
             MemorySegment.copy(topIds, I32, 4L * r * maxLogprobs, result.topIds, r * result.topStride, n);
             MemorySegment.copy(topLogprobs, F32, 4L * r * maxLogprobs, result.topLogprobs, r * result.topStride, n);
+        }
+    }
+
+    @Override
+    public float[][] embed(int[][] inputs, int pooling) {
+        int total = 0;
+        for (int[] in : inputs) total += in.length;
+        if (total > maxTokens || inputs.length > maxSeqs)
+            throw new IllegalArgumentException("embedding batch of " + total + " tokens in " + inputs.length
+                    + " sequences exceeds max_num_batched_tokens " + maxTokens + " / max_num_seqs " + maxSeqs);
+        int hidden = model.info().hiddenSize();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment eb = jllm_embed_batch.allocate(tmp);
+            int[] qs = new int[inputs.length + 1];
+            int[] ids = new int[total];
+            for (int i = 0; i < inputs.length; i++) {
+                System.arraycopy(inputs[i], 0, ids, qs[i], inputs[i].length);
+                qs[i + 1] = qs[i] + inputs[i].length;
+            }
+            MemorySegment outSeg = tmp.allocate(F32, (long) inputs.length * hidden);
+            jllm_embed_batch.num_tokens(eb, total);
+            jllm_embed_batch.token_ids(eb, tmp.allocateFrom(I32, ids));
+            jllm_embed_batch.num_seqs(eb, inputs.length);
+            jllm_embed_batch.query_start(eb, tmp.allocateFrom(I32, qs));
+            jllm_embed_batch.pooling(eb, pooling);
+            NativeLibrary.check(jllm_h.jllm_engine_embed(handle(), eb, outSeg));
+            float[][] out = new float[inputs.length][hidden];
+            for (int i = 0; i < inputs.length; i++) MemorySegment.copy(outSeg, F32, 4L * i * hidden, out[i], 0, hidden);
+            return out;
         }
     }
 
