@@ -43,9 +43,19 @@ PY
 )
 [ "$n" -gt 0 ] || bad "no README examples found"
 
+# The same model served for embeddings (--task embed: last-token pooling), for the SDK's embeddings.create.
+EPORT=$((PORT + 2))
+env -i PATH=/usr/bin:/bin HOME="$(mktemp -d)" "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" \
+  --served-model-name stories-embed --task embed --host 127.0.0.1 --port "$EPORT" >"$LOG.embed" 2>&1 &
+ESERVER=$!
+trap 'kill $SERVER $ESERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$EPORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+
 # The official Node SDK.
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
-if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+if JLLM_URL="http://127.0.0.1:$PORT/v1" JLLM_EMBED_URL="http://127.0.0.1:$EPORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"
+else bad "OpenAI Node SDK"; cat "$LOG.embed" | tail -20; fi
+kill "$ESERVER" 2>/dev/null || true
 
 # render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
 CT="$SHARED/chat-templates"

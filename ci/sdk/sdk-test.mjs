@@ -1,4 +1,4 @@
-// The official OpenAI Node SDK against a running jllm: plain and streamed completions and chat.
+// The official OpenAI Node SDK against a running jllm: plain and streamed completions and chat; embeddings.
 // The SDK sends "Accept: application/json" even when streaming, which jllm must still answer with SSE.
 // usage: JLLM_URL=http://127.0.0.1:PORT/v1 JLLM_KEY=... node sdk-test.mjs
 import OpenAI from "openai";
@@ -52,6 +52,29 @@ await test("errors are APIError with status", async () => {
     client.completions.create({ model: "stories", prompt: "x", temperature: -1 }),
     (e) => e.status === 400 && /temperature/.test(e.message));
   await assert.rejects(client.completions.create({ model: "nope", prompt: "x" }), (e) => e.status === 404);
+});
+
+// Embeddings: ci/e2e.sh serves stories260K a second time with --task embed (last-token pooling, normalized) at
+// JLLM_EMBED_URL. Without encoding_format the SDK asks for base64 and decodes it.
+const embedder = new OpenAI({ baseURL: process.env.JLLM_EMBED_URL, apiKey: process.env.JLLM_KEY || "none" });
+await test("embeddings.create", async () => {
+  assert.ok(process.env.JLLM_EMBED_URL, "JLLM_EMBED_URL (a jllm server with --task embed) is required");
+  const r = await embedder.embeddings.create({ model: "stories-embed", input: ["Once upon a time", "The cat sat on the mat"] });
+  assert.equal(r.data.length, 2);
+  for (const d of r.data) {
+    assert.equal(d.embedding.length, 64);
+    const norm = Math.hypot(...d.embedding);
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+  }
+  assert.ok(r.usage.prompt_tokens > 0 && r.usage.total_tokens === r.usage.prompt_tokens);
+  const f = await embedder.embeddings.create({ model: "stories-embed", input: "Once upon a time", encoding_format: "float" });
+  f.data[0].embedding.forEach((x, i) => assert.ok(Math.abs(x - r.data[0].embedding[i]) < 1e-6, `component ${i}`));
+  const small = await embedder.embeddings.create({ model: "stories-embed", input: "Once upon a time", dimensions: 16 });
+  assert.equal(small.data[0].embedding.length, 16);
+});
+
+await test("embeddings on a generative model are a 400", async () => {
+  await assert.rejects(client.embeddings.create({ model: "stories", input: "x" }), (e) => e.status === 400 && /embeddings/.test(e.message));
 });
 
 console.log(`${passed} passed, ${failed} failed`);
