@@ -1,4 +1,5 @@
-// BERT-family encoders (transformers' BertModel, RobertaModel, XLMRobertaModel: bge, all-MiniLM, e5, gte-base):
+// BERT-family encoders (transformers' BertModel, RobertaModel, XLMRobertaModel: bge, all-MiniLM, e5, gte-base;
+// nomic-bert, whose blocks differ as load_nomic_bert says):
 //   x = LayerNorm(word[id] + position[pos + offset] + token_type[0])
 //   per layer (post-norm): x = LayerNorm(x + attn(x) Wo + bo); x = LayerNorm(x + gelu(x Wi + bi) Wd + bd)
 // with bidirectional attention inside each sequence. Pooling (last / CLS / mean) is shared with decoders.
@@ -16,6 +17,7 @@ struct EncoderName { const char* arch; const char* model_type; int32_t position_
 const EncoderName kEncoders[] = {
     {"BertModel", "bert", 0},           {"BertForMaskedLM", "", 0},
     {"RobertaModel", "roberta", 1},     {"XLMRobertaModel", "xlm-roberta", 1},
+    {"NomicBertModel", "nomic_bert", 0},
 };
 
 const EncoderName* find_encoder(const Json& config) {
@@ -63,10 +65,101 @@ struct Lookup {
 
 bool is_encoder_config(const Json& config) { return find_encoder(config) != nullptr; }
 
-std::unique_ptr<Model> load_encoder_safetensors(const std::string& dir, const Json& j, const jllm_model_params& params) {
+// nomic-bert (nomic-embed-text): GPT-2 style config names; post-norm blocks with rotary q/k, a fused Wqkv [3H, H],
+// out_proj, and fc11 (up) / fc12 (gate) / fc2 (down) for SwiGLU, fc1 / fc2 for GELU.
+static std::unique_ptr<Model> load_nomic_bert(const std::string& dir, const Json& j, const jllm_model_params& params) {
     auto m = std::make_unique<Model>();
     auto enc = std::make_shared<EncoderWeights>();
+    ModelConfig& c = m->config;
+
+    // 1. config
+    c.architecture = "NomicBertModel";
+    c.vocab_size = req(j, "vocab_size");
+    c.hidden_size = req(j, "n_embd");
+    c.num_layers = req(j, "n_layer");
+    c.num_heads = c.num_kv_heads = req(j, "n_head");
+    c.intermediate_size = j.has("n_inner") && j["n_inner"].is_number() ? req(j, "n_inner") : 4 * c.hidden_size;
+    c.head_dim = c.num_heads > 0 ? c.hidden_size / c.num_heads : 0;
+    c.tie_word_embeddings = true;
+    // Beyond max_trained_positions the model rescales its rope base (dynamic NTK): serve up to it only.
+    c.max_model_len = (int32_t)j.num_or("max_trained_positions", j.num_or("n_positions", 2048));
+    c.rope_theta = (float)j.num_or("rotary_emb_base", 10000.0);
+    c.rope_style = j.bool_or("rotary_emb_interleaved", false) ? RopeStyle::Interleaved : RopeStyle::NeoX;
+    enc->layer_norm_eps = (float)j.num_or("layer_norm_epsilon", 1e-12);
+    enc->rotary = true;
+    const std::string act = j.str_or("activation_function", "gelu");
+    if (act != "swiglu" && act != "gelu")
+        fail(JLLM_UNSUPPORTED, "NomicBertModel: unsupported activation_function '%s' (supported: swiglu, gelu)", act.c_str());
+    enc->swiglu = act == "swiglu";
+    if (j.num_or("rotary_emb_fraction", 1.0) != 1.0)
+        fail(JLLM_UNSUPPORTED, "NomicBertModel: rotary_emb_fraction %g is not supported (1.0 only)", j.num_or("rotary_emb_fraction", 1.0));
+    if (j.bool_or("prenorm", false) || j.bool_or("causal", false) || j["rotary_emb_scale_base"].is_number())
+        fail(JLLM_UNSUPPORTED, "NomicBertModel: prenorm, causal or rotary_emb_scale_base models are not supported");
+    if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0)
+        fail(JLLM_INVALID_ARGUMENT, "NomicBertModel: n_embd %d is not a multiple of n_head %d", c.hidden_size, c.num_heads);
+    c.qkv_bias = j.bool_or("qkv_proj_bias", true);
+    const bool fc1_bias = j.bool_or("mlp_fc1_bias", true), fc2_bias = j.bool_or("mlp_fc2_bias", true);
+    finish_config(c, nullptr, params);
+
+    // 2. tensors
+    std::map<std::string, TensorRef> refs = map_safetensors(*m, dir);
+    std::string prefix;
+    for (const char* p : {"", "bert.", "model."})
+        if (refs.count(std::string(p) + "embeddings.word_embeddings.weight")) prefix = p;
+    Lookup t{*m, refs, prefix};
+    const int64_t H = c.hidden_size, I = c.intermediate_size;
+    int64_t tensor_layers = 0;
+    const std::string layer_prefix = prefix + "encoder.layers.";
+    for (auto& [n, r] : refs)
+        if (n.rfind(layer_prefix, 0) == 0)
+            tensor_layers = std::max<int64_t>(tensor_layers, 1 + atoll(n.c_str() + layer_prefix.size()));
+    check_layer_count(c, tensor_layers, "n_layer", dir);
+    m->embed = t.matrix("embeddings.word_embeddings.weight", c.vocab_size, H);
+    m->lm_head = m->embed;
+    if (refs.count(prefix + "embeddings.token_type_embeddings.weight")) {
+        const int64_t types = t.get("embeddings.token_type_embeddings.weight").shape.at(0);
+        enc->token_type = t.matrix("embeddings.token_type_embeddings.weight", types, H);
+    }
+    m->final_norm = t.vec("emb_ln.weight", H);
+    enc->embed_norm_b = t.vec("emb_ln.bias", H);
+    m->layers.resize(c.num_layers);
+    enc->layers.resize(c.num_layers);
+    for (int i = 0; i < c.num_layers; i++) {
+        const std::string p = "encoder.layers." + std::to_string(i) + ".";
+        LayerWeights& l = m->layers[i];
+        EncoderLayer& e = enc->layers[i];
+        auto qkv = split_rows(t.matrix(p + "attn.Wqkv.weight", 3 * H, H), {H, H, H}, "Wqkv");
+        l.wq = qkv[0], l.wk = qkv[1], l.wv = qkv[2];
+        if (c.qkv_bias) {
+            const float* b = t.vec(p + "attn.Wqkv.bias", 3 * H);
+            l.bq = b, l.bk = b + H, l.bv = b + 2 * H;
+            e.bo = t.vec(p + "attn.out_proj.bias", H);
+        }
+        l.wo = t.matrix(p + "attn.out_proj.weight", H, H);
+        if (enc->swiglu) {
+            l.w_up = t.matrix(p + "mlp.fc11.weight", I, H);
+            l.w_gate = t.matrix(p + "mlp.fc12.weight", I, H);
+            if (fc1_bias) fail(JLLM_UNSUPPORTED, "NomicBertModel: SwiGLU with mlp_fc1_bias is not supported");
+        } else {
+            l.w_up = l.w_gate = t.matrix(p + "mlp.fc1.weight", I, H);
+            if (fc1_bias) e.b_up = t.vec(p + "mlp.fc1.bias", I);
+        }
+        l.w_down = t.matrix(p + "mlp.fc2.weight", H, I);
+        if (fc2_bias) e.b_down = t.vec(p + "mlp.fc2.bias", H);
+        l.attn_norm = t.vec(p + "norm1.weight", H);
+        e.attn_norm_b = t.vec(p + "norm1.bias", H);
+        l.ffn_norm = t.vec(p + "norm2.weight", H);
+        e.ffn_norm_b = t.vec(p + "norm2.bias", H);
+    }
+    m->encoder = enc;
+    return m;
+}
+
+std::unique_ptr<Model> load_encoder_safetensors(const std::string& dir, const Json& j, const jllm_model_params& params) {
     const EncoderName* name = find_encoder(j);
+    if (std::string(name->arch) == "NomicBertModel") return load_nomic_bert(dir, j, params);
+    auto m = std::make_unique<Model>();
+    auto enc = std::make_shared<EncoderWeights>();
     ModelConfig& c = m->config;
 
     // 1. config: sizes, the position numbering, what the architecture does not support
@@ -153,15 +246,19 @@ void encoder_forward(const Model& m, EncoderOps& ops, const DecoderBuffers& buf,
     const float eps = e.layer_norm_eps, scale = 1.0f / std::sqrt((float)hd);
     float* x = buf.x;
 
-    // 1. embeddings: x [T, H] = word[id] + position[pos + offset] + token_type[0]; LayerNorm
+    // 1. embeddings: x [T, H] = word[id] + position[pos + offset] (absolute positions) + token_type[0]; LayerNorm
     std::vector<int32_t> ids(T);
     for (int64_t i = 0; i < T; i++) ids[i] = positions[i] + e.position_offset;
     ops.embed(m.embed, token_ids, T, 1.0f, x);
-    ops.embed(e.position, ids.data(), T, 1.0f, buf.xb);
-    ops.add(x, buf.xb, T * H);
-    std::fill(ids.begin(), ids.end(), 0);
-    ops.embed(e.token_type, ids.data(), T, 1.0f, buf.xb);
-    ops.add(x, buf.xb, T * H);
+    if (!e.rotary) {
+        ops.embed(e.position, ids.data(), T, 1.0f, buf.xb);
+        ops.add(x, buf.xb, T * H);
+    }
+    if (e.token_type.data) {
+        std::fill(ids.begin(), ids.end(), 0);
+        ops.embed(e.token_type, ids.data(), T, 1.0f, buf.xb);
+        ops.add(x, buf.xb, T * H);
+    }
     ops.layernorm(x, m.final_norm, e.embed_norm_b, x, T, H, eps);
 
     for (int li = 0; li < c.num_layers; li++) {
@@ -171,14 +268,21 @@ void encoder_forward(const Model& m, EncoderOps& ops, const DecoderBuffers& buf,
         ops.matmul(l.wq, x, T, buf.q, l.bq);
         ops.matmul(l.wk, x, T, buf.k, l.bk);
         ops.matmul(l.wv, x, T, buf.v, l.bv);
+        if (e.rotary) ops.rope(buf.q, buf.k, positions, T, nh, nh, hd, c.rope_inv_freq.data(), c.rope_style);
         ops.dense_attention(buf.q, buf.k, buf.v, buf.att, query_start, num_seqs, nh, nh, hd, scale, false, 0);
         // 3. output projection, residual, LayerNorm (post-norm)
         ops.matmul(l.wo, buf.att, T, buf.xb, el.bo);
         ops.add(x, buf.xb, T * H);
         ops.layernorm(x, l.attn_norm, el.attn_norm_b, x, T, H, eps);
-        // 4. MLP: gate [T, I] = gelu(x Wi + bi); xb = gate Wd + bd; residual, LayerNorm
-        ops.matmul(l.w_up, x, T, buf.gate, el.b_up);
-        ops.gelu(buf.gate, T * I);
+        // 4. MLP: gate [T, I] = gelu(x Wi + bi) (SwiGLU: silu(x Wg) * x Wu); xb = gate Wd + bd; residual, LayerNorm
+        if (e.swiglu) {
+            ops.matmul(l.w_gate, x, T, buf.gate, nullptr);
+            ops.matmul(l.w_up, x, T, buf.up, nullptr);
+            ops.gated_activation(Activation::SiLU, buf.gate, buf.up, T * I);
+        } else {
+            ops.matmul(l.w_up, x, T, buf.gate, el.b_up);
+            ops.gelu(buf.gate, T * I);
+        }
         ops.matmul(l.w_down, buf.gate, T, buf.xb, el.b_down);
         ops.add(x, buf.xb, T * H);
         ops.layernorm(x, l.ffn_norm, el.ffn_norm_b, x, T, H, eps);

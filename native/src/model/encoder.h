@@ -23,8 +23,10 @@ struct EncoderLayer {
 
 struct EncoderWeights {
     float layer_norm_eps = 1e-12f;
+    bool rotary = false;                // nomic-bert: rope on q and k (ModelConfig's frequencies), no position table
+    bool swiglu = false;                // nomic-bert: MLP = w_down(silu(w_gate x) * w_up x) (fc12 gate, fc11 up)
     int32_t position_offset = 0;        // position ids start here (RoBERTa: padding_idx + 1)
-    WeightTensor position;              // [max_position_embeddings, H]
+    WeightTensor position;              // [max_position_embeddings, H]; absent when rotary
     WeightTensor token_type;            // [type_vocab_size, H]; type 0 is added to every token
     const float* embed_norm_b = nullptr;// [H]
     std::vector<EncoderLayer> layers;   // [num_layers]
@@ -46,9 +48,10 @@ public:
                                  int32_t window) = 0;
 };
 
-// True when config.json names a BERT-family encoder (BertModel, RobertaModel, XLMRobertaModel, ...).
+// True when config.json names a BERT-family encoder (BertModel, RobertaModel, XLMRobertaModel, NomicBertModel).
 bool is_encoder_config(const Json& config);
-// Loads a BERT-family safetensors directory (tensor names with or without a "bert."/"roberta." prefix).
+// Loads a BERT-family safetensors directory (tensor names with or without a "bert."/"roberta." prefix); nomic-bert
+// (NomicBertModel: rotary positions, fused Wqkv, SwiGLU or GELU MLP, optional biases) included.
 std::unique_ptr<Model> load_encoder_safetensors(const std::string& dir, const Json& config,
                                                 const jllm_model_params& params);
 

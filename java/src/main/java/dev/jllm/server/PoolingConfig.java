@@ -17,7 +17,8 @@ import java.util.Set;
 public record PoolingConfig(int pooling, boolean normalize, int hiddenSize) {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Architectures the native library runs as encoders (native/src/model/encoder.cpp). */
-    public static final Set<String> ENCODERS = Set.of("BertModel", "BertForMaskedLM", "RobertaModel", "XLMRobertaModel");
+    public static final Set<String> ENCODERS = Set.of("BertModel", "BertForMaskedLM", "RobertaModel", "XLMRobertaModel",
+            "NomicBertModel");
 
     public static String poolingName(int pooling) {
         return switch (pooling) {

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
 /**
  * /v1/embeddings against tiny random models written by the test (TinyEmbeddingModels), compared with a naive
  * double-precision reference forward: BERT with CLS pooling + Normalize (sentence-transformers files), BERT under a
- * "bert." prefix with mean pooling and no Normalize, and a bare Qwen3Model with last-token pooling. Tolerance: 2e-4
+ * "bert." prefix with mean pooling and no Normalize, a nomic-bert (rotary, SwiGLU) with mean pooling, and a bare
+ * Qwen3Model with last-token pooling. Tolerance: 2e-4
  * absolute per component (the engine computes in float32).
  */
 class EmbeddingsTest {
@@ -64,7 +65,7 @@ class EmbeddingsTest {
         }
     }
 
-    static Served bert, bertMean, qwen;
+    static Served bert, bertMean, qwen, nomic;
 
     @BeforeAll
     static void start() throws Exception {
@@ -80,11 +81,15 @@ class EmbeddingsTest {
         var w3 = TinyEmbeddingModels.writeQwen3(d3, 13);
         TinyEmbeddingModels.writeSentenceTransformers(d3, TinyEmbeddingModels.QH, "lasttoken", true);
         qwen = Served.start(d3, w3, 256, 16, true);
+        Path d4 = Files.createTempDirectory("jllm-nomic-bert");
+        var w4 = TinyEmbeddingModels.writeNomic(d4, 14);
+        TinyEmbeddingModels.writeSentenceTransformers(d4, TinyEmbeddingModels.BH, "mean", true);
+        nomic = Served.start(d4, w4, 256, 16, true);
     }
 
     @AfterAll
     static void stop() {
-        for (Served s : new Served[] {bert, bertMean, qwen}) if (s != null) s.close();
+        for (Served s : new Served[] {bert, bertMean, qwen, nomic}) if (s != null) s.close();
     }
 
     static HttpResponse<String> post(Served s, String path, String body) throws Exception {
@@ -171,6 +176,17 @@ class EmbeddingsTest {
         JsonNode one = ok(qwen, "{\"input\":[5,6,7,8]}");
         assertEquals(1, one.path("data").size());
         assertClose(floats(r.path("data").get(0).path("embedding")), floats(one.path("data").get(0).path("embedding")), "same input alone");
+    }
+
+    @Test
+    void nomicBertRotarySwiGluMatchesReference() throws Exception {
+        JsonNode r = ok(nomic, "{\"input\":[\"Hello world\",\"The quick brown fox jumps over the lazy dog.\"]}");
+        int[][] ids = {HELLO, FOX};
+        for (int i = 0; i < 2; i++) {
+            double[] want = TinyEmbeddingModels.pool(TinyEmbeddingModels.nomicReference(nomic.w(), ids[i]), "mean", true);
+            assertClose(want, floats(r.path("data").get(i).path("embedding")), "nomic input " + i);
+        }
+        assertEquals(40, nomic.engine().maxModelLen(), "max_trained_positions caps the context");
     }
 
     @Test

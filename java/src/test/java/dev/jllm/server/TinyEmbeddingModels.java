@@ -189,6 +189,87 @@ final class TinyEmbeddingModels {
         return x;
     }
 
+    // ---- nomic-bert ------------------------------------------------------------------------------------------------
+
+    static final int NI = 48;
+
+    /** A NomicBertModel (nomic-embed-text's layout): rotary q/k (base 1000), fused Wqkv, SwiGLU, no biases. */
+    static Weights writeNomic(Path dir, long seed) throws IOException {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures":["NomicBertModel"],"model_type":"nomic_bert","vocab_size":%d,"n_embd":%d,"n_layer":%d,
+                 "n_head":%d,"n_inner":%d,"n_positions":64,"max_trained_positions":40,"activation_function":"swiglu",
+                 "rotary_emb_base":1000,"rotary_emb_fraction":1.0,"rotary_emb_interleaved":false,"rotary_emb_scale_base":null,
+                 "rotary_scaling_factor":null,"qkv_proj_bias":false,"mlp_fc1_bias":false,"mlp_fc2_bias":false,
+                 "layer_norm_epsilon":1e-12,"type_vocab_size":2,"prenorm":false,"causal":false}
+                """.formatted(VOCAB_SIZE, BH, BLAYERS, BHEADS, NI));
+        Weights w = new Weights(seed);
+        w.random("embeddings.word_embeddings.weight", 0.5f, 0, VOCAB_SIZE, BH);
+        w.random("embeddings.token_type_embeddings.weight", 0.5f, 0, 2, BH);
+        w.random("emb_ln.weight", 0.1f, 1, BH);
+        w.random("emb_ln.bias", 0.1f, 0, BH);
+        for (int l = 0; l < BLAYERS; l++) {
+            String q = "encoder.layers." + l + ".";
+            w.random(q + "attn.Wqkv.weight", 0.25f, 0, 3 * BH, BH);
+            w.random(q + "attn.out_proj.weight", 0.25f, 0, BH, BH);
+            w.random(q + "mlp.fc11.weight", 0.25f, 0, NI, BH);
+            w.random(q + "mlp.fc12.weight", 0.25f, 0, NI, BH);
+            w.random(q + "mlp.fc2.weight", 0.2f, 0, BH, NI);
+            for (String n : new String[] {"norm1", "norm2"}) {
+                w.random(q + n + ".weight", 0.1f, 1, BH);
+                w.random(q + n + ".bias", 0.1f, 0, BH);
+            }
+        }
+        w.write(dir.resolve("model.safetensors"));
+        writeTokenizer(dir);
+        return w;
+    }
+
+    /** Naive nomic-bert forward of one sequence in double (post-norm, rotate_half rope base 1000, y = fc11 x * silu(fc12 x)). */
+    static double[][] nomicReference(Weights w, int[] ids) {
+        int T = ids.length, hd = BH / BHEADS, half = hd / 2;
+        double[][] x = new double[T][BH];
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < BH; i++)
+                x[t][i] = w.get("embeddings.word_embeddings.weight")[ids[t] * BH + i] + w.get("embeddings.token_type_embeddings.weight")[i];
+        layerNorm(x, w.get("emb_ln.weight"), w.get("emb_ln.bias"));
+        for (int l = 0; l < BLAYERS; l++) {
+            String p = "encoder.layers." + l + ".";
+            double[][] qkv = linear(x, w.get(p + "attn.Wqkv.weight"), null, 3 * BH);  // rows: q, then k, then v
+            for (int t = 0; t < T; t++)
+                for (int part = 0; part < 2; part++)
+                    for (int h = 0; h < BHEADS; h++)
+                        for (int i = 0; i < half; i++) {
+                            int a = part * BH + h * hd + i, b = a + half;
+                            double ang = t * Math.pow(1000.0, -2.0 * i / hd), c = Math.cos(ang), s = Math.sin(ang);
+                            double xa = qkv[t][a], xb = qkv[t][b];
+                            qkv[t][a] = xa * c - xb * s;
+                            qkv[t][b] = xb * c + xa * s;
+                        }
+            double[][] att = new double[T][BH];
+            for (int h = 0; h < BHEADS; h++)
+                for (int t = 0; t < T; t++) {
+                    double[] sc = new double[T];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int u = 0; u < T; u++) {
+                        for (int i = 0; i < hd; i++) sc[u] += qkv[t][h * hd + i] * qkv[u][BH + h * hd + i];
+                        sc[u] /= Math.sqrt(hd);
+                        max = Math.max(max, sc[u]);
+                    }
+                    for (int u = 0; u < T; u++) sum += sc[u] = Math.exp(sc[u] - max);
+                    for (int u = 0; u < T; u++) for (int i = 0; i < hd; i++) att[t][h * hd + i] += sc[u] / sum * qkv[u][2 * BH + h * hd + i];
+                }
+            double[][] o = linear(att, w.get(p + "attn.out_proj.weight"), null, BH);
+            for (int t = 0; t < T; t++) for (int i = 0; i < BH; i++) x[t][i] += o[t][i];
+            layerNorm(x, w.get(p + "norm1.weight"), w.get(p + "norm1.bias"));
+            double[][] up = linear(x, w.get(p + "mlp.fc11.weight"), null, NI), gate = linear(x, w.get(p + "mlp.fc12.weight"), null, NI);
+            for (int t = 0; t < T; t++) for (int i = 0; i < NI; i++) up[t][i] *= gate[t][i] / (1 + Math.exp(-gate[t][i]));
+            double[][] d = linear(up, w.get(p + "mlp.fc2.weight"), null, BH);
+            for (int t = 0; t < T; t++) for (int i = 0; i < BH; i++) x[t][i] += d[t][i];
+            layerNorm(x, w.get(p + "norm2.weight"), w.get(p + "norm2.bias"));
+        }
+        return x;
+    }
+
     // ---- Qwen3-shaped decoder ------------------------------------------------------------------------------------
 
     static final int QH = 32, QHEADS = 4, QKV = 2, QHD = 8, QI = 48, QLAYERS = 2;
