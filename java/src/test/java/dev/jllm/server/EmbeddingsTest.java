@@ -190,6 +190,18 @@ class EmbeddingsTest {
     }
 
     @Test
+    void robertaPositionsStartAfterThePaddingId() throws Exception {
+        Path dir = Files.createTempDirectory("jllm-roberta");
+        var w = TinyEmbeddingModels.writeBert(dir, "roberta.", 15, "RobertaModel");
+        try (Served s = Served.start(dir, w, 256, 16, true)) {
+            assertEquals(TinyEmbeddingModels.BMAXPOS - 2, s.engine().maxModelLen(), "positions 2.. leave max_position_embeddings - 2");
+            JsonNode r = ok(s, "{\"input\":[5,6,7,8,9]}");
+            double[] want = TinyEmbeddingModels.pool(TinyEmbeddingModels.bertReference(w, "roberta.", new int[] {5, 6, 7, 8, 9}, 2), "cls", true);
+            assertClose(want, floats(r.path("data").get(0).path("embedding")), "roberta");
+        }
+    }
+
+    @Test
     void manyInputsSpanSeveralForwardsAndKeepTheirOrder() throws Exception {
         // 10 inputs of 12 tokens = 120 tokens > max_num_batched_tokens 64: the engine runs them in several forwards
         List<String> texts = new ArrayList<>();

@@ -117,11 +117,17 @@ final class TinyEmbeddingModels {
 
     /** A BertModel (tensor names under `prefix`, "" or "bert.") with random weights; returns them for the reference. */
     static Weights writeBert(Path dir, String prefix, long seed) throws IOException {
+        return writeBert(dir, prefix, seed, "BertModel");
+    }
+
+    /** The same for `arch` BertModel or RobertaModel (whose positions start at pad_token_id + 1 = 2). */
+    static Weights writeBert(Path dir, String prefix, long seed, String arch) throws IOException {
+        boolean roberta = arch.equals("RobertaModel");
         Files.writeString(dir.resolve("config.json"), """
-                {"architectures":["BertModel"],"model_type":"bert","vocab_size":%d,"hidden_size":%d,"num_hidden_layers":%d,
+                {"architectures":["%s"],"model_type":"%s","vocab_size":%d,"hidden_size":%d,"num_hidden_layers":%d,
                  "num_attention_heads":%d,"intermediate_size":%d,"hidden_act":"gelu","max_position_embeddings":%d,
-                 "type_vocab_size":2,"layer_norm_eps":1e-12,"position_embedding_type":"absolute","pad_token_id":0}
-                """.formatted(VOCAB_SIZE, BH, BLAYERS, BHEADS, BI, BMAXPOS));
+                 "type_vocab_size":2,"layer_norm_eps":1e-12,"position_embedding_type":"absolute","pad_token_id":%d}
+                """.formatted(arch, roberta ? "roberta" : "bert", VOCAB_SIZE, BH, BLAYERS, BHEADS, BI, BMAXPOS, roberta ? 1 : 0));
         Weights w = new Weights(seed);
         String p = prefix;
         w.random(p + "embeddings.word_embeddings.weight", 0.5f, 0, VOCAB_SIZE, BH);
@@ -152,11 +158,16 @@ final class TinyEmbeddingModels {
 
     /** Naive BERT forward of one sequence in double: the final hidden states [T][H]. */
     static double[][] bertReference(Weights w, String p, int[] ids) {
+        return bertReference(w, p, ids, 0);
+    }
+
+    /** posOffset: the position id of the first token (RoBERTa: 2). */
+    static double[][] bertReference(Weights w, String p, int[] ids, int posOffset) {
         int T = ids.length;
         double[][] x = new double[T][BH];
         float[] we = w.get(p + "embeddings.word_embeddings.weight"), pe = w.get(p + "embeddings.position_embeddings.weight"),
                 te = w.get(p + "embeddings.token_type_embeddings.weight");
-        for (int t = 0; t < T; t++) for (int i = 0; i < BH; i++) x[t][i] = we[ids[t] * BH + i] + pe[t * BH + i] + te[i];
+        for (int t = 0; t < T; t++) for (int i = 0; i < BH; i++) x[t][i] = we[ids[t] * BH + i] + pe[(t + posOffset) * BH + i] + te[i];
         layerNorm(x, w.get(p + "embeddings.LayerNorm.weight"), w.get(p + "embeddings.LayerNorm.bias"));
         int hd = BH / BHEADS;
         for (int l = 0; l < BLAYERS; l++) {
