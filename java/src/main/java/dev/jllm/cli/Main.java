@@ -245,6 +245,7 @@ public final class Main {
             default -> throw new IllegalArgumentException("--load-format must be auto, safetensors, gguf or dummy");
         };
 
+        Boolean embedTask = taskFlags(a);
         NativeLibrary.ensureLoaded();
         int maxModelLen = a.integer("max-model-len", 0);
         if (maxModelLen < 0) throw new IllegalArgumentException("--max-model-len must be positive");
@@ -293,7 +294,7 @@ public final class Main {
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
                 toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a),
                 dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
-        dev.jllm.server.PoolingConfig pooling = task(a, modelPath, mi);
+        dev.jllm.server.PoolingConfig pooling = pooling(embedTask, modelPath, mi);
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -337,10 +338,10 @@ public final class Main {
     }
 
     /**
-     * The embedding configuration when the model is served for embeddings (--task embed, --runner pooling,
-     * --convert embed, or auto-detected), else null. A generative-only flag on an encoder is refused.
+     * What --task, --runner and --convert ask for: TRUE embeddings, FALSE generation, null auto (decided from the
+     * model). Refuses unknown values and contradictions before anything loads.
      */
-    static dev.jllm.server.PoolingConfig task(Args a, Path modelPath, NativeModel.Info mi) throws java.io.IOException {
+    static Boolean taskFlags(Args a) {
         String task = a.get("task", "auto"), runner = a.get("runner", "auto"), convert = a.get("convert", "auto");
         if (!List.of("auto", "generate", "embed").contains(task))
             throw new IllegalArgumentException("--task must be auto, generate or embed (got '" + task + "')");
@@ -348,14 +349,22 @@ public final class Main {
             throw new IllegalArgumentException("--runner must be auto, generate or pooling (got '" + runner + "')");
         if (!List.of("auto", "none", "embed").contains(convert))
             throw new IllegalArgumentException("--convert must be auto, none or embed (got '" + convert + "')");
-        boolean encoder = dev.jllm.server.PoolingConfig.ENCODERS.contains(mi.architecture());
         boolean embed = task.equals("embed") || runner.equals("pooling") || convert.equals("embed");
         boolean generate = task.equals("generate") || runner.equals("generate");
         if (embed && generate) throw new IllegalArgumentException("--task/--runner/--convert ask for both generation and embeddings");
-        if (generate && encoder)
+        return embed ? Boolean.TRUE : generate ? Boolean.FALSE : null;
+    }
+
+    /**
+     * The embedding configuration when the model is served for embeddings (asked for, or auto-detected: a
+     * BERT-family encoder or a sentence-transformers directory), else null. Generation on an encoder is refused.
+     */
+    static dev.jllm.server.PoolingConfig pooling(Boolean embed, Path modelPath, NativeModel.Info mi) throws java.io.IOException {
+        boolean encoder = dev.jllm.server.PoolingConfig.ENCODERS.contains(mi.architecture());
+        if (Boolean.FALSE.equals(embed) && encoder)
             throw new IllegalArgumentException(mi.architecture() + " is an encoder (embedding) model: it cannot generate; use --task embed");
-        if (!embed && !generate) embed = dev.jllm.server.PoolingConfig.looksLikeEmbeddingModel(modelPath, mi.architecture());
-        return embed ? dev.jllm.server.PoolingConfig.read(modelPath, mi.architecture(), mi.hiddenSize()) : null;
+        boolean on = embed != null ? embed : dev.jllm.server.PoolingConfig.looksLikeEmbeddingModel(modelPath, mi.architecture());
+        return on ? dev.jllm.server.PoolingConfig.read(modelPath, mi.architecture(), mi.hiddenSize()) : null;
     }
 
     /**

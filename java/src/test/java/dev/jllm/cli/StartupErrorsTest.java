@@ -112,6 +112,15 @@ class StartupErrorsTest {
     }
 
     @Test
+    void taskFlagsAreCheckedAndAnEncoderCannotGenerate() throws IOException {
+        refused(serve("--model", TestModels.hf().toString(), "--task", "classify"), "--task must be auto, generate or embed");
+        refused(serve("--model", TestModels.hf().toString(), "--task", "embed", "--runner", "generate"), "both generation and embeddings");
+        Path bert = Files.createTempDirectory(tmp, "bert");
+        dev.jllm.server.TinyEmbeddingModels.writeBert(bert, "", 1);
+        refused(serve("--model", bert.toString(), "--task", "generate"), "BertModel is an encoder", "--task embed");
+    }
+
+    @Test
     void unsupportedDtypesAreRefusedByName() {
         refused(serve("--model", TestModels.hf().toString(), "--kv-cache-dtype", "fp8"), "fp8");
         refused(serve("--model", TestModels.hf().toString(), "--dtype", "int8"), "--dtype int8");

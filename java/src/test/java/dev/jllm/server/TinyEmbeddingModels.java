@@ -19,7 +19,7 @@ import java.util.Random;
  * tokenizer.json, sentence-transformers modules.json + 1_Pooling/config.json), plus an independent naive reference
  * forward of each in double precision that shares no code with the engine.
  */
-final class TinyEmbeddingModels {
+public final class TinyEmbeddingModels {
     static final ObjectMapper JSON = new ObjectMapper();
     /** The WordPiece vocabulary: ids are list positions. */
     static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "quick", "brown",
@@ -29,7 +29,7 @@ final class TinyEmbeddingModels {
     // ---- weights -----------------------------------------------------------------------------------------------
 
     /** Named tensors in file order: shape and values. */
-    static final class Weights {
+    public static final class Weights {
         final Map<String, int[]> shapes = new LinkedHashMap<>();
         final Map<String, float[]> values = new LinkedHashMap<>();
         final Random rnd;
@@ -116,7 +116,7 @@ final class TinyEmbeddingModels {
     static final int BH = 32, BHEADS = 4, BI = 64, BLAYERS = 2, BMAXPOS = 40;
 
     /** A BertModel (tensor names under `prefix`, "" or "bert.") with random weights; returns them for the reference. */
-    static Weights writeBert(Path dir, String prefix, long seed) throws IOException {
+    public static Weights writeBert(Path dir, String prefix, long seed) throws IOException {
         return writeBert(dir, prefix, seed, "BertModel");
     }
 
