@@ -96,7 +96,7 @@ class JllmHeaderTest {
             "jllm_model_params", jllm_model_params.class, "jllm_model_info", jllm_model_info.class,
             "jllm_engine_params", jllm_engine_params.class, "jllm_engine_info", jllm_engine_info.class,
             "jllm_batch", jllm_batch.class, "jllm_sampling_params", jllm_sampling_params.class,
-            "jllm_step_output", jllm_step_output.class);
+            "jllm_step_output", jllm_step_output.class, "jllm_embed_batch", jllm_embed_batch.class);
 
     @Test
     void everyStructFieldHasTheOffsetACompilerGivesIt() throws Exception {
