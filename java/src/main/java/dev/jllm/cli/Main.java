@@ -95,7 +95,11 @@ public final class Main {
               --kv-cache-space GIB          KV cache budget in GiB (alias of --kv-cache-memory)
               --generation-config auto|vllm|DIR   sampling defaults from generation_config.json (default auto)
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
-              --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
+              --tool-call-parser hermes|llama3_json|mistral   how tool calls are read from replies (tool_choice "auto",
+                                            the default when a request has tools); default: the one the chat template
+                                            implies (<tool_call> → hermes, Llama 3.x/4 → llama3_json, [TOOL_CALLS] →
+                                            mistral), shown at start-up
+              --enable-auto-tool-choice     accepted for vLLM compatibility (auto is on wherever a parser is known)
               --max-request-bytes SIZE      request body limit (default 16M)
               --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
@@ -285,10 +289,11 @@ public final class Main {
         ChatTemplate toolTemplate = null;
         if (a.get("chat-template", null) == null && tok instanceof dev.jllm.tokenizer.HfTokenizer hf && hf.namedChatTemplate("tool_use") != null)
             toolTemplate = new ChatTemplate(hf.namedChatTemplate("tool_use"), limits);
+        dev.jllm.server.ToolParser.Choice tools = toolParser(a, toolTemplate != null ? toolTemplate : template);
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a),
+                toolTemplate, defaults, rootPath(a.get("root-path", "")), tools.cliName(),
                 dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
@@ -305,12 +310,14 @@ public final class Main {
                   backend    %s, %d threads — %s
                   kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB %s), prefix caching %s
                   context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
+                  tool calls %s
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
                 mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, dtypeName(mi.weightDtype()), opts.tls() ? "https" : "http", opts.host(), server.port(),
                 keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
                 ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
-                dtypeName(ei.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", ei.maxModelLen(), maxSeqs, maxBatched, secs);
+                dtypeName(ei.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", ei.maxModelLen(), maxSeqs, maxBatched,
+                dev.jllm.server.ToolParser.bannerLine(tools), secs);
         System.out.flush();
         // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
@@ -405,17 +412,10 @@ public final class Main {
         }
     }
 
-    /** --enable-auto-tool-choice with --tool-call-parser hermes|llama3_json, or null. */
-    static String toolParser(Args a) {
-        String parser = a.get("tool-call-parser", null);
-        if (!a.flag("enable-auto-tool-choice")) {
-            if (parser != null) throw new IllegalArgumentException("--tool-call-parser needs --enable-auto-tool-choice");
-            return null;
-        }
-        if (parser == null) throw new IllegalArgumentException("--enable-auto-tool-choice needs --tool-call-parser (hermes or llama3_json)");
-        if (!parser.equals("hermes") && !parser.equals("llama3_json"))
-            throw new IllegalArgumentException("--tool-call-parser " + parser + " is not supported (hermes, llama3_json)");
-        return parser;
+    /** --tool-call-parser, else the parser the chat template (for requests with tools) implies; with why. */
+    static dev.jllm.server.ToolParser.Choice toolParser(Args a, ChatTemplate template) {
+        return dev.jllm.server.ToolParser.resolve(a.get("tool-call-parser", null), a.flag("enable-auto-tool-choice"),
+                template == null ? null : template.source());
     }
 
     static String rootPath(String p) {

@@ -185,8 +185,8 @@ final class ChatHandler {
         SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
         ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, b.constraint != null);
         if (tools.constraint() != null) b.constraint = tools.constraint();
-        // a named call streams as tool-call deltas; required/auto calls are parsed from the finished text
-        boolean bufferTools = tools.mode() == ToolCalls.Mode.REQUIRED || tools.mode() == ToolCalls.Mode.AUTO;
+        // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
+        if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
         String[] callIds = new String[Math.max(1, f.integer("n", 1))];
         boolean logprobs = f.bool("logprobs", false);
         Integer top = f.integer("top_logprobs", null);
@@ -213,9 +213,12 @@ final class ChatHandler {
         String[] finish = new String[n];
         Object[] stopReasons = new Object[n];
         int[] tokens = new int[n];
+        // auto and required replies are split into content and tool calls as they come (named: all arguments)
+        ToolCallStream[] split = new ToolCallStream[n];
         for (int i = 0; i < n; i++) {
             texts[i] = new StringBuilder(echoText);
             lps.add(new ArrayList<>());
+            split[i] = tools.stream();
         }
         boolean fakeStream = stream && (params.bestOf() != n || params.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
@@ -241,15 +244,17 @@ final class ChatHandler {
                         tokens[i] = d.outputTokens();
                         if (d.logprobs() != null) lps.get(i).addAll(d.logprobs());
                         if (d.finished()) { finish[i] = d.finishReason(); stopReasons[i] = d.stopReason(); }
-                        if (sse != null && bufferTools) {
-                            if (d.finished()) {
-                                ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
-                                ObjectNode delta = JSON.createObjectNode();
-                                if (parsed.content() != null) delta.put("content", parsed.content());
-                                if (!parsed.calls().isEmpty()) delta.set("tool_calls", ToolCalls.toJson(parsed.calls(), true));
-                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, delta, null,
-                                        parsed.calls().isEmpty() || !"stop".equals(d.finishReason()) ? d.finishReason() : "tool_calls", d.stopReason(), so)));
-                            }
+                        if (sse != null && split[i] != null) {
+                            List<ToolCallStream.Event> events = new ArrayList<>(split[i].feed(d.text()));
+                            if (d.finished()) events.addAll(split[i].finish());
+                            List<ObjectNode> deltas = ToolCalls.deltas(events);
+                            ArrayNode content = logprobs && d.logprobs() != null && !d.logprobs().isEmpty() ? Logprobs.chat(tok, d.logprobs(), topN) : null;
+                            if (deltas.isEmpty() && content != null) deltas.add(JSON.createObjectNode());
+                            for (int k = 0; k < deltas.size(); k++)
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, deltas.get(k), k == 0 ? content : null, null, null, so)));
+                            if (d.finished())
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, JSON.createObjectNode(), null,
+                                        ToolCalls.finishReason(split[i].hasCalls(), d.finishReason()), d.stopReason(), so)));
                         } else if (sse != null && tools.mode() == ToolCalls.Mode.NAMED) {
                             if (!d.text().isEmpty() || d.finished()) {
                                 ObjectNode delta = JSON.createObjectNode();
@@ -288,13 +293,14 @@ final class ChatHandler {
                     ObjectNode ch = choices.addObject();
                     ch.put("index", i);
                     ObjectNode msg = ch.putObject("message");
-                    ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
+                    ToolCallStream.Parsed parsed = ToolCalls.parse(tools, texts[i].substring(echoText.length()));
+                    String content = parsed.content() == null ? (echoText.isEmpty() ? null : echoText) : echoText + parsed.content();
                     msg.put("role", prompt.role());
-                    if (parsed.content() == null) msg.putNull("content");
-                    else msg.put("content", parsed.content());
+                    if (content == null) msg.putNull("content");
+                    else msg.put("content", content);
                     msg.putNull("refusal");
                     msg.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
-                    if (!parsed.calls().isEmpty() && "stop".equals(finish[i])) finish[i] = "tool_calls";
+                    finish[i] = ToolCalls.finishReason(!parsed.calls().isEmpty(), finish[i]);
                     if (logprobs) {
                         ObjectNode lo = ch.putObject("logprobs");
                         lo.set("content", Logprobs.chat(tok, lps.get(i), topN));
