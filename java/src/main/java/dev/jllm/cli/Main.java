@@ -43,7 +43,7 @@ public final class Main {
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
             "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
-            "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
+            "trust-request-chat-template", "chat-template-timeout", "chat-template-content-format", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
             "disable-metrics-auth", "kv-cache-dtype");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
@@ -85,6 +85,10 @@ public final class Main {
               --preemption-mode recompute|swap   recompute disables the swap pool
               --max-logprobs N              cap of logprobs / top_logprobs (default 20)
               --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
+              --chat-template-content-format auto|string|openai   message content as templates get it: one string
+                                            (text parts joined with "\n") or a list of {"type": "text"} parts; auto
+                                            (default): a list where the template loops over a message's content
+                                            (Gemma 3, Llama 4), as vLLM detects it; shown at start-up
               --trust-request-chat-template use a request's own chat_template (refused by default, as in vLLM)
               --chat-template-timeout S     wall time of one chat-template rendering, then 400 (default 2)
               --max-prompt-chars N          most characters a template may render or a route tokenize (default 8M)
@@ -294,7 +298,8 @@ public final class Main {
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
                 toolTemplate, defaults, rootPath(a.get("root-path", "")), tools.cliName(),
-                dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
+                dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template"),
+                        dev.jllm.tokenizer.ContentFormat.option(a.get("chat-template-content-format", "auto"))));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -310,6 +315,7 @@ public final class Main {
                   backend    %s, %d threads — %s
                   kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB %s), prefix caching %s
                   context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
+                  chat       template content format %s
                   tool calls %s
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
@@ -317,7 +323,7 @@ public final class Main {
                 keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
                 ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
                 dtypeName(ei.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", ei.maxModelLen(), maxSeqs, maxBatched,
-                dev.jllm.server.ToolParser.bannerLine(tools), secs);
+                contentFormatLine(a, template), dev.jllm.server.ToolParser.bannerLine(tools), secs);
         System.out.flush();
         // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
@@ -410,6 +416,16 @@ public final class Main {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " takes seconds, got '" + v + "'");
         }
+    }
+
+    /** The banner's content format: the flag's, or the one detected from the template. */
+    static String contentFormatLine(Args a, ChatTemplate template) {
+        String flag = a.get("chat-template-content-format", "auto");
+        if (!flag.equals("auto")) return flag + " (--chat-template-content-format)";
+        if (template == null) return "string (no chat template)";
+        return template.contentFormat() == dev.jllm.tokenizer.ContentFormat.OPENAI
+                ? "openai (detected: the template loops over message content; --chat-template-content-format overrides)"
+                : "string (detected; --chat-template-content-format overrides)";
     }
 
     /** --tool-call-parser, else the parser the chat template (for requests with tools) implies; with why. */
