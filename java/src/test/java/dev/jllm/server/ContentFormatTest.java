@@ -86,8 +86,9 @@ class ContentFormatTest {
         ChatTemplate llama3 = new ChatTemplate(Files.readString(ROOT.resolve("templates/llama3-8b-instruct.jinja")));
         String got = render(llama3, kase, ChatHandler.messages(kase.get("messages"), llama3.contentFormat()));
         assertFalse(got.contains("{'type'"), "no Python repr of a list: " + got);
-        JsonNode first = kase.get("messages").get(1).get("content");
-        String joined = first.get(0).get("text").asText() + (first.size() > 1 ? "\n" + first.get(1).get("text").asText() : "");
+        JsonNode last = kase.get("messages").get(3).get("content");
+        assertEquals(2, last.size(), "the case's last turn has two parts");
+        String joined = last.get(0).get("text").asText() + "\n" + last.get(1).get("text").asText();
         assertTrue(got.contains(joined), joined + " in " + got);
     }
 
