@@ -134,6 +134,19 @@ class ToolCallTest extends OpenApiShapesTest {
     }
 
     @Test
+    void streamedAutoRepliesKeepEveryTokensLogprob() throws Exception {
+        List<JsonNode> chunks = stream("/v1/chat/completions", forced(HERMES_REPLY, true, ",\"logprobs\":true,\"stream_options\":{\"include_usage\":true}"));
+        int logprobs = 0, completion = -1;
+        for (JsonNode c : chunks) {
+            assertShape(c, "CreateChatCompletionStreamResponse");
+            if (c.path("usage").isObject()) completion = c.path("usage").path("completion_tokens").asInt();
+            for (JsonNode ch : c.path("choices")) logprobs += ch.path("logprobs").path("content").size();
+        }
+        assertTrue(completion > 5, "usage chunk: " + completion);
+        assertEquals(completion, logprobs, "one logprob per token, held-back text included");
+    }
+
+    @Test
     void parallelToolCallsFalseReturnsOneCall() throws Exception {
         String two = "<tool_call>{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>"
                 + "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\", \"unit\": \"celsius\"}}</tool_call>";
