@@ -94,6 +94,22 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
         return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, -1);
     }
 
+    /** Mistral's newer form (tokenizer v11+): name[ARGS]{...}, the name bare. */
+    static CallScan scanArgsForm(CharSequence s, int from) {
+        int n = s.length(), i = from;
+        while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || "_-.".indexOf(s.charAt(i)) >= 0)) i++;
+        String name = s.subSequence(from, i).toString(), tag = "[ARGS]";
+        int have = Math.min(tag.length(), n - i);
+        if ((i == from && have > 0) || !tag.startsWith(s.subSequence(i, i + have).toString())) return new CallScan(null, null, -1, -1, false, -1, i);
+        if (have < tag.length()) return new CallScan(null, name, -1, -1, false, -1, -1);
+        int a = skipWs(s, i + tag.length());
+        if (a == n) return new CallScan(name, null, -1, -1, false, -1, -1);
+        int e = valueEnd(s, a);
+        if (e == INCOMPLETE) return new CallScan(name, null, a, n, false, -1, -1);
+        if (e < -1) return new CallScan(name, null, a, -e - 2, false, -1, -e - 2);
+        return new CallScan(name, null, a, e, true, e, -1);
+    }
+
     static int skipWs(CharSequence s, int i) {
         while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
         return i;

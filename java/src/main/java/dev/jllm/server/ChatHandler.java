@@ -300,7 +300,7 @@ final class ChatHandler {
                                 ObjectNode delta = JSON.createObjectNode();
                                 ObjectNode call = delta.putArray("tool_calls").addObject().put("index", 0);
                                 if (callIds[i] == null) {
-                                    callIds[i] = ToolCalls.newId();
+                                    callIds[i] = tools.ids().get();
                                     call.put("id", callIds[i]).put("type", "function");
                                     call.putObject("function").put("name", tools.name()).put("arguments", d.text());
                                 } else {

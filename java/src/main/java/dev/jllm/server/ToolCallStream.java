@@ -59,7 +59,11 @@ final class ToolCallStream {
 
     /** The whole reply at once: the same split a stream of it gives. */
     static Parsed parse(ToolParser parser, int maxCalls, String reply) {
-        ToolCallStream s = new ToolCallStream(parser, maxCalls, ToolCalls::newId);
+        return parse(parser, maxCalls, reply, ToolCalls::newId);
+    }
+
+    static Parsed parse(ToolParser parser, int maxCalls, String reply, java.util.function.Supplier<String> ids) {
+        ToolCallStream s = new ToolCallStream(parser, maxCalls, ids);
         s.feed(reply);
         s.finish();
         return s.result();
@@ -157,10 +161,11 @@ final class ToolCallStream {
         List<CallScan> scans = new ArrayList<>();
         int i = CallScan.skipWs(text, regionStart), closedAt = -1, n = text.length();
         boolean list = parser == ToolParser.MISTRAL && i < n && text.charAt(i) == '[';
+        boolean argsForm = parser == ToolParser.MISTRAL && i < n && text.charAt(i) != '[' && text.charAt(i) != '{';
         if (list) i++;
         boolean malformed = false;
         while (!dropping) {
-            CallScan c = CallScan.scan(text, i);
+            CallScan c = argsForm ? CallScan.scanArgsForm(text, i) : CallScan.scan(text, i);
             scans.add(c);
             if (c.error() >= 0 || (c.complete() && c.name() == null)) { malformed = true; break; }
             if (!c.complete()) break;
@@ -171,7 +176,7 @@ final class ToolCallStream {
                 else if (end) closedAt = n;
                 break;
             }
-            if (parser == ToolParser.BARE || (parser == ToolParser.MISTRAL && !list)) { closedAt = i; break; }
+            if (parser == ToolParser.BARE || (parser == ToolParser.MISTRAL && !list)) { closedAt = argsForm ? c.end() : i; break; }
             if (i == n) { if (end) closedAt = n; break; }
             char sep = text.charAt(i);
             if (list && sep == ']') { closedAt = i + 1; break; }

@@ -10,6 +10,7 @@ import dev.jllm.tokenizer.Tokenizer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Tool calling for chat: tool_choice "none" (tools only reach the template), a named function (the output is
@@ -28,10 +29,10 @@ final class ToolCalls {
      * What a request asks: mode; name (NAMED); the output constraint (NAMED, REQUIRED); the parser of the reply (AUTO:
      * the server's, REQUIRED: BARE, else null); maxCalls (1 with parallel_tool_calls false, or for NAMED/REQUIRED).
      */
-    record Plan(Mode mode, String name, TokenConstraint constraint, ToolParser parser, int maxCalls) {
+    record Plan(Mode mode, String name, TokenConstraint constraint, ToolParser parser, int maxCalls, Supplier<String> ids) {
         /** A splitter of one reply into content and calls, or null where the reply is not read (NONE, NAMED). */
         ToolCallStream stream() {
-            return parser == null ? null : new ToolCallStream(parser, maxCalls, ToolCalls::newId);
+            return parser == null ? null : new ToolCallStream(parser, maxCalls, ids);
         }
     }
 
@@ -42,6 +43,8 @@ final class ToolCalls {
         JsonNode tools = f.raw("tools"), choice = f.raw("tool_choice");
         ToolParser parser = ToolParser.orNull(ctx.toolParser());
         int maxCalls = f.bool("parallel_tool_calls", true) ? Integer.MAX_VALUE : 1;
+        // call ids as the server's template takes them back: Mistral's raise on any but 9 letters and digits
+        Supplier<String> ids = parser == ToolParser.MISTRAL ? ToolCalls::mistralId : ToolCalls::newId;
         List<JsonNode> functions = new ArrayList<>();
         if (tools != null) {
             if (!tools.isArray()) throw ApiException.badRequest("tools must be a list.", "tools");
@@ -53,8 +56,8 @@ final class ToolCalls {
         }
         // OpenAI's default is "auto" when tools are given; without a parser for this model's markup, "none"
         if (choice == null || choice.isNull())
-            return tools != null && parser != null ? new Plan(Mode.AUTO, null, null, parser, maxCalls) : new Plan(Mode.NONE, null, null, null, 0);
-        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null, null, 0);
+            return tools != null && parser != null ? new Plan(Mode.AUTO, null, null, parser, maxCalls, ids) : new Plan(Mode.NONE, null, null, null, 0, ids);
+        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null, null, 0, ids);
         if (tools == null) throw ApiException.badRequest("When using `tool_choice`, `tools` must be set.", "tool_choice");
         if (otherConstraint) throw ApiException.badRequest("Structured output (guided_*, response_format) cannot be combined with tool_choice.", "tool_choice");
         Constraints c = Constraints.of(tok);
@@ -63,7 +66,7 @@ final class ToolCalls {
                 if (parser == null)
                     throw ApiException.badRequest("\"auto\" tool choice needs a tool-call parser: this model's chat template shows no tool-call "
                             + "markup jllm knows; start the server with --tool-call-parser (" + ToolParser.NAMES + ").", "tool_choice");
-                return new Plan(Mode.AUTO, null, null, parser, maxCalls);
+                return new Plan(Mode.AUTO, null, null, parser, maxCalls, ids);
             }
             if (choice.isTextual() && choice.asText().equals("required")) {
                 ArrayNode any = JSON.createArrayNode();
@@ -77,12 +80,12 @@ final class ToolCalls {
                 }
                 ObjectNode schema = JSON.createObjectNode();
                 schema.set("anyOf", any);
-                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null), ToolParser.BARE, 1);
+                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null), ToolParser.BARE, 1, ids);
             }
             if (choice.isObject() && "function".equals(choice.path("type").asText()) && choice.path("function").path("name").isTextual()) {
                 String name = choice.path("function").path("name").asText();
                 for (JsonNode fn : functions)
-                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null), null, 1);
+                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null), null, 1, ids);
                 throw ApiException.badRequest("Tool '" + name + "' has not been passed in `tools`.", "tool_choice");
             }
         } catch (IllegalArgumentException e) {
@@ -94,6 +97,11 @@ final class ToolCalls {
     private static JsonNode parameters(JsonNode fn) {
         JsonNode p = fn.get("parameters");
         return p == null || p.isNull() ? JSON.createObjectNode().put("type", "object") : p;
+    }
+
+    /** A Mistral tool-call id: 9 letters and digits. */
+    static String mistralId() {
+        return newId().substring(5, 14);
     }
 
     static String newId() {
@@ -109,8 +117,8 @@ final class ToolCalls {
      */
     static ToolCallStream.Parsed parse(Plan plan, String text) {
         return switch (plan.mode()) {
-            case NAMED -> new ToolCallStream.Parsed(List.of(new Call(newId(), plan.name(), text)), null);
-            case REQUIRED, AUTO -> ToolCallStream.parse(plan.parser(), plan.maxCalls(), text);
+            case NAMED -> new ToolCallStream.Parsed(List.of(new Call(plan.ids().get(), plan.name(), text)), null);
+            case REQUIRED, AUTO -> ToolCallStream.parse(plan.parser(), plan.maxCalls(), text, plan.ids());
             case NONE -> new ToolCallStream.Parsed(List.of(), text);
         };
     }

@@ -11,7 +11,9 @@ import java.util.Locale;
  *       anywhere in the reply, any number of them;</li>
  *   <li>llama3_json (Llama 3.1/3.2/4): the reply is {@code {"name": ..., "parameters": {...}}} (optionally after
  *       {@code <|python_tag|>}), several separated by ';';</li>
- *   <li>mistral: {@code [TOOL_CALLS][{"name": ..., "arguments": {...}}, ...]} after any text.</li>
+ *   <li>mistral: {@code [TOOL_CALLS][{"name": ..., "arguments": {...}}, ...]} after any text, or (tokenizer v11+)
+ *       {@code [TOOL_CALLS]name[ARGS]{...}} for each call; call ids are 9 letters and digits, as Mistral's templates
+ *       require of the calls sent back.</li>
  * </ul>
  * BARE is no parser a user can choose: tool_choice "required" constrains the whole reply to one call object.
  */

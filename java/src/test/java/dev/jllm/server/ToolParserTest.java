@@ -108,6 +108,33 @@ class ToolParserTest {
         assertCall(r, 0, "a", "{\"x\": 1}");
         assertCall(r, 1, "b", "{\"y\": \"[]\"}");
         assertCall(parse(M, "[TOOL_CALLS]{\"name\": \"a\", \"arguments\": {}}"), 0, "a", "{}");
+        var v11 = parse(M, "[TOOL_CALLS]get_time[ARGS]{\"zone\": \"UTC\"}[TOOL_CALLS]b[ARGS] {}");
+        assertEquals(2, v11.calls().size(), v11.toString());
+        assertCall(v11, 0, "get_time", "{\"zone\": \"UTC\"}");
+        assertCall(v11, 1, "b", "{}");
+        assertNull(v11.content());
+    }
+
+    @Test
+    void mistralCallIdsGoBackThroughMistralsTemplate() throws Exception {
+        var p = ToolCallStream.parse(M, Integer.MAX_VALUE, "[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}]", ToolCalls::mistralId);
+        String id = p.calls().get(0).id();
+        assertTrue(id.matches("[A-Za-z0-9]{9}"), id);
+        dev.jllm.tokenizer.ChatTemplate nemo = new dev.jllm.tokenizer.ChatTemplate(
+                Files.readString(TestModels.shared().resolve("chat-templates/templates/mistral-nemo-instruct-2407.jinja")));
+        for (String callId : List.of(id, ToolCalls.newId())) {
+            String msgs = "[{\"role\": \"user\", \"content\": \"Time?\"}, {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"" + callId
+                    + "\", \"type\": \"function\", \"function\": {\"name\": \"get_time\", \"arguments\": " + JSON.writeValueAsString(p.calls().get(0).arguments())
+                    + "}}]}, {\"role\": \"tool\", \"tool_call_id\": \"" + callId + "\", \"content\": \"12:00\"}]";
+            var messages = ChatHandler.messages(JSON.readTree(msgs));
+            if (callId.equals(id)) {
+                String out = nemo.render(messages, null, null, true, Map.of(), "<s>", "</s>");
+                assertTrue(out.contains("[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}, \"id\": \"" + id + "\"}]"), out);
+            } else {
+                assertThrows(dev.jllm.tokenizer.ChatTemplate.TemplateRaised.class, () -> nemo.render(messages, null, null, true, Map.of(), "<s>", "</s>"),
+                        "the template refuses OpenAI-style ids, which is why mistral ids are short");
+            }
+        }
     }
 
     @Test
@@ -131,6 +158,7 @@ class ToolParserTest {
             new Object[] {L, "<|python_tag|>{\"name\": \"a\", \"parameters\": {\"q\": \"; {\"}}; {\"name\": \"b\", \"parameters\": {}}"},
             new Object[] {L, "  plain answer {with braces}"},
             new Object[] {M, "Sure [TOOL_CALLS][{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\", \"arguments\": {\"y\": 2}}] done"},
+            new Object[] {M, "[TOOL_CALLS]get_time[ARGS]{\"zone\": \"UTC\"}[TOOL_CALLS]b[ARGS]{\"x\": [1]} after"},
             new Object[] {B, "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}"},
             new Object[] {B, "{\"name\": \"get_wea"});
 
