@@ -270,6 +270,22 @@ class MessagesApiTest {
     }
 
     @Test
+    void autoToolChoiceStreamsItsParsedReplyAtTheEnd() throws Exception {
+        // the fixture parses with hermes; the story model writes no <tool_call>, so the reply is one text block
+        String body = toolRequest("{\"type\":\"auto\"}", false).replace("\"max_tokens\":80", "\"max_tokens\":10");
+        JsonNode whole = post("/v1/messages", body);
+        assertEquals("max_tokens", whole.path("stop_reason").asText(), whole.toString());
+        List<Event> events = stream(body.replace("\"temperature\":0", "\"temperature\":0,\"stream\":true"));
+        assertEquals(List.of("message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"),
+                names(events));
+        StringBuilder text = new StringBuilder();
+        for (Event e : events)
+            if (e.name().equals("content_block_delta")) text.append(e.data().path("delta").path("text").asText());
+        assertEquals(text(whole), text.toString());
+        assertEquals("max_tokens", events.get(events.size() - 2).data().path("delta").path("stop_reason").asText());
+    }
+
+    @Test
     void anApiKeyIsAcceptedAsXApiKeyAndRequired() throws Exception {
         assertError(send("/v1/messages", request(""), null, null), 401, "authentication_error");
         assertError(send("/v1/messages/count_tokens", request(""), "x-api-key", "wrong"), 401, "authentication_error");
