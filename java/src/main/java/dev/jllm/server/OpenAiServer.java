@@ -141,7 +141,7 @@ public final class OpenAiServer implements AutoCloseable {
             String path = req.path().path();
             if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
             boolean open = path.equals("/health") || (path.equals("/metrics") && opts.metricsWithoutAuth());
-            boolean anthropic = path.startsWith("/v1/messages");  // Anthropic's API: its error shape
+            boolean anthropic = anthropicPath(path);
             if (!ctx.apiKeys().isEmpty() && !open && !authorized(req)) {
                 error(res, new ApiException(401, "AuthenticationError",
                         "Unauthorized: a valid API key is required (Authorization: Bearer <key>, or x-api-key: <key>).", null), anthropic);
@@ -157,9 +157,18 @@ public final class OpenAiServer implements AutoCloseable {
         });
         register(r, "");
         if (!ctx.rootPath().isEmpty()) register(r, ctx.rootPath());  // --root-path: the same routes under a prefix
-        r.any(wrap((req, res) -> {
-            throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
-        }));
+        io.helidon.webserver.http.Handler openAi = wrap(OpenAiServer::noRoute), anthropic = wrap(OpenAiServer::noRoute, true);
+        r.any((req, res) -> (anthropicPath(req.path().path()) ? anthropic : openAi).handle(req, res));
+    }
+
+    private static void noRoute(ServerRequest req, ServerResponse res) {
+        throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+    }
+
+    /** Anthropic's API (/v1/messages...), whose errors take Anthropic's shape; under --root-path too. */
+    private boolean anthropicPath(String path) {
+        if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
+        return path.startsWith("/v1/messages");
     }
 
     private static final HeaderName X_API_KEY = HeaderNames.create("x-api-key");

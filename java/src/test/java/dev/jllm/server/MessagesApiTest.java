@@ -306,5 +306,10 @@ class MessagesApiTest {
         assertError(send("/v1/messages", request(",\"tool_choice\":{\"type\":\"tool\",\"name\":\"nope\"},\"tools\":" + TOOLS), "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
         assertError(send("/v1/messages", "{not json", "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
         assertError(send("/v1/messages", request("").replace("\"stories\"", "\"claude-x\""), "x-api-key", ServerFixture.KEY), 404, "not_found_error");
+        assertError(send("/v1/messages/batches", request(""), "x-api-key", ServerFixture.KEY), 404, "not_found_error");
+        assertError(send("/proxy/v1/messages/nope", request(""), "x-api-key", ServerFixture.KEY), 404, "not_found_error");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/messages")).header("x-api-key", ServerFixture.KEY).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(new Reply(get.statusCode(), JSON.readTree(get.body())), 405, "invalid_request_error");
     }
 }
