@@ -1,0 +1,19 @@
+package dev.jllm.api;
+
+/**
+ * A request the engine refused or could not finish. {@link #status()} follows HTTP's meaning, as the server uses it:
+ * 400 the request can never run with this model (prompt too long, bad parameters), 429 the waiting queue is full
+ * (retry later), 503 the engine is closing or closed (the request was cancelled), 500 an engine failure.
+ */
+public final class JllmException extends RuntimeException {
+    private final int status;
+
+    public JllmException(String message, int status) {
+        super(message);
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+}
