@@ -37,6 +37,7 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
                            String chatTemplate, int numBlocks, int maxWaitingRequests, long maxWaitingTokens,
                            double watchdogSeconds) {
 
+    /** Checks the values (the canonical constructor; use {@link #builder}). */
     public ModelOptions {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(loadFormat, "loadFormat");
@@ -62,7 +63,13 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
                 maxWaitingTokens, watchdogSeconds);
     }
 
-    /** vLLM's --dtype values → JLLM_DTYPE_* of float weight storage, or -1 for auto. */
+    /**
+     * vLLM's --dtype values as the native JLLM_DTYPE_* code of float weight storage.
+     *
+     * @param v "auto", "bfloat16", "float16"/"half" or "float32"/"float"
+     * @return the code, or -1 for auto
+     * @throws IllegalArgumentException another value
+     */
     public static int weightDtypeCode(String v) {
         return switch (v) {
             case "auto" -> -1;
@@ -73,7 +80,13 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         };
     }
 
-    /** vLLM's --kv-cache-dtype values where jllm has them → JLLM_DTYPE_*, or -1 for auto. */
+    /**
+     * vLLM's --kv-cache-dtype values, where jllm has them, as the native JLLM_DTYPE_* code.
+     *
+     * @param v "auto", "bf16", "fp16" or "fp32" (or their long names)
+     * @return the code, or -1 for auto
+     * @throws IllegalArgumentException another value (fp8 is not supported by the CPU backend)
+     */
     public static int kvCacheDtypeCode(String v) {
         return switch (v) {
             case "auto" -> -1;
@@ -85,6 +98,12 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         };
     }
 
+    /**
+     * A builder with vLLM's defaults.
+     *
+     * @param model a Hugging Face model directory or a .gguf file
+     * @return the builder
+     */
     public static Builder builder(Path model) {
         return new Builder(model);
     }
@@ -108,26 +127,146 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
             this.model = model;
         }
 
+        /**
+         * Sets {@link ModelOptions#tokenizer()}.
+         *
+         * @param dir the value
+         * @return this builder
+         */
         public Builder tokenizer(Path dir) { this.tokenizer = dir; return this; }
+        /**
+         * Sets {@link ModelOptions#loadFormat()}.
+         *
+         * @param f the value
+         * @return this builder
+         */
         public Builder loadFormat(NativeModel.Format f) { this.loadFormat = f; return this; }
+        /**
+         * Sets {@link ModelOptions#dtype()}.
+         *
+         * @param d the value
+         * @return this builder
+         */
         public Builder dtype(String d) { this.dtype = d; return this; }
+        /**
+         * Sets {@link ModelOptions#kvCacheDtype()}.
+         *
+         * @param d the value
+         * @return this builder
+         */
         public Builder kvCacheDtype(String d) { this.kvCacheDtype = d; return this; }
+        /**
+         * Sets {@link ModelOptions#maxModelLen()}.
+         *
+         * @param tokens the value
+         * @return this builder
+         */
         public Builder maxModelLen(int tokens) { this.maxModelLen = tokens; return this; }
+        /**
+         * Sets {@link ModelOptions#kvCacheBytes()}.
+         *
+         * @param bytes the value
+         * @return this builder
+         */
         public Builder kvCacheBytes(long bytes) { this.kvCacheBytes = bytes; return this; }
+        /**
+         * Sets {@link ModelOptions#blockSize()}.
+         *
+         * @param tokens the value
+         * @return this builder
+         */
         public Builder blockSize(int tokens) { this.blockSize = tokens; return this; }
+        /**
+         * Sets {@link ModelOptions#maxNumSeqs()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder maxNumSeqs(int n) { this.maxNumSeqs = n; return this; }
+        /**
+         * Sets {@link ModelOptions#maxNumBatchedTokens()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder maxNumBatchedTokens(int n) { this.maxNumBatchedTokens = n; return this; }
+        /**
+         * Sets {@link ModelOptions#maxLogprobs()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder maxLogprobs(int n) { this.maxLogprobs = n; return this; }
+        /**
+         * Sets {@link ModelOptions#enablePrefixCaching()}.
+         *
+         * @param on the value
+         * @return this builder
+         */
         public Builder enablePrefixCaching(boolean on) { this.enablePrefixCaching = on; return this; }
+        /**
+         * Sets {@link ModelOptions#threads()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder threads(int n) { this.threads = n; return this; }
+        /**
+         * Sets {@link ModelOptions#swapBytes()}.
+         *
+         * @param bytes the value
+         * @return this builder
+         */
         public Builder swapBytes(long bytes) { this.swapBytes = bytes; return this; }
+        /**
+         * Sets {@link ModelOptions#seed()}.
+         *
+         * @param s the value
+         * @return this builder
+         */
         public Builder seed(long s) { this.seed = s; return this; }
+        /**
+         * Sets {@link ModelOptions#chatTemplate()}.
+         *
+         * @param source the value
+         * @return this builder
+         */
         public Builder chatTemplate(String source) { this.chatTemplate = source; return this; }
+        /**
+         * Sets {@link ModelOptions#numBlocks()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder numBlocks(int n) { this.numBlocks = n; return this; }
+        /**
+         * Sets {@link ModelOptions#maxWaitingRequests()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder maxWaitingRequests(int n) { this.maxWaitingRequests = n; return this; }
+        /**
+         * Sets {@link ModelOptions#maxWaitingTokens()}.
+         *
+         * @param n the value
+         * @return this builder
+         */
         public Builder maxWaitingTokens(long n) { this.maxWaitingTokens = n; return this; }
+        /**
+         * Sets {@link ModelOptions#watchdogSeconds()}.
+         *
+         * @param s the value
+         * @return this builder
+         */
         public Builder watchdogSeconds(double s) { this.watchdogSeconds = s; return this; }
 
+        /**
+         * The options, checked.
+         *
+         * @return the options
+         * @throws IllegalArgumentException a value out of range (the message names it)
+         */
         public ModelOptions build() {
             return new ModelOptions(model, tokenizer, loadFormat, dtype, kvCacheDtype, maxModelLen, kvCacheBytes, blockSize,
                     maxNumSeqs, maxNumBatchedTokens, maxLogprobs, enablePrefixCaching, threads, swapBytes, seed, chatTemplate,

@@ -15,31 +15,49 @@ public record Completion(String requestId, int promptTokens, List<Choice> choice
     /**
      * One generated sequence.
      *
+     * @param index        its index (0 .. n-1)
      * @param text         the generated text (stop strings excluded unless includeStopStrInOutput)
      * @param tokenIds     the generated token ids
      * @param logprobs     per token, when SamplingParams.logprobs was set; else empty
      * @param finishReason "stop" (end of sequence, stop string or stop token), "length" (max_tokens or the context)
      * @param stopReason   the stop string (String) or token id (Integer) that ended it, or null
+     * @param cumulativeLogprob the sum of its tokens' logprobs (natural log)
      */
     public record Choice(int index, String text, int[] tokenIds, List<TokenLogprob> logprobs, String finishReason,
                          Object stopReason, double cumulativeLogprob) {}
 
-    /** The first choice's text. */
+    /**
+     * Shortcut.
+     *
+     * @return the first choice's text
+     */
     public String text() {
         return choices.get(0).text();
     }
 
-    /** The first choice's token ids. */
+    /**
+     * Shortcut.
+     *
+     * @return the first choice's token ids
+     */
     public int[] tokenIds() {
         return choices.get(0).tokenIds();
     }
 
-    /** The first choice's finish reason. */
+    /**
+     * Shortcut.
+     *
+     * @return the first choice's finish reason
+     */
     public String finishReason() {
         return choices.get(0).finishReason();
     }
 
-    /** Tokens generated over all choices. */
+    /**
+     * Shortcut.
+     *
+     * @return tokens generated over all choices
+     */
     public int completionTokens() {
         return choices.stream().mapToInt(c -> c.tokenIds().length).sum();
     }

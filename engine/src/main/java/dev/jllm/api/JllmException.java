@@ -6,13 +6,25 @@ package dev.jllm.api;
  * (retry later), 503 the engine is closing or closed (the request was cancelled), 500 an engine failure.
  */
 public final class JllmException extends RuntimeException {
+    /** The HTTP-style status (serialized with the exception). */
     private final int status;
 
+    /**
+     * An exception with an HTTP-style status.
+     *
+     * @param message what happened and why, for people
+     * @param status  400, 429, 503 or 500 (see the class comment)
+     */
     public JllmException(String message, int status) {
         super(message);
         this.status = status;
     }
 
+    /**
+     * The HTTP-style status.
+     *
+     * @return 400, 429, 503 or 500
+     */
     public int status() {
         return status;
     }

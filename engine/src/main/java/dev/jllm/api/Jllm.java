@@ -38,7 +38,23 @@ import java.util.UUID;
  * {@link #close()} may run while requests are in flight: they end with a 503 {@link JllmException} ("cancelled").
  */
 public final class Jllm implements AutoCloseable {
-    /** What was loaded and how much room the KV cache has. */
+    /**
+     * What was loaded and how much room the KV cache has.
+     *
+     * @param architecture the model's architecture (Hugging Face name, e.g. LlamaForCausalLM)
+     * @param vocabSize    rows of the embedding table
+     * @param numLayers    decoder layers
+     * @param numParams    parameters
+     * @param weightBytes  bytes of weights in memory
+     * @param weightDtype  JLLM_DTYPE_* of the weights (0 f32, 1 f16, 30 bf16, else a GGUF quant type)
+     * @param maxModelLen  the context length in tokens (fitted to the KV cache unless given)
+     * @param numBlocks    KV cache blocks
+     * @param blockSize    tokens per KV block
+     * @param blockBytes   bytes per KV block (all layers, K and V)
+     * @param kvCacheDtype JLLM_DTYPE_* of the KV cache
+     * @param backend      the native backend ("cpu")
+     * @param numThreads   threads of the forward pass
+     */
     public record Info(String architecture, int vocabSize, int numLayers, long numParams, long weightBytes, int weightDtype,
                        int maxModelLen, int numBlocks, int blockSize, long blockBytes, int kvCacheDtype, String backend,
                        int numThreads) {}
@@ -64,6 +80,8 @@ public final class Jllm implements AutoCloseable {
     /**
      * Loads the model, its tokenizer and chat template, allocates the KV cache and starts the engine thread.
      *
+     * @param o what to load and how to run it
+     * @return the loaded model; close it to free its native memory
      * @throws IllegalArgumentException the files or options cannot be used (the message says why, with numbers)
      * @throws IOException              a file could not be read
      */
@@ -100,55 +118,110 @@ public final class Jllm implements AutoCloseable {
         }
     }
 
+    /**
+     * What was loaded.
+     *
+     * @return sizes, dtypes and the KV cache's room
+     */
     public Info info() {
         return info;
     }
 
-    /** The tokenizer (thread-safe). */
+    /**
+     * The model's tokenizer (thread-safe).
+     *
+     * @return the tokenizer
+     */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** The engine, for layers that speak a protocol over it (the HTTP server). */
+    /**
+     * The engine, for layers that speak a protocol over it (the HTTP server).
+     *
+     * @return the engine
+     */
     public Engine engine() {
         return engine;
     }
 
-    /** The chat template: ModelOptions.chatTemplate, else the model's own, else null. */
+    /**
+     * The chat template.
+     *
+     * @return ModelOptions.chatTemplate, else the model's own, else null
+     */
     public ChatTemplate chatTemplate() {
         return chatTemplate;
     }
 
-    /** Structured output: regex, choice, JSON schema, JSON object and grammar constraints for SamplingParams.constraint. */
+    /**
+     * Structured output for {@code SamplingParams.Builder.constraint}: regex, choice, JSON schema, JSON object and
+     * grammar constraints over this model's vocabulary.
+     *
+     * @return the constraint factory
+     */
     public Constraints constraints() {
         return Constraints.of(tokenizer);
     }
 
-    /** Token ids of text; addSpecialTokens adds the BOS the model expects (as the completions API does). */
+    /**
+     * Token ids of text.
+     *
+     * @param text             the text
+     * @param addSpecialTokens add the BOS the model expects (as the completions API does)
+     * @return the ids
+     */
     public int[] tokenize(String text, boolean addSpecialTokens) {
         checkOpen();
         return tokenizer.encode(text, addSpecialTokens, true);
     }
 
-    /** The text of token ids (special tokens skipped when skipSpecialTokens). */
+    /**
+     * The text of token ids.
+     *
+     * @param ids               the ids
+     * @param skipSpecialTokens leave special tokens out
+     * @return the text
+     */
     public String detokenize(int[] ids, boolean skipSpecialTokens) {
         checkOpen();
         return tokenizer.decode(ids, 0, ids.length, skipSpecialTokens);
     }
 
-    /** Generates from a text prompt (BOS added as the model expects) and waits for the result. */
+    /**
+     * Generates from a text prompt (BOS added as the model expects) and waits for the result.
+     *
+     * @param prompt the prompt
+     * @param params sampling parameters
+     * @return the result
+     * @throws JllmException refused (400, 429, 503) or failed
+     */
     public Completion generate(String prompt, SamplingParams params) {
         return generate(tokenize(prompt, true), params);
     }
 
-    /** Generates from token ids and waits for the result. Throws {@link JllmException} when refused or failed. */
+    /**
+     * Generates from token ids and waits for the result.
+     *
+     * @param promptIds the prompt's token ids
+     * @param params    sampling parameters
+     * @return the result
+     * @throws JllmException refused (400, 429, 503) or failed
+     */
     public Completion generate(int[] promptIds, SamplingParams params) {
         try (CompletionStream s = stream(promptIds, params)) {
             return collect(s);
         }
     }
 
-    /** Streams the generation of a text prompt (BOS added as the model expects). */
+    /**
+     * Streams the generation of a text prompt (BOS added as the model expects).
+     *
+     * @param prompt the prompt
+     * @param params sampling parameters
+     * @return the outputs as they come; close it to cancel
+     * @throws JllmException refused (400, 429, 503)
+     */
     public CompletionStream stream(String prompt, SamplingParams params) {
         return stream(tokenize(prompt, true), params);
     }
@@ -156,6 +229,11 @@ public final class Jllm implements AutoCloseable {
     /**
      * Submits a request and returns its outputs as they come. Refusals are thrown here: 400 (cannot run with this
      * model: empty or too long a prompt, bad parameters), 429 (the waiting queue is full), 503 (closing).
+     *
+     * @param promptIds the prompt's token ids
+     * @param params    sampling parameters
+     * @return the outputs as they come; close it to cancel
+     * @throws JllmException refused
      */
     public CompletionStream stream(int[] promptIds, SamplingParams params) {
         checkOpen();
@@ -174,18 +252,39 @@ public final class Jllm implements AutoCloseable {
 
     /**
      * Renders messages (maps with "role", "content" and, for tool calls, the OpenAI keys) with the chat template,
-     * generation prompt added, and generates. tools: OpenAI function tools as maps, or null.
+     * generation prompt added, and generates.
+     *
+     * @param messages the conversation
+     * @param tools    OpenAI function tools as maps, or null
+     * @param params   sampling parameters
+     * @return the result
+     * @throws JllmException no chat template, the template failed, or the request was refused or failed
      */
     public Completion chat(List<Map<String, Object>> messages, List<Map<String, Object>> tools, SamplingParams params) {
         return generate(chatPrompt(messages, tools), params);
     }
 
-    /** As {@link #chat}, streaming. */
+    /**
+     * As {@link #chat}, streaming.
+     *
+     * @param messages the conversation
+     * @param tools    OpenAI function tools as maps, or null
+     * @param params   sampling parameters
+     * @return the outputs as they come; close it to cancel
+     * @throws JllmException no chat template, the template failed, or the request was refused
+     */
     public CompletionStream chatStream(List<Map<String, Object>> messages, List<Map<String, Object>> tools, SamplingParams params) {
         return stream(chatPrompt(messages, tools), params);
     }
 
-    /** The token ids of a conversation rendered with the chat template and a generation prompt. */
+    /**
+     * The token ids of a conversation rendered with the chat template and a generation prompt.
+     *
+     * @param messages the conversation
+     * @param tools    OpenAI function tools as maps, or null
+     * @return the prompt's token ids
+     * @throws JllmException no chat template, or the template failed
+     */
     public int[] chatPrompt(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
         checkOpen();
         if (chatTemplate == null)
@@ -205,6 +304,9 @@ public final class Jllm implements AutoCloseable {
      * Stops accepting requests, lets running ones finish for up to `drain` (then they end with a 503
      * {@link JllmException}), joins the engine thread and frees native memory. Returns false if the engine thread
      * did not stop (native memory is then left to the process exit).
+     *
+     * @param drain how long running requests may go on
+     * @return whether native memory was freed
      */
     public synchronized boolean shutdown(Duration drain) {
         closed = true;
