@@ -152,7 +152,7 @@ public final class OpenAiServer implements AutoCloseable {
             String path = req.path().path();
             if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
             boolean open = path.equals("/health") || (path.equals("/metrics") && opts.metricsWithoutAuth());
-            boolean anthropic = anthropicPath(path);
+            boolean anthropic = anthropicPath(req.path().path());
             if (!ctx.apiKeys().isEmpty() && !open && !authorized(req)) {
                 error(res, new ApiException(401, "AuthenticationError",
                         "Unauthorized: a valid API key is required (Authorization: Bearer <key>, or x-api-key: <key>).", null), anthropic);
