@@ -70,7 +70,7 @@ public final class Engine implements AutoCloseable {
         this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs(), exec.maxModelLen(), maxRows);
         long maxTokens = config.maxWaitingTokens() > 0 ? config.maxWaitingTokens()
                 : 16L * Math.max(config.maxNumBatchedTokens(), exec.maxModelLen());
-        this.admission = new Admission(scheduler.limits, config.maxWaitingRequests(), maxTokens, stats);
+        this.admission = new Admission(scheduler.limits, exec.vocabSize(), config.maxWaitingRequests(), maxTokens, stats);
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
         this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), maxRows, stride);
         this.result = new StepResult(maxRows, exec.maxLogprobs());
@@ -187,6 +187,12 @@ public final class Engine implements AutoCloseable {
                         + " tokens. However, you requested " + in.length + " tokens in the input for embedding generation. "
                         + "Please reduce the length of the input.", "input", "invalid", 0);
             }
+            for (int id : in)
+                if (id < 0 || id >= exec.vocabSize()) {
+                    stats.rejected("invalid");
+                    throw new RequestRejected(400, "BadRequestError", "Token id " + id + " is out of vocabulary: the model has "
+                            + exec.vocabSize() + " tokens (0.." + (exec.vocabSize() - 1) + ").", "input", "invalid", 0);
+                }
             tokens += in.length;
         }
         admission.reserveEmbedding(inputs.size(), tokens);

@@ -273,6 +273,7 @@ class EmbeddingsTest {
         JsonNode e = error(bert, "/v1/completions", "{\"prompt\":\"hello\",\"max_tokens\":2}", 400);
         assertTrue(e.path("message").asText().contains("embedding model"), e.toString());
         error(qwen, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 400);
+        error(qwen, "/v1/messages", "{\"model\":\"tiny-embed\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 400);
         // /v1/models still lists it
         HttpResponse<String> m = HTTP.send(HttpRequest.newBuilder(URI.create(bert.base() + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("tiny-embed", JSON.readTree(m.body()).path("data").get(0).path("id").asText());
