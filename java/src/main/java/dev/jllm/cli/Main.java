@@ -45,7 +45,7 @@ public final class Main {
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
             "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
-            "disable-metrics-auth", "kv-cache-dtype");
+            "disable-metrics-auth", "kv-cache-dtype", "responses-store-size");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -96,6 +96,8 @@ public final class Main {
               --generation-config auto|vllm|DIR   sampling defaults from generation_config.json (default auto)
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
               --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
+              --responses-store-size N      finished /v1/responses kept in memory for GET and previous_response_id,
+                                            least recently used dropped first (default 100; 0 = store nothing)
               --max-request-bytes SIZE      request body limit (default 16M)
               --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
@@ -296,7 +298,9 @@ public final class Main {
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
                 sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
                 a.flag("disable-metrics-auth"));
-        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
+        int storeSize = a.integer("responses-store-size", 100);
+        if (storeSize < 0) throw new IllegalArgumentException("--responses-store-size must be at least 0");
+        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).responsesStoreSize(storeSize).start();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s

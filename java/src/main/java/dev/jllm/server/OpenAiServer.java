@@ -54,6 +54,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Options opts;
     private final CompletionsHandler completions;
     private final ChatHandler chat;
+    private ResponsesApiHandler responses;
     private final int numBlocks, blockSize;
     private WebServer server;
     private HttpGate gate;
@@ -63,8 +64,16 @@ public final class OpenAiServer implements AutoCloseable {
         this.opts = opts;
         this.completions = new CompletionsHandler(ctx);
         this.chat = new ChatHandler(ctx);
+        this.responses = new ResponsesApiHandler(ctx, chat, new ResponseStore(ResponseStore.DEFAULT_CAPACITY));
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
+    }
+
+    /** How many finished Responses API responses are kept for GET and previous_response_id (--responses-store-size). */
+    public OpenAiServer responsesStoreSize(int capacity) {
+        if (server != null) throw new IllegalStateException("set the responses store size before start()");
+        responses = new ResponsesApiHandler(ctx, chat, new ResponseStore(capacity));
+        return this;
     }
 
     /**
@@ -177,13 +186,20 @@ public final class OpenAiServer implements AutoCloseable {
         }));
         r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(req, res))));
         r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(req, res))));
+        r.post(p + "/v1/responses", wrap((req, res) -> responses.create(body(req), out(req, res))));
+        r.get(p + "/v1/responses/{id}", wrap((req, res) -> {
+            if (req.query().contains("stream")) throw ApiException.badRequest("GET /v1/responses/{id} with 'stream' is not supported: responses are stored finished.", "stream");
+            json(res, 200, responses.get(req.path().pathParameters().get("id")));
+        }));
+        r.delete(p + "/v1/responses/{id}", wrap((req, res) -> json(res, 200, responses.delete(req.path().pathParameters().get("id")))));
+        r.post(p + "/v1/responses/{id}/cancel", wrap((req, res) -> json(res, 200, responses.cancel(req.path().pathParameters().get("id")))));
         r.post(p + "/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
         r.post(p + "/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
         r.get(p + "/metrics", wrap((req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             res.send(Metrics.render(ctx.engine().stats(), ctx.servedNames().get(0), numBlocks, blockSize));
         }));
-        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
+        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
             r.any(p + route, wrap((req, res) -> {
                 throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + route + ".", null);
             }));
@@ -295,6 +311,12 @@ public final class OpenAiServer implements AutoCloseable {
                     @Override
                     public void event(String data) throws IOException {
                         os.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        os.flush();
+                    }
+
+                    @Override
+                    public void event(String name, String data) throws IOException {
+                        os.write(("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
                         os.flush();
                     }
 
