@@ -2,7 +2,8 @@
 # End-to-end checks run by `./jllm test` after the unit tests:
 #  1. the jlink image starts `serve` with no JDK on PATH (env -i) and answers /v1/models;
 #  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
-#  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included;
+#  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included, and the Responses
+#     API passes ci/sdk/responses-test.mjs through that SDK and the Vercel AI SDK (npm "ai", "@ai-sdk/openai");
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,8 +45,9 @@ PY
 [ "$n" -gt 0 ] || bad "no README examples found"
 
 # The official Node SDK.
-(cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] && [ -d node_modules/@ai-sdk/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/responses-test.mjs"; then ok "Responses API (OpenAI SDK, Vercel AI SDK)"; else bad "Responses API SDKs"; fi
 
 # render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
 CT="$SHARED/chat-templates"
