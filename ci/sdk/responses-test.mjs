@@ -5,7 +5,7 @@
 // usage: JLLM_URL=http://127.0.0.1:PORT/v1 JLLM_KEY=... node responses-test.mjs
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, streamText, jsonSchema, tool } from "ai";
+import { generateText, streamText, jsonSchema, tool, stepCountIs } from "ai";
 import assert from "node:assert/strict";
 
 const client = new OpenAI({ baseURL: process.env.JLLM_URL, apiKey: process.env.JLLM_KEY || "none" });
@@ -93,6 +93,16 @@ await test("Vercel AI SDK generateText (Responses API)", async () => {
   assert.equal(r.finishReason, direct.status === "incomplete" ? "length" : "stop");
 });
 
+await test("Vercel AI SDK multi-turn (item_reference to the stored answer)", async () => {
+  const model = openai("stories");
+  const first = await generateText({ model, prompt: "Tell me a story", maxOutputTokens: 8, temperature: 0 });
+  const messages = [{ role: "user", content: "Tell me a story" }, ...first.response.messages, { role: "user", content: "And then?" }];
+  const second = await generateText({ model, messages, maxOutputTokens: 8, temperature: 0 });
+  assert.match(JSON.stringify(second.request.body), /item_reference/, "the SDK refers to the stored assistant item");
+  assert.ok(second.usage.inputTokens >= first.usage.inputTokens + first.usage.outputTokens, "the first turn is in the prompt");
+  assert.ok(second.text.length > 0);
+});
+
 await test("Vercel AI SDK streamText", async () => {
   const result = streamText({ model: openai("stories"), system: "You tell tales.", prompt: "A dog", maxOutputTokens: 10, temperature: 0 });
   let text = "";
@@ -111,6 +121,20 @@ await test("Vercel AI SDK tool call", async () => {
   assert.equal(r.toolCalls[0].toolName, "get_weather");
   assert.equal(typeof r.toolCalls[0].input.city, "string");
   assert.equal(r.finishReason, "tool-calls");
+});
+
+await test("Vercel AI SDK tool loop (function_call_output back to the model)", async () => {
+  let executed = 0;
+  const r = await generateText({
+    model: openai("stories"), prompt: "Weather in Paris?", maxOutputTokens: 80, stopWhen: stepCountIs(2),
+    tools: { get_weather: tool({ inputSchema: jsonSchema(weather), execute: async ({ city }) => { executed++; return `sunny in ${city}`; } }) },
+    toolChoice: { type: "tool", toolName: "get_weather" } });
+  assert.equal(r.steps.length, 2);
+  assert.equal(executed, 2, "each forced step called the tool");
+  const sent = JSON.stringify(r.steps[1].request.body);
+  assert.match(sent, /"function_call_output"/);
+  assert.match(sent, /sunny in/);
+  assert.ok(r.steps[1].usage.inputTokens > r.steps[0].usage.inputTokens);
 });
 
 console.log(`${passed} passed, ${failed} failed`);

@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
@@ -21,8 +22,9 @@ final class ResponseStore {
     record Stored(ObjectNode response, ArrayNode conversation) {
         /** The items a follow-up with previous_response_id = this id continues from: conversation, then output. */
         ArrayNode continuation() {
-            ArrayNode items = conversation.deepCopy();
-            items.addAll((ArrayNode) response.get("output").deepCopy());
+            ArrayNode items = conversation.arrayNode();  // shares the (never modified) item nodes
+            items.addAll(conversation);
+            items.addAll((ArrayNode) response.get("output"));
             return items;
         }
     }
@@ -54,6 +56,18 @@ final class ResponseStore {
     /** The stored response, or null; a read counts as a use. */
     synchronized Stored get(String id) {
         return map.get(id);
+    }
+
+    /**
+     * The item with this id in any stored response (its output, then its conversation), for `item_reference` input
+     * items; null when none has it. A linear search: at most capacity responses of a few items each.
+     */
+    synchronized JsonNode item(String id) {
+        for (Stored s : map.values())  // iterating does not count as a use
+            for (JsonNode items : new JsonNode[] {s.response().get("output"), s.conversation()})
+                for (JsonNode item : items)
+                    if (id.equals(item.path("id").asText(null))) return item;
+        return null;
     }
 
     synchronized boolean remove(String id) {

@@ -57,7 +57,7 @@ final class ResponsesApiHandler {
                 throw new ApiException(404, "NotFoundError", "Previous response with id '" + LogText.escape(previous, 100) + "' not found.", "previous_response_id");
             conversation.addAll(prev.continuation());
         }
-        conversation.addAll(ResponsesInput.items(f.raw("input")));
+        conversation.addAll(ResponsesInput.items(f.raw("input"), store::item));
         ObjectNode body = JSON.createObjectNode();
         for (String name : ResponsesInput.PASSTHROUGH) if (f.has(name)) body.set(name, f.raw(name));
         body.set("messages", ResponsesInput.messages(f.string("instructions", null), conversation));

@@ -34,7 +34,7 @@ final class ResponsesInput {
      * `input` as a list of items: a string is one user message; a list is checked item by item. Items keep their
      * Responses shape (they are stored that way for previous_response_id).
      */
-    static ArrayNode items(JsonNode input) {
+    static ArrayNode items(JsonNode input, java.util.function.Function<String, JsonNode> stored) {
         ArrayNode items = JSON.createArrayNode();
         if (input == null) throw ApiException.badRequest("'input' is required: a string or a list of input items.", "input");
         if (input.isTextual()) {
@@ -44,6 +44,7 @@ final class ResponsesInput {
         if (!input.isArray() || input.isEmpty()) throw ApiException.badRequest("'input' must be a string or a non-empty list of input items.", "input");
         for (JsonNode item : input) {
             if (!item.isObject()) throw ApiException.badRequest("Each input item must be an object.", "input");
+            if (item.path("type").asText("").equals("item_reference")) item = reference(item, stored);
             String type = itemType(item);
             switch (type) {
                 case "message" -> {
@@ -62,11 +63,21 @@ final class ResponsesInput {
                     text(item.get("output"), "function_call_output");
                 }
                 default -> throw ApiException.badRequest("Input item type '" + type + "' is not supported: jllm takes message, "
-                        + "function_call and function_call_output items.", "input");
+                        + "function_call, function_call_output and item_reference items.", "input");
             }
             items.add(item);
         }
         return items;
+    }
+
+    /** The stored item an item_reference {"type": "item_reference", "id"} names (clients such as the AI SDK send them). */
+    private static JsonNode reference(JsonNode ref, java.util.function.Function<String, JsonNode> stored) {
+        if (!ref.path("id").isTextual()) throw ApiException.badRequest("An item_reference needs a string 'id'.", "input");
+        JsonNode item = stored.apply(ref.get("id").asText());
+        if (item == null)
+            throw new ApiException(404, "NotFoundError", "Item with id '" + LogText.escape(ref.get("id").asText(), 100)
+                    + "' not found (items are kept with their stored response; see --responses-store-size).", "input");
+        return item;
     }
 
     /** An item's type; EasyInputMessage may omit it ({"role", "content"} is a message). */

@@ -150,7 +150,7 @@ class ResponsesApiTest {
         String items = "[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
                 + "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
                 + "{\"type\":\"function_call_output\",\"call_id\":\"call_1\",\"output\":\"sunny\"}]";
-        ArrayNode messages = ResponsesInput.messages(null, ResponsesInput.items(JSON.readTree(items)));
+        ArrayNode messages = ResponsesInput.messages(null, ResponsesInput.items(JSON.readTree(items), id -> null));
         assertEquals(JSON.readTree("[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
                 + "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\",\"name\":\"get_weather\"}]"), messages);
@@ -282,6 +282,15 @@ class ResponsesApiTest {
         ObjectNode prevAnswer = JSON.createObjectNode().put("role", "assistant").put("content", outputText(first));
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"A red ball\"}," + prevAnswer + ",{\"role\":\"user\",\"content\":\"And then?\"}]";
         assertEquals(promptTokens(messages), second.path("usage").path("input_tokens").asInt());
+
+        // an item_reference stands for the stored item it names (the AI SDK sends them for earlier assistant turns)
+        String msgId = first.path("output").get(0).path("id").asText();
+        JsonNode referenced = create("{\"model\":\"stories\",\"max_output_tokens\":2,\"input\":[{\"type\":\"item_reference\",\"id\":\"" + msgId
+                + "\"},{\"role\":\"user\",\"content\":\"More\"}]}");
+        assertEquals(promptTokens("\"messages\":[" + prevAnswer + ",{\"role\":\"user\",\"content\":\"More\"}]"), referenced.path("usage").path("input_tokens").asInt());
+        Resp missing = call("POST", "/v1/responses", "{\"model\":\"stories\",\"input\":[{\"type\":\"item_reference\",\"id\":\"msg_nope\"}]}");
+        assertEquals(404, missing.status());
+        assertTrue(missing.json().path("error").path("message").asText().contains("msg_nope"), missing.json().toString());
 
         JsonNode unstored = create("{\"model\":\"stories\",\"input\":\"x\",\"max_output_tokens\":2,\"store\":false}");
         assertEquals(404, call("GET", "/v1/responses/" + unstored.path("id").asText(), null).status());
