@@ -314,6 +314,10 @@ class ResponsesApiTest {
             assertTrue(r.json().path("error").path("message").asText().contains("resp_nope"), r.json().toString());
             assertEquals("404", r.json().path("error").path("code").asText());
         }
+        // the same API keys as every /v1 route
+        HttpResponse<String> noKey = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"stories\",\"input\":\"hi\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, noKey.statusCode());
     }
 
     @Test
