@@ -73,6 +73,21 @@ else
   bad "jbang printed no command"
 fi
 
+# The library: `mvn install` (sources + javadoc jars; javadoc warnings on dev.jllm.api fail it), then the README's
+# JBang example runs with only the installed jllm-engine (libjllm inside it) and prints the reference greedy text.
+if (cd "$ROOT" && mvn -q -B install -DskipTests >"$LOG.install" 2>&1); then
+  ok "mvn install (sources, javadoc)"
+  gcmd=$(cd /tmp && "$JAVA_HOME/bin/java" -cp "$JB/*" dev.jbang.Main "$ROOT/examples/Generate.java" \
+    "$SHARED/models/stories260K/stories260K.gguf" 2>/dev/null | tail -1) || true
+  want=$(python3 -c "import json,sys; print([c for c in json.load(open(sys.argv[1]))['cases'] if c['prompt']=='Once upon a time'][0]['greedy_text'])" \
+    "$SHARED/reference/stories260K-greedy.json")
+  got=$(cd /tmp && bash -c "exec $gcmd" 2>/dev/null) || true
+  if [ -n "$got" ] && [[ "$want" == "$got"* ]]; then ok "JBang examples/Generate.java on the installed jllm-engine"
+  else bad "JBang library example: got '$got'"; fi
+else
+  bad "mvn install"; tail -30 "$LOG.install"
+fi
+
 # A second server on the same port fails fast with a clear message.
 if out=$(timeout 60 "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" --host 127.0.0.1 --port "$PORT" 2>&1); then
   bad "second server on a taken port should fail"

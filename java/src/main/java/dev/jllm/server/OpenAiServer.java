@@ -29,7 +29,18 @@ public final class OpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Request bodies: one JSON value and nothing after it (`{...}xyz` and two objects are 400, as any parse error). */
     private static final ObjectMapper BODY = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    public static final String VERSION = "0.1.0";
+    /** The build's version (the root pom's revision, through jllm-version.properties). */
+    public static final String VERSION = version();
+
+    private static String version() {
+        try (java.io.InputStream in = OpenAiServer.class.getResourceAsStream("/jllm-version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
 
     /**
      * Network options (vLLM's names). metricsWithoutAuth: /metrics needs no API key (--disable-metrics-auth, for
