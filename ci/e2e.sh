@@ -28,12 +28,13 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>
 echo "server ready in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $start}") s"
 if curl -sf "http://127.0.0.1:$PORT/v1/models" | grep -q '"id":"stories"'; then ok "image serves /v1/models without a JDK"; else bad "image /v1/models"; cat "$LOG"; fi
 
-# README examples: each fenced block after "<!-- example -->" is run with bash; localhost:8000 → the test port.
+# README examples: each fenced block after "<!-- example -->" is run with bash; localhost:8000 → the test port. A block
+# fails on an error object ("error": {...}); a Response object's "error": null is not one.
 n=0
 while IFS= read -r -d '' block; do
   n=$((n + 1))
   cmd="${block//localhost:8000/127.0.0.1:$PORT}"
-  if out=$(bash -euo pipefail -c "$cmd" 2>&1) && [ -n "$out" ] && ! grep -q '"error"' <<<"$out"; then ok "README example $n"
+  if out=$(bash -euo pipefail -c "$cmd" 2>&1) && [ -n "$out" ] && ! grep -qE '"error": ?\{' <<<"$out"; then ok "README example $n"
   else bad "README example $n: $cmd"; echo "$out" | head -20; fi
 done < <(python3 - "$ROOT/README.md" <<'PY'
 import re, sys
