@@ -4,6 +4,7 @@
 #  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
 #  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included, and the Responses
 #     API passes ci/sdk/responses-test.mjs through that SDK and the Vercel AI SDK (npm "ai", "@ai-sdk/openai");
+#     the official Anthropic Node SDK (npm "@anthropic-ai/sdk") passes ci/sdk/anthropic-test.mjs;
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +50,9 @@ PY
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] && [ -d node_modules/@ai-sdk/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/responses-test.mjs"; then ok "Responses API (OpenAI SDK, Vercel AI SDK)"; else bad "Responses API SDKs"; fi
+# The official Anthropic Node SDK on /v1/messages.
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/@anthropic-ai/sdk ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install @anthropic-ai/sdk"
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/anthropic-test.mjs"; then ok "Anthropic Node SDK"; else bad "Anthropic Node SDK"; fi
 
 # render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
 CT="$SHARED/chat-templates"

@@ -61,7 +61,7 @@ public final class Main {
               --gguf-file NAME.gguf         pick a GGUF file inside a directory or hub repository
               --served-model-name NAME...   names clients use in "model" (default: the model path)
               --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
-              --api-key KEY...              required as "Authorization: Bearer KEY" on every route but /health (also env JLLM_API_KEY, comma-separated)
+              --api-key KEY...              required as "Authorization: Bearer KEY" (or "x-api-key: KEY") on every route but /health (also env JLLM_API_KEY, comma-separated)
               --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
