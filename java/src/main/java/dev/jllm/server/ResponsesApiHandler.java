@@ -125,7 +125,7 @@ final class ResponsesApiHandler {
                         outputTokens = d.outputTokens();
                         if (d.finished()) finish = d.finishReason();
                         if (tools.mode() == ToolCalls.Mode.NAMED) {
-                            if (!output.isOpen()) output.call(ToolCalls.newId(), tools.name());
+                            if (!output.isOpen()) output.call(tools.ids().get(), tools.name());
                             output.arguments(d.text());
                         } else if (!buffered) {
                             output.text(d.text());
@@ -137,16 +137,15 @@ final class ResponsesApiHandler {
                 boolean cut = "length".equals(finish);
                 String itemStatus = cut ? "incomplete" : "completed";
                 if (buffered) {
-                    ToolCalls.Parsed parsed = ToolCalls.parse(tools, text.toString(), ctx.toolParser());
+                    ToolCallStream.Parsed parsed = ToolCalls.parse(tools, text.toString());  // at most one call without parallel_tool_calls
                     List<ToolCalls.Call> calls = parsed.calls();
-                    if (!f.bool("parallel_tool_calls", true) && calls.size() > 1) calls = calls.subList(0, 1);
                     if (parsed.content() != null && (!parsed.content().isEmpty() || calls.isEmpty())) output.text(parsed.content());
                     for (ToolCalls.Call c : calls) {
                         output.call(c.id(), c.name());
                         output.arguments(c.arguments());
                     }
                 } else if (!output.isOpen()) {
-                    if (tools.mode() == ToolCalls.Mode.NAMED) output.call(ToolCalls.newId(), tools.name());
+                    if (tools.mode() == ToolCalls.Mode.NAMED) output.call(tools.ids().get(), tools.name());
                     else output.text("");  // no text at all: still one (empty) message
                 }
                 output.close(itemStatus);
