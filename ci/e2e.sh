@@ -3,6 +3,7 @@
 #  1. the jlink image starts `serve` with no JDK on PATH (env -i) and answers /v1/models;
 #  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
 #  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included;
+#     the official Anthropic Node SDK (npm "@anthropic-ai/sdk") passes ci/sdk/anthropic-test.mjs;
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ echo "image size: $(du -sh "$IMAGE" | cut -f1)"
 
 start=$(date +%s.%N)
 env -i PATH=/usr/bin:/bin HOME="$(mktemp -d)" "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" \
-  --served-model-name stories --chat-template chatml --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+  --served-model-name stories --chat-template chatml --tool-call-parser hermes --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -46,6 +47,9 @@ PY
 # The official Node SDK.
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+# The official Anthropic Node SDK on /v1/messages.
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/@anthropic-ai/sdk ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install @anthropic-ai/sdk"
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/anthropic-test.mjs"; then ok "Anthropic Node SDK"; else bad "Anthropic Node SDK"; fi
 
 # render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
 CT="$SHARED/chat-templates"

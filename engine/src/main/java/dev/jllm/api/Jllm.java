@@ -95,9 +95,7 @@ public final class Jllm implements AutoCloseable {
             NativeModel.Info mi = model.info();
             // 2. tokenizer: every id it can produce must have an embedding
             tok = Tokenizers.load(o.model(), o.tokenizer());
-            if (tok.vocabSize() > mi.vocabSize())
-                throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " tokens but the model's vocabulary has "
-                        + mi.vocabSize() + ": ids past " + (mi.vocabSize() - 1) + " have no embedding (wrong tokenizer?)");
+            checkVocabularies(tok, mi.vocabSize());
             String templateSource = o.chatTemplate() != null ? o.chatTemplate() : tok.chatTemplate();
             ChatTemplate template = templateSource == null ? null : new ChatTemplate(templateSource, RenderLimits.DEFAULT);
             // 3. KV cache and step buffers (max_model_len fitted to the cache unless given)
@@ -116,6 +114,23 @@ public final class Jllm implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * A tokenizer may hold a few special ids past the model's embedding rows (Gemma 3's text models: 262,144 rows,
+     * and `<image_soft_token>` at 262144, as transformers and vLLM accept); prompts holding them are refused per
+     * request (Admission). Text tokens past the rows, or many extra ids, mean the wrong tokenizer: refused here.
+     */
+    static void checkVocabularies(Tokenizer tok, int modelVocab) {
+        int extra = tok.vocabSize() - modelVocab;
+        boolean allSpecial = true;
+        for (int id = modelVocab; id < tok.vocabSize() && allSpecial; id++) allSpecial = tok.isSpecial(id);
+        if (extra > 0 && (extra > 64 || !allSpecial))
+            throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " tokens but the model's vocabulary has "
+                    + modelVocab + ": ids past " + (modelVocab - 1) + " have no embedding (wrong tokenizer?)");
+        if (extra > 0)
+            java.util.logging.Logger.getLogger("jllm").warning("the tokenizer's " + extra + " special token(s) from id " + modelVocab
+                    + " have no embedding in the model; prompts holding them are refused");
     }
 
     /**
