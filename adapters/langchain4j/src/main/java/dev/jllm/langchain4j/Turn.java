@@ -3,6 +3,7 @@ package dev.jllm.langchain4j;
 import dev.jllm.api.Jllm;
 import dev.jllm.engine.SamplingParams;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -28,7 +29,7 @@ record Turn(int[] promptIds, SamplingParams params, Mode mode) {
 
     static Turn plan(Jllm llm, ChatRequest r, Long seed) {
         ChatRequestParameters p = r.parameters();
-        List<dev.langchain4j.agent.tool.ToolSpecification> tools = p.toolSpecifications() == null ? List.of() : p.toolSpecifications();
+        List<ToolSpecification> tools = p.toolSpecifications() == null ? List.of() : p.toolSpecifications();
         // 1. tool mode: REQUIRED forces a call unless the conversation ends with tool results (then the model answers,
         //    so AiServices' tool loop ends, as the OpenAI Agents SDK resets tool_choice); NONE shows the tools only
         boolean afterResults = !r.messages().isEmpty() && r.messages().getLast() instanceof ToolExecutionResultMessage;

@@ -14,6 +14,7 @@ import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.tool.StructuredOutputChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -93,12 +94,17 @@ public final class JllmChatModel implements ChatModel {
         });
     }
 
-    /** The prompt's options over this model's defaults. */
-    private JllmChatOptions options(Prompt prompt) {
+    /** The prompt's options over this model's defaults; the prompt's tools, if any, replace the default tools. */
+    JllmChatOptions options(Prompt prompt) {
         ChatOptions o = prompt.getOptions();
         if (o == null) return defaults;
         JllmChatOptions.Builder b = defaults.mutate().combineWith(o.mutate());
         if (o instanceof StructuredOutputChatOptions so && so.getOutputSchema() != null) b.outputSchema(so.getOutputSchema());
+        if (o instanceof ToolCallingChatOptions t) {
+            // ChatClient's options already hold the defaults' tools: combining would list them twice
+            b.toolCallbacks(ToolCallingChatOptions.mergeToolCallbacks(t.getToolCallbacks(), defaults.getToolCallbacks()));
+            b.toolContext(null).toolContext(ToolCallingChatOptions.mergeToolContext(t.getToolContext(), defaults.getToolContext()));
+        }
         return b.build();
     }
 

@@ -162,6 +162,19 @@ class JllmChatModelTest {
         assertTrue(List.of("STOP", "LENGTH").contains(r.getResult().getMetadata().getFinishReason()), r.toString());
     }
 
+    @Test
+    void defaultToolsAreNotListedTwiceThroughChatClient() {
+        WeatherTools tools = new WeatherTools();
+        JllmChatModel model = new JllmChatModel(llm, JllmChatOptions.builder().temperature(0.0).maxTokens(200).toolChoice("required")
+                .toolCallbacks(ToolCallbacks.from(tools)).build());
+        // ChatClient starts from the model's options (tools included) and passes them back in the prompt
+        assertEquals(1, model.options(new Prompt("hi", model.getOptions().mutate().build())).getToolCallbacks().size());
+        assertEquals(1, model.options(new Prompt("hi", ChatOptions.builder().maxTokens(3).build())).getToolCallbacks().size());
+        assertEquals(3, model.options(new Prompt("hi", ChatOptions.builder().maxTokens(3).build())).getMaxTokens());
+        ChatClient.builder(model).build().prompt().user("What is the weather in Paris?").call().content();
+        assertEquals(1, tools.calls.size(), "tool calls: " + tools.calls);
+    }
+
     enum Mood { HAPPY, SAD, ANGRY }
 
     record Verdict(Mood mood, boolean happyEnding) {}
