@@ -87,7 +87,7 @@ public final class JllmStreamingChatModel implements StreamingChatModel {
                 text.append(d.text());
                 outputTokens = d.outputTokens();
                 if (d.finishReason() != null) finish = d.finishReason();
-                int showable = t.mode() == Turn.Mode.REQUIRED ? 0 : t.mode() == Turn.Mode.AUTO ? ToolCalls.showable(text) : text.length();
+                int showable = t.mode() == Turn.Mode.REQUIRED ? 0 : t.mode() == Turn.Mode.AUTO ? dev.jllm.api.ToolCalling.showable(text) : text.length();
                 if (showable > shown) {
                     handler.onPartialResponse(new PartialResponse(text.substring(shown, showable)), new PartialResponseContext(cancel));
                     shown = showable;

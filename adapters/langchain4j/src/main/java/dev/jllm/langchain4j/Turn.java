@@ -1,6 +1,7 @@
 package dev.jllm.langchain4j;
 
 import dev.jllm.api.Jllm;
+import dev.jllm.api.ToolCalling;
 import dev.jllm.engine.SamplingParams;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -62,19 +63,9 @@ record Turn(int[] promptIds, SamplingParams params, Mode mode) {
 
     /** The finished output as LangChain4j's response: tool calls read as this turn's mode says. */
     ChatResponse response(String text, String finishReason, int promptTokens, int completionTokens, String id, String modelName) {
-        List<ToolExecutionRequest> calls = List.of();
-        String content = text;
-        if (mode == Mode.REQUIRED) {
-            ToolExecutionRequest call = ToolCalls.required(text);
-            if (call != null) {
-                calls = List.of(call);
-                content = null;
-            }
-        } else if (mode == Mode.AUTO) {
-            ToolCalls.Parsed parsed = ToolCalls.hermes(text);
-            calls = parsed.calls();
-            content = parsed.content();
-        }
+        ToolCalling.Parsed parsed = mode == Mode.TEXT ? new ToolCalling.Parsed(List.of(), text) : ToolCalling.read(mode == Mode.REQUIRED, text);
+        List<ToolExecutionRequest> calls = ToolCalls.requests(parsed.calls());
+        String content = parsed.content();
         FinishReason finish = !calls.isEmpty() ? FinishReason.TOOL_EXECUTION
                 : "length".equals(finishReason) ? FinishReason.LENGTH : FinishReason.STOP;
         AiMessage message = calls.isEmpty() ? AiMessage.from(content) : AiMessage.from(content, calls);

@@ -210,15 +210,15 @@ class JllmChatModelTest {
 
     @Test
     void hermesMarkupIsReadAsToolCallsWithAutoChoice() throws Exception {
-        ToolCalls.Parsed p = ToolCalls.hermes("Let me look.\n<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}</tool_call>");
+        dev.jllm.api.ToolCalling.Parsed p = dev.jllm.api.ToolCalling.hermes("Let me look.\n<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}</tool_call>");
         assertEquals(1, p.calls().size());
         assertEquals("get_weather", p.calls().getFirst().name());
         assertEquals("{\"city\":\"Rome\"}", p.calls().getFirst().arguments());
         assertEquals("Let me look.", p.content());
-        assertEquals("plain text", ToolCalls.hermes("plain text").content());
-        assertEquals(3, ToolCalls.showable("abc<tool"));
-        assertEquals(5, ToolCalls.showable("hello"));
-        assertEquals(2, ToolCalls.showable("ab<tool_call>{"));
+        assertEquals("plain text", dev.jllm.api.ToolCalling.hermes("plain text").content());
+        assertEquals(3, dev.jllm.api.ToolCalling.showable("abc<tool"));
+        assertEquals(5, dev.jllm.api.ToolCalling.showable("hello"));
+        assertEquals(2, dev.jllm.api.ToolCalling.showable("ab<tool_call>{"));
     }
 
     enum City { PARIS, LONDON }

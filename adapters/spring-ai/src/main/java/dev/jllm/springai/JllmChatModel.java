@@ -121,7 +121,7 @@ public final class JllmChatModel implements ChatModel {
                 text.append(d.text());
                 outputTokens = d.outputTokens();
                 if (d.finishReason() != null) finish = d.finishReason();
-                int showable = t.mode() == Turn.Mode.REQUIRED ? 0 : t.mode() == Turn.Mode.AUTO ? ToolCalls.showable(text) : text.length();
+                int showable = t.mode() == Turn.Mode.REQUIRED ? 0 : t.mode() == Turn.Mode.AUTO ? dev.jllm.api.ToolCalling.showable(text) : text.length();
                 if (showable > shown && d.finishReason() == null) {
                     sink.next(delta(text.substring(shown, showable), t.model(), s.requestId()));
                     shown = showable;

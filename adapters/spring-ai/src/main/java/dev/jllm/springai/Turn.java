@@ -3,6 +3,7 @@ package dev.jllm.springai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.api.Jllm;
+import dev.jllm.api.ToolCalling;
 import dev.jllm.engine.SamplingParams;
 import java.util.List;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -78,19 +79,9 @@ record Turn(int[] promptIds, SamplingParams params, Mode mode, String model) {
 
     /** The finished output as Spring AI's response: tool calls read as this turn's mode says. */
     ChatResponse response(String text, String finishReason, int promptTokens, int completionTokens, String id) {
-        List<AssistantMessage.ToolCall> calls = List.of();
-        String content = text;
-        if (mode == Mode.REQUIRED) {
-            AssistantMessage.ToolCall call = ToolCalls.required(text);
-            if (call != null) {
-                calls = List.of(call);
-                content = null;
-            }
-        } else if (mode == Mode.AUTO) {
-            ToolCalls.Parsed parsed = ToolCalls.hermes(text);
-            calls = parsed.calls();
-            content = parsed.content();
-        }
+        ToolCalling.Parsed parsed = mode == Mode.TEXT ? new ToolCalling.Parsed(List.of(), text) : ToolCalling.read(mode == Mode.REQUIRED, text);
+        List<AssistantMessage.ToolCall> calls = ToolCalls.toolCalls(parsed.calls());
+        String content = parsed.content();
         String finish = !calls.isEmpty() ? "TOOL_CALLS" : "length".equals(finishReason) ? "LENGTH" : "STOP";
         AssistantMessage message = AssistantMessage.builder().content(content).toolCalls(calls).build();
         return new ChatResponse(List.of(new Generation(message, ChatGenerationMetadata.builder().finishReason(finish).build())),
