@@ -2,7 +2,8 @@
 # End-to-end checks run by `./jllm test` after the unit tests:
 #  1. the jlink image starts `serve` with no JDK on PATH (env -i) and answers /v1/models;
 #  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
-#  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included;
+#  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included, and the Responses
+#     API passes ci/sdk/responses-test.mjs through that SDK and the Vercel AI SDK (npm "ai", "@ai-sdk/openai");
 #     the official Anthropic Node SDK (npm "@anthropic-ai/sdk") passes ci/sdk/anthropic-test.mjs;
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
@@ -28,12 +29,13 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>
 echo "server ready in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $start}") s"
 if curl -sf "http://127.0.0.1:$PORT/v1/models" | grep -q '"id":"stories"'; then ok "image serves /v1/models without a JDK"; else bad "image /v1/models"; cat "$LOG"; fi
 
-# README examples: each fenced block after "<!-- example -->" is run with bash; localhost:8000 → the test port.
+# README examples: each fenced block after "<!-- example -->" is run with bash; localhost:8000 → the test port. A block
+# fails on an error object ("error": {...}); a Response object's "error": null is not one.
 n=0
 while IFS= read -r -d '' block; do
   n=$((n + 1))
   cmd="${block//localhost:8000/127.0.0.1:$PORT}"
-  if out=$(bash -euo pipefail -c "$cmd" 2>&1) && [ -n "$out" ] && ! grep -q '"error"' <<<"$out"; then ok "README example $n"
+  if out=$(bash -euo pipefail -c "$cmd" 2>&1) && [ -n "$out" ] && ! grep -qE '"error": ?\{' <<<"$out"; then ok "README example $n"
   else bad "README example $n: $cmd"; echo "$out" | head -20; fi
 done < <(python3 - "$ROOT/README.md" <<'PY'
 import re, sys
@@ -53,10 +55,11 @@ trap 'kill $SERVER $ESERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$EPORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
 
 # The official Node SDK.
-(cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] && [ -d node_modules/@ai-sdk/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" JLLM_EMBED_URL="http://127.0.0.1:$EPORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"
 else bad "OpenAI Node SDK"; cat "$LOG.embed" | tail -20; fi
 kill "$ESERVER" 2>/dev/null || true
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/responses-test.mjs"; then ok "Responses API (OpenAI SDK, Vercel AI SDK)"; else bad "Responses API SDKs"; fi
 # The official Anthropic Node SDK on /v1/messages.
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/@anthropic-ai/sdk ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install @anthropic-ai/sdk"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/anthropic-test.mjs"; then ok "Anthropic Node SDK"; else bad "Anthropic Node SDK"; fi

@@ -45,7 +45,7 @@ public final class Main {
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
             "trust-request-chat-template", "chat-template-timeout", "chat-template-content-format", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
-            "disable-metrics-auth", "kv-cache-dtype", "task", "runner", "convert");
+            "disable-metrics-auth", "kv-cache-dtype", "responses-store-size", "task", "runner", "convert");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
 
     static final String HELP = """
@@ -104,6 +104,8 @@ public final class Main {
                                             implies (<tool_call> → hermes, Llama 3.x/4 → llama3_json, [TOOL_CALLS] →
                                             mistral), shown at start-up
               --enable-auto-tool-choice     accepted for vLLM compatibility (auto is on wherever a parser is known)
+              --responses-store-size N      finished /v1/responses kept in memory for GET and previous_response_id,
+                                            least recently used dropped first (default 100; 0 = store nothing)
               --max-request-bytes SIZE      request body limit (default 16M)
               --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
@@ -284,7 +286,9 @@ public final class Main {
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
                 sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
                 a.flag("disable-metrics-auth"));
-        OpenAiServer server = new OpenAiServer(ctx, opts, mi.numBlocks(), mi.blockSize(), pooling).start();
+        int storeSize = a.integer("responses-store-size", 100);
+        if (storeSize < 0) throw new IllegalArgumentException("--responses-store-size must be at least 0");
+        OpenAiServer server = new OpenAiServer(ctx, opts, mi.numBlocks(), mi.blockSize(), pooling).responsesStoreSize(storeSize).start();
         if (pooling != null)
             LOG.info("task embed: /v1/embeddings with " + dev.jllm.server.PoolingConfig.poolingName(pooling.pooling()) + " pooling"
                     + (pooling.normalize() ? ", normalized" : "") + ", " + pooling.hiddenSize() + " dimensions");

@@ -20,7 +20,7 @@ interface HttpOut {
         /** Writes one event and flushes; IOException when the client went away. */
         void event(String data) throws IOException;
 
-        /** Writes one named event ("event: name\ndata: ...\n\n", as Anthropic's Messages stream) and flushes. */
+        /** Writes one named event ("event: {name}\ndata: {data}\n\n": the Responses API's and Anthropic's framing) and flushes. */
         void event(String name, String data) throws IOException;
 
         @Override

@@ -67,6 +67,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ChatHandler chat;
     private final EmbeddingsHandler embeddings;
     private final PoolingConfig pooling;  // null: a generative model
+    private ResponsesApiHandler responses;
     private final MessagesHandler messages;
     private final int numBlocks, blockSize;
     private WebServer server;
@@ -84,9 +85,17 @@ public final class OpenAiServer implements AutoCloseable {
         this.embeddings = new EmbeddingsHandler(ctx, pooling);
         this.completions = new CompletionsHandler(ctx);
         this.chat = new ChatHandler(ctx);
+        this.responses = new ResponsesApiHandler(ctx, chat, new ResponseStore(ResponseStore.DEFAULT_CAPACITY));
         this.messages = new MessagesHandler(ctx, chat);
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
+    }
+
+    /** How many finished Responses API responses are kept for GET and previous_response_id (--responses-store-size). */
+    public OpenAiServer responsesStoreSize(int capacity) {
+        if (server != null) throw new IllegalStateException("set the responses store size before start()");
+        responses = new ResponsesApiHandler(ctx, chat, new ResponseStore(capacity));
+        return this;
     }
 
     /**
@@ -227,6 +236,16 @@ public final class OpenAiServer implements AutoCloseable {
             generative("/v1/messages");
             messages.handle(body(req), out(req, res));
         }, true));
+        r.post(p + "/v1/responses", wrap((req, res) -> {
+            generative("/v1/responses");
+            responses.create(body(req), out(req, res));
+        }));
+        r.get(p + "/v1/responses/{id}", wrap((req, res) -> {
+            if (req.query().contains("stream")) throw ApiException.badRequest("GET /v1/responses/{id} with 'stream' is not supported: responses are stored finished.", "stream");
+            json(res, 200, responses.get(req.path().pathParameters().get("id")));
+        }));
+        r.delete(p + "/v1/responses/{id}", wrap((req, res) -> json(res, 200, responses.delete(req.path().pathParameters().get("id")))));
+        r.post(p + "/v1/responses/{id}/cancel", wrap((req, res) -> json(res, 200, responses.cancel(req.path().pathParameters().get("id")))));
         r.post(p + "/v1/messages/count_tokens", wrap((req, res) -> json(res, 200, messages.countTokens(body(req))), true));
         for (String route : List.of("/v1/messages", "/v1/messages/count_tokens"))
             r.any(p + route, wrap((req, res) -> {
@@ -238,7 +257,7 @@ public final class OpenAiServer implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             res.send(Metrics.render(ctx.engine().stats(), ctx.servedNames().get(0), numBlocks, blockSize));
         }));
-        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
+        for (String route : List.of("/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/tokenize", "/detokenize", "/v1/models", "/health", "/version", "/metrics"))
             r.any(p + route, wrap((req, res) -> {
                 throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + route + ".", null);
             }));

@@ -54,7 +54,7 @@ class RealVocabularyChatTest {
             Files.createSymbolicLink(dir.resolve(f), tokenizers.resolve(f).toAbsolutePath());
 
         // 2. serve it with dummy weights
-        int port = 18240 + family.length() + (family.equals("qwen3") ? 10 : 0);
+        int port = ShutdownTest.freePort();
         CountDownLatch stop = new CountDownLatch(1);
         Throwable[] failed = new Throwable[1];
         Thread serve = Thread.ofPlatform().start(() -> {

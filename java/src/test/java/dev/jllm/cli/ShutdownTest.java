@@ -27,7 +27,16 @@ import org.junit.jupiter.api.Test;
  */
 class ShutdownTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final int PORT = 18211;
+    static final int PORT = freePort();
+
+    /** A port nothing listens on now (a fixed one collides with parallel test runs). */
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Test
     void shutdownRefusesNewRequestsAndLetsARunningStreamFinish() throws Exception {
