@@ -152,13 +152,20 @@ final class CompletionsHandler {
                             c.echoed = true;
                             String ptext = tok.decode(prompt, 0, prompt.length, true);
                             c.text.append(ptext);
-                            if (c.logprobs != null && r.promptLogprobs() != null) addPromptLogprobs(c, prompt, r.promptLogprobs(), tok);
+                            if (c.logprobs != null && r.promptLogprobs() != null) addPromptLogprobs(c, prompt, ptext, r.promptLogprobs(), tok);
                         }
                         if (!echoOnly) {
                             c.text.append(d.text());
                             c.tokens = d.outputTokens();
-                            if (c.logprobs != null && d.logprobs() != null)
-                                for (TokenLogprob lp : d.logprobs()) c.logprobs.add(tok, lp, c.text.length() - d.text().length());
+                            if (c.logprobs != null && d.logprobs() != null) {
+                                // a delta may hold several tokens (a character or stop string held back): each starts
+                                // after the ones before it, as vLLM counts text_offset, never past the text's end
+                                int offset = c.text.length() - d.text().length();
+                                for (TokenLogprob lp : d.logprobs()) {
+                                    c.logprobs.add(tok, lp, Math.min(offset, c.text.length()));
+                                    offset += tok.tokenText(lp.tokenId()).length();
+                                }
+                            }
                         }
                         if (d.finished()) {
                             c.finishReason = d.finishReason();
@@ -210,13 +217,36 @@ final class CompletionsHandler {
         }
     }
 
-    private static void addPromptLogprobs(Choice c, int[] prompt, List<TokenLogprob> lps, Tokenizer tok) {
-        int offset = 0;
-        c.logprobs.addNull(tok, prompt[0], 0);
-        offset += tok.tokenText(prompt[0]).length();
-        for (int i = 0; i < lps.size() && i + 1 < prompt.length; i++) {
-            c.logprobs.add(tok, lps.get(i), offset);
-            offset += tok.tokenText(prompt[i + 1]).length();
+    /** echo + logprobs: the prompt's entries (the first has no logprob); ptext: the echoed text, decode(prompt). */
+    private static void addPromptLogprobs(Choice c, int[] prompt, String ptext, List<TokenLogprob> lps, Tokenizer tok) {
+        int[] offsets = textOffsets(tok, prompt, ptext.length());
+        c.logprobs.addNull(tok, prompt[0], offsets[0]);
+        for (int i = 0; i < lps.size() && i + 1 < prompt.length; i++) c.logprobs.add(tok, lps.get(i), offsets[i + 1]);
+    }
+
+    /**
+     * Where each token's text starts in decode(ids, skip special) (length textLen), as vLLM's text_offset: the text
+     * decoded before it. Special tokens (BOS), absent from the text, and a byte token whose character is not yet
+     * complete start where the text goes on, so offsets never go backwards. Decoded incrementally over a short
+     * window (diff of two decodes from the same start, as the engine's detokenizer) so that leading spaces stay.
+     */
+    static int[] textOffsets(Tokenizer tok, int[] ids, int textLen) {
+        int[] out = new int[ids.length];
+        int prefix = 0, read = 0, emitted = 0;
+        String prefixText = "";
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.min(emitted, textLen);
+            String full = tok.decode(ids, prefix, i + 1, true);
+            if (full.length() <= prefixText.length() || full.endsWith("\uFFFD")) continue;  // nothing new, or a character still open
+            emitted += full.length() - prefixText.length();
+            if (i + 1 - prefix > 24) {  // move the window's start to the last emitted boundary
+                prefix = read;
+                prefixText = tok.decode(ids, prefix, i + 1, true);
+            } else {
+                prefixText = full;
+            }
+            read = i + 1;
         }
+        return out;
     }
 }

@@ -202,10 +202,11 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static final HeaderName X_API_KEY = HeaderNames.create("x-api-key");
 
-    /** An API key as "Authorization: Bearer KEY" or, as Anthropic's clients send it, "x-api-key: KEY". */
+    /** An API key as "Authorization: Bearer KEY" (the scheme case-insensitive, RFC 7235 section 2.1) or, as Anthropic's
+     *  clients send it, "x-api-key: KEY". */
     private boolean authorized(ServerRequest req) {
         String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        if (auth.startsWith("Bearer ") && ctx.apiKeys().contains(auth.substring(7).trim())) return true;
+        if (auth.regionMatches(true, 0, "Bearer ", 0, 7) && ctx.apiKeys().contains(auth.substring(7).trim())) return true;
         return req.headers().first(X_API_KEY).map(k -> ctx.apiKeys().contains(k.trim())).orElse(false);
     }
 
@@ -270,6 +271,9 @@ public final class OpenAiServer implements AutoCloseable {
                     + route + " is not supported for it. Use /v1/embeddings.", "model");
     }
 
+    /** The methods register() routes (DELETE: /v1/responses/{id}): what "*" in --allowed-methods allows. */
+    private static final List<String> ROUTED_METHODS = List.of("GET", "POST", "DELETE", "OPTIONS");
+
     private void cors(ServerRequest req, ServerResponse res) {
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         if (origin == null) return;
@@ -277,7 +281,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (!any && !opts.allowedOrigins().contains(origin)) return;
         res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, any && !opts.allowCredentials() ? "*" : origin);
         res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, String.join(", ", opts.allowedMethods().contains("*")
-                ? List.of("GET", "POST", "OPTIONS") : opts.allowedMethods()));
+                ? ROUTED_METHODS : opts.allowedMethods()));
         res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, opts.allowedHeaders().contains("*")
                 ? req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_HEADERS).orElse("*") : String.join(", ", opts.allowedHeaders()));
         if (opts.allowCredentials()) res.header(HeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");

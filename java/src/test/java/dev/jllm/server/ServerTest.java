@@ -127,6 +127,21 @@ class ServerTest {
     }
 
     @Test
+    void theBearerSchemeIsCaseInsensitive() throws Exception {  // RFC 7235 section 2.1: auth-scheme is case-insensitive
+        for (String scheme : List.of("bearer", "BEARER", "bEaReR")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+                    .header("Authorization", scheme + " " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), scheme);
+        }
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+                .header("Authorization", "bearer wrong").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, wrong.statusCode());
+        HttpResponse<String> basic = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+                .header("Authorization", "Basic " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, basic.statusCode(), "another scheme carrying the key is no Bearer token");
+    }
+
+    @Test
     void completionMatchesReferenceGreedyText() throws Exception {
         Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":64,\"temperature\":0,\"ignore_eos\":true}");
         assertEquals(200, r.status, r.text);
@@ -222,6 +237,31 @@ class ServerTest {
         assertEquals(2, content.size());
         assertEquals(2, content.get(0).path("top_logprobs").size());
         assertTrue(content.get(0).path("bytes").isArray());
+    }
+
+    /** echo + logprobs: each text_offset is where its token's text starts in choices[0].text (vLLM's meaning). */
+    @Test
+    void echoedTextOffsetsIndexIntoTheText() throws Exception {
+        for (String prompt : List.of("[1,243]", "\"Once upon\"")) {
+            Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":" + prompt + ",\"echo\":true,\"logprobs\":1,\"max_tokens\":3,\"temperature\":0}");
+            String text = r.json.path("choices").get(0).path("text").asText();
+            JsonNode lp = r.json.path("choices").get(0).path("logprobs");
+            JsonNode tokens = lp.path("tokens"), offsets = lp.path("text_offset");
+            String where = prompt + " -> " + JSON.writeValueAsString(text) + " " + tokens + " " + offsets;
+            assertEquals(tokens.size(), offsets.size(), where);
+            assertEquals("<s>", tokens.get(0).asText(), where);
+            assertEquals(0, offsets.get(0).asInt(), where + ": BOS is not in the text; the text starts after it");
+            for (int i = 1; i < offsets.size(); i++) {
+                int at = offsets.get(i).asInt();
+                assertTrue(at >= offsets.get(i - 1).asInt() && at <= text.length(), where);
+                String t = tokens.get(i).asText();
+                // a whole-character token's text is there (the first word's SentencePiece space may be dropped)
+                if (!t.contains("\uFFFD")) assertTrue(text.startsWith(t, at) || at == 0 && text.startsWith(t.stripLeading()), where + " at " + i);
+            }
+        }
+        Resp ids = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":[1,243],\"echo\":true,\"logprobs\":1,\"max_tokens\":3,\"temperature\":0}");
+        JsonNode off = ids.json.path("choices").get(0).path("logprobs").path("text_offset");
+        assertEquals(0, off.get(1).asInt(), "token 243 is the text's first character");
     }
 
     @Test
@@ -557,6 +597,13 @@ class ServerTest {
         assertTrue(r.statusCode() < 300);
         assertEquals("*", r.headers().firstValue("access-control-allow-origin").orElse(null));
         assertFalse(r.headers().firstValue("access-control-allow-credentials").isPresent());
+        // --allowed-methods ["*"] (the fixture's) allows every method the server routes: DELETE /v1/responses/{id} too
+        HttpResponse<String> del = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses/resp_x")).header("Origin", "http://example.test")
+                .header("Access-Control-Request-Method", "DELETE").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(del.statusCode() < 300);
+        List<String> methods = List.of(del.headers().firstValue("access-control-allow-methods").orElse("").split(",\\s*"));
+        assertTrue(methods.containsAll(List.of("GET", "POST", "DELETE", "OPTIONS")), methods.toString());
     }
 
     @Test
