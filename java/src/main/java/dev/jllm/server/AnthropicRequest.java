@@ -56,6 +56,9 @@ final class AnthropicRequest {
             chat.put("max_tokens", f.integer("max_tokens", null));
         }
         for (String name : new String[] {"temperature", "top_p"}) if (f.has(name)) chat.put(name, f.number(name, 0f));
+        // Anthropic's temperature is 0..1 (OpenAI's is 0..2): over 1 is their 400, not a hotter sample
+        if (f.has("temperature") && !(chat.path("temperature").floatValue() <= 1f))
+            throw ApiException.badRequest("temperature: Input should be less than or equal to 1 (Anthropic's range is 0 to 1).", "temperature");
         if (f.has("top_k")) chat.put("top_k", f.integer("top_k", null));
         JsonNode stop = f.raw("stop_sequences");
         if (stop != null) {

@@ -80,11 +80,16 @@ public record PromptOptions(RenderLimits renderLimits, boolean trustRequestChatT
         long contextChars = (long) maxModelLen * maxTokenBytes * NORMALIZER_SHRINK;
         if (contextChars <= renderLimits.maxOutputChars())
             return ApiException.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, your "
-                    + what + " has " + (chars > contextChars ? "more than " + contextChars : chars) + " characters, which is more than "
+                    + what + " " + has(what) + " " + (chars > contextChars ? "more than " + contextChars : chars) + " characters, which is more than "
                     + maxModelLen + " tokens (a token of this model covers at most " + maxTokenBytes + " bytes), so it was not"
                     + " tokenized. Please reduce the length of the " + what + ".", param);
-        return ApiException.badRequest("Your " + what + " has more than " + renderLimits.maxOutputChars()
+        return ApiException.badRequest("Your " + what + " " + has(what) + " more than " + renderLimits.maxOutputChars()
                 + " characters, the most this server renders or tokenizes (--max-prompt-chars); this model's maximum context"
                 + " length is " + maxModelLen + " tokens. Please reduce the length of the " + what + ".", param);
+    }
+
+    /** The verb for `what` ("prompt", "input": has; "messages": have). */
+    private static String has(String what) {
+        return what.endsWith("s") ? "have" : "has";
     }
 }

@@ -302,6 +302,10 @@ class MessagesApiTest {
         String doc = image.replace("\"image\"", "\"document\"");
         assertTrue(assertError(send("/v1/messages/count_tokens", doc, "x-api-key", ServerFixture.KEY), 400, "invalid_request_error").path("message").asText().contains("'document'"));
         assertError(send("/v1/messages", request(",\"temperature\":-1").replace("\"temperature\":0,", ""), "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
+        // Anthropic's temperature range is 0..1: 1.5 (fine for OpenAI) is a 400 in Anthropic's shape; 1 is fine
+        JsonNode hot = assertError(send("/v1/messages", request("").replace("\"temperature\":0", "\"temperature\":1.5"), "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
+        assertTrue(hot.path("message").asText().contains("temperature"), hot.toString());
+        assertEquals(200, send("/v1/messages", request("").replace("\"temperature\":0", "\"temperature\":1"), "x-api-key", ServerFixture.KEY).status());
         assertError(send("/v1/messages", request("").replace("\"user\"", "\"system\""), "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
         assertError(send("/v1/messages", request(",\"tool_choice\":{\"type\":\"tool\",\"name\":\"nope\"},\"tools\":" + TOOLS), "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");
         assertError(send("/v1/messages", "{not json", "x-api-key", ServerFixture.KEY), 400, "invalid_request_error");

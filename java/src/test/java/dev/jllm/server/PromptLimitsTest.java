@@ -83,6 +83,7 @@ class PromptLimitsTest {
         assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("maximum context length is " + c.maxModelLen() + " tokens"), e.getMessage());
         assertTrue(e.getMessage().contains("characters"), e.getMessage());
+        assertTrue(e.getMessage().contains("your messages have "), e.getMessage());  // grammar: "messages" is plural
         assertEquals(0, longest.get(), "the tokenizer was handed " + longest.get() + " chars");
         // a prompt that fits is tokenized as before
         assertTrue(new ChatHandler(c).render(new Fields(chat("hello"))).ids().length > 1);
@@ -120,6 +121,7 @@ class PromptLimitsTest {
             JsonNode err = post(path, JSON.createObjectNode().put("model", "stories").put("prompt", big).put("max_tokens", 4));
             String m = err.path("message").asText();
             assertTrue(m.contains("maximum context length is " + f.ctx.maxModelLen() + " tokens") && m.contains("characters"), path + ": " + m);
+            assertTrue(m.contains("your prompt has "), path + ": " + m);
         }
     }
 }
