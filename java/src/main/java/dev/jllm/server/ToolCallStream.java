@@ -183,21 +183,17 @@ final class ToolCallStream {
             if (sep != (list ? ',' : ';')) { malformed = true; break; }
             i++;
         }
-        // 2. a region whose first call is malformed (or unnamed at the end) was not markup: its text is content
+        // 2. a region whose first call is malformed (or unnamed at the end) was not markup: its text is content.
+        //    tool_choice "required" (BARE) cut by max_tokens is a partial call only once its name is complete (as
+        //    vLLM): a call never comes back with an empty or cut name; before that the reply is content ("length")
         if (announced.isEmpty() && !dropping && scans.get(0).name() == null && (malformed || end)) {
-            if (parser == ToolParser.BARE && end && !scans.isEmpty() && scans.get(0).error() < 0) {
-                // tool_choice "required" cut off before the name ended: still a (partial) call
-                announce(out, scans.get(0), scans.get(0).partialName() == null ? "" : scans.get(0).partialName());
-                closedAt = n;
-            } else {
-                if (parser == ToolParser.LLAMA3_JSON) contentOnly = true;
-                int resume = parser == ToolParser.LLAMA3_JSON || parser == ToolParser.BARE ? n : regionStart;
-                pendingWs.append(wsBeforeMarkup);  // not a call after all: the whitespace before it is content again
-                emitContent(out, text.substring(markupStart, resume));
-                pos = resume;
-                markupStart = -1;
-                return resume < n;
-            }
+            if (parser == ToolParser.LLAMA3_JSON) contentOnly = true;
+            int resume = parser == ToolParser.LLAMA3_JSON || parser == ToolParser.BARE ? n : regionStart;
+            pendingWs.append(wsBeforeMarkup);  // not a call after all: the whitespace before it is content again
+            emitContent(out, text.substring(markupStart, resume));
+            pos = resume;
+            markupStart = -1;
+            return resume < n;
         }
         // 3. announce named calls, send their new arguments
         for (int k = 0; k < scans.size(); k++) {

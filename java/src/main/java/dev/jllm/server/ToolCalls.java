@@ -51,6 +51,11 @@ final class ToolCalls {
             for (JsonNode t : tools) {
                 if (!"function".equals(t.path("type").asText()) || !t.path("function").path("name").isTextual())
                     throw ApiException.badRequest("Each tool must be {\"type\": \"function\", \"function\": {\"name\", ...}}.", "tools");
+                // every tool_choice (templates render the tools for none and auto too): parameters is a JSON schema object
+                JsonNode params = t.get("function").get("parameters");
+                if (params != null && !params.isNull() && !params.isObject())
+                    throw ApiException.badRequest("Invalid tool parameters schema: the JSON schema must be an object (tool '"
+                            + t.get("function").get("name").asText() + "').", "tools");
                 functions.add(t.get("function"));
             }
         }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -157,26 +160,58 @@ class ToolCallTest extends OpenApiShapesTest {
         assertTrue(one.path("message").path("content").isNull());
     }
 
+    /**
+     * "required" cut by max_tokens: a partial call once its name is complete (as vLLM), never a call with an empty or
+     * cut name; before that, no tool_calls and the text as content, finish_reason "length"; streamed the same way.
+     */
     @Test
-    void requiredCutByMaxTokensIsStillAPartialToolCall() throws Exception {
-        String body = body("\"required\"", false).replace("\"max_tokens\":80", "\"max_tokens\":7");
-        JsonNode choice = post("/v1/chat/completions", body).path("choices").get(0);
-        assertEquals("length", choice.path("finish_reason").asText(), choice.toString());
-        assertTrue(choice.path("message").path("content").isNull(), "not raw JSON content: " + choice);
-        assertEquals(1, choice.path("message").path("tool_calls").size(), choice.toString());
-        String name = choice.path("message").path("tool_calls").get(0).path("function").path("name").asText();
-        assertTrue("get_weather".startsWith(name) || "get_time".startsWith(name), name);
-        List<JsonNode> chunks = stream("/v1/chat/completions", body("\"required\"", true).replace("\"max_tokens\":80", "\"max_tokens\":7"));
-        int calls = 0;
-        String finish = null;
-        for (JsonNode c : chunks) {
-            JsonNode ch = c.path("choices").get(0);
-            assertTrue(ch.path("delta").path("content").asText("").isEmpty(), c.toString());
-            for (JsonNode tc : ch.path("delta").path("tool_calls")) if (tc.has("id")) calls++;
-            if (!ch.path("finish_reason").isNull()) finish = ch.path("finish_reason").asText();
+    void requiredCutByMaxTokensIsAPartialCallOnlyOnceItsNameIsComplete() throws Exception {
+        boolean cutName = false, partialCall = false;
+        for (int max = 1; max <= 60 && !(cutName && partialCall); max++) {
+            String body = body("\"required\"", false).replace("\"max_tokens\":80", "\"max_tokens\":" + max);
+            JsonNode choice = post("/v1/chat/completions", body).path("choices").get(0);
+            JsonNode msg = choice.path("message");
+            if ("tool_calls".equals(choice.path("finish_reason").asText())) break;  // the call is complete
+            assertEquals("length", choice.path("finish_reason").asText(), choice.toString());
+            if (!msg.path("tool_calls").isEmpty()) {
+                partialCall = true;
+                assertEquals(1, msg.path("tool_calls").size(), choice.toString());
+                assertTrue(List.of("get_weather", "get_time").contains(msg.path("tool_calls").get(0).path("function").path("name").asText()), choice.toString());
+                assertTrue(msg.path("content").isNull(), "not raw JSON content: " + choice);
+                continue;
+            }
+            cutName = true;
+            String content = msg.path("content").asText();
+            assertTrue(content.startsWith("{"), "the cut call's text is the content: " + choice);
+            StringBuilder streamed = new StringBuilder();
+            String finish = null;
+            for (JsonNode c : stream("/v1/chat/completions", body("\"required\"", true).replace("\"max_tokens\":80", "\"max_tokens\":" + max))) {
+                JsonNode ch = c.path("choices").get(0);
+                assertTrue(ch.path("delta").path("tool_calls").isEmpty(), c.toString());
+                streamed.append(ch.path("delta").path("content").asText(""));
+                if (!ch.path("finish_reason").isNull()) finish = ch.path("finish_reason").asText();
+            }
+            assertEquals(content, streamed.toString());
+            assertEquals("length", finish);
         }
-        assertEquals(1, calls);
-        assertEquals("length", finish);
+        assertTrue(cutName && partialCall, "max_tokens 1..60 cut both inside and after the name");
+    }
+
+    /** Every tool's parameters must be a JSON schema object, whatever tool_choice (the template renders them all). */
+    @Test
+    void aNonObjectParametersSchemaIsRefusedForEveryToolChoice() throws Exception {
+        String bad = TOOLS.replace("\"parameters\":{\"type\":\"object\",\"properties\":{\"zone\":{\"type\":\"string\",\"maxLength\":8}},\"required\":[\"zone\"]}",
+                "\"parameters\":\"notobj\"");
+        assertTrue(bad.contains("notobj"));
+        for (String choice : List.of("\"required\"", "\"auto\"", "\"none\"", "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}",
+                "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).header("Authorization", "Bearer " + ServerFixture.KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString(body(choice, false).replace(TOOLS, bad))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), choice + ": " + r.body());
+            JsonNode e = JSON.readTree(r.body()).path("error");
+            assertTrue(e.path("message").asText().contains("the JSON schema must be an object"), choice + ": " + e);
+            assertEquals("tools", e.path("param").asText(), e.toString());
+        }
     }
 
     @Test
