@@ -11,14 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Llama 3 writes it), so arguments streamed piece by piece concatenate to the arguments of the finished call.
  *
  * @param name      the call's name once its string is complete, else null
- * @param partialName the name's characters so far when its string is not complete (for a call cut by max_tokens)
  * @param argsStart index in the text where the arguments value starts, or -1 before it has started
  * @param argsEnd   index just past what is known of the arguments value (its end once complete)
  * @param argsDone  whether the arguments value is complete
  * @param end       index just past the object's closing brace, or -1 while it is open
  * @param error     index of the first character that cannot belong to a call object, or -1
  */
-record CallScan(String name, String partialName, int argsStart, int argsEnd, boolean argsDone, int end, int error) {
+record CallScan(String name, int argsStart, int argsEnd, boolean argsDone, int end, int error) {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int INCOMPLETE = -1;
 
@@ -36,11 +35,11 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
     /** Scans the call object starting (after optional whitespace) at `from`. */
     static CallScan scan(CharSequence s, int from) {
         int n = s.length(), i = skipWs(s, from);
-        String name = null, partialName = null;
+        String name = null;
         int argsStart = -1, argsEnd = -1;
         boolean argsDone = false;
-        if (i == n) return new CallScan(null, null, -1, -1, false, -1, -1);
-        if (s.charAt(i) != '{') return new CallScan(null, null, -1, -1, false, -1, i);
+        if (i == n) return new CallScan(null, -1, -1, false, -1, -1);
+        if (s.charAt(i) != '{') return new CallScan(null, -1, -1, false, -1, i);
         i++;
         boolean first = true;
         while (true) {
@@ -48,31 +47,28 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
             i = skipWs(s, i);
             if (i == n) break;
             char c = s.charAt(i);
-            if (c == '}') return new CallScan(name, partialName, argsStart, argsEnd, argsDone, i + 1, -1);
+            if (c == '}') return new CallScan(name, argsStart, argsEnd, argsDone, i + 1, -1);
             if (!first) {
-                if (c != ',') return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, i);
+                if (c != ',') return new CallScan(name, argsStart, argsEnd, argsDone, -1, i);
                 i = skipWs(s, i + 1);
                 if (i == n) break;
             }
             first = false;
             // 2. "key" :
-            if (s.charAt(i) != '"') return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, i);
+            if (s.charAt(i) != '"') return new CallScan(name, argsStart, argsEnd, argsDone, -1, i);
             int keyEnd = stringEnd(s, i);
             if (keyEnd < 0) break;
             String key = decode(s, i, keyEnd);
             i = skipWs(s, keyEnd);
             if (i == n) break;
-            if (s.charAt(i) != ':') return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, i);
+            if (s.charAt(i) != ':') return new CallScan(name, argsStart, argsEnd, argsDone, -1, i);
             i = skipWs(s, i + 1);
             if (i == n) break;
             // 3. the value: the name (a string), the arguments (kept raw), or anything else (skipped)
             if (key.equals("name")) {
-                if (s.charAt(i) != '"') return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, i);
+                if (s.charAt(i) != '"') return new CallScan(name, argsStart, argsEnd, argsDone, -1, i);
                 int e = stringEnd(s, i);
-                if (e < 0) {
-                    partialName = lenientDecode(s.subSequence(i + 1, n).toString());
-                    break;
-                }
+                if (e < 0) break;  // cut inside the name: no name yet
                 name = decode(s, i, e);
                 i = e;
             } else {
@@ -83,7 +79,7 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
                     if (args) argsEnd = n;
                     break;
                 }
-                if (e < -1) return new CallScan(name, partialName, argsStart, args ? -e - 2 : argsEnd, false, -1, -e - 2);
+                if (e < -1) return new CallScan(name, argsStart, args ? -e - 2 : argsEnd, false, -1, -e - 2);
                 if (args) {
                     argsEnd = e;
                     argsDone = true;
@@ -91,7 +87,7 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
                 i = e;
             }
         }
-        return new CallScan(name, partialName, argsStart, argsEnd, argsDone, -1, -1);
+        return new CallScan(name, argsStart, argsEnd, argsDone, -1, -1);
     }
 
     /** Mistral's newer form (tokenizer v11+): name[ARGS]{...}, the name bare. */
@@ -100,14 +96,14 @@ record CallScan(String name, String partialName, int argsStart, int argsEnd, boo
         while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || "_-.".indexOf(s.charAt(i)) >= 0)) i++;
         String name = s.subSequence(from, i).toString(), tag = "[ARGS]";
         int have = Math.min(tag.length(), n - i);
-        if ((i == from && have > 0) || !tag.startsWith(s.subSequence(i, i + have).toString())) return new CallScan(null, null, -1, -1, false, -1, i);
-        if (have < tag.length()) return new CallScan(null, name, -1, -1, false, -1, -1);
+        if ((i == from && have > 0) || !tag.startsWith(s.subSequence(i, i + have).toString())) return new CallScan(null, -1, -1, false, -1, i);
+        if (have < tag.length()) return new CallScan(null, -1, -1, false, -1, -1);
         int a = skipWs(s, i + tag.length());
-        if (a == n) return new CallScan(name, null, -1, -1, false, -1, -1);
+        if (a == n) return new CallScan(name, -1, -1, false, -1, -1);
         int e = valueEnd(s, a);
-        if (e == INCOMPLETE) return new CallScan(name, null, a, n, false, -1, -1);
-        if (e < -1) return new CallScan(name, null, a, -e - 2, false, -1, -e - 2);
-        return new CallScan(name, null, a, e, true, e, -1);
+        if (e == INCOMPLETE) return new CallScan(name, a, n, false, -1, -1);
+        if (e < -1) return new CallScan(name, a, -e - 2, false, -1, -e - 2);
+        return new CallScan(name, a, e, true, e, -1);
     }
 
     static int skipWs(CharSequence s, int i) {
