@@ -66,10 +66,13 @@ public final class Jllm implements AutoCloseable {
     private final ChatTemplate chatTemplate;
     private final Info info;
     private final int maxLogprobs;
+    private final PoolingConfig pooling;  // null: a generative model
     private volatile boolean closed;
     private boolean freed;
 
-    private Jllm(NativeModel model, Tokenizer tokenizer, Engine engine, ChatTemplate chatTemplate, Info info, int maxLogprobs) {
+    private Jllm(NativeModel model, Tokenizer tokenizer, Engine engine, ChatTemplate chatTemplate, Info info, int maxLogprobs,
+                 PoolingConfig pooling) {
+        this.pooling = pooling;
         this.model = model;
         this.tokenizer = tokenizer;
         this.engine = engine;
@@ -94,6 +97,7 @@ public final class Jllm implements AutoCloseable {
         NativeExecutor exec = null;
         try {
             NativeModel.Info mi = model.info();
+            PoolingConfig pooling = pooling(o, mi.architecture(), mi.hiddenSize());
             // 2. tokenizer: every id it can produce must have an embedding
             tok = Tokenizers.load(o.model(), o.tokenizer());
             checkVocabularies(tok, mi.vocabSize());
@@ -108,13 +112,76 @@ public final class Jllm implements AutoCloseable {
             Engine engine = new Engine(exec, tok, o.engineConfig());
             Info info = new Info(mi.architecture(), mi.vocabSize(), mi.hiddenSize(), mi.numLayers(), mi.numParams(), mi.weightBytes(), mi.weightDtype(),
                     ei.maxModelLen(), ei.numBlocks(), ei.blockSize(), ei.blockBytes(), ei.kvCacheDtype(), ei.backend(), ei.numThreads());
-            return new Jllm(model, tok, engine, template, info, o.maxLogprobs());
+            return new Jllm(model, tok, engine, template, info, o.maxLogprobs(), pooling);
         } catch (RuntimeException | IOException | Error e) {
             if (exec != null) exec.close();
             if (tok != null) tok.close();
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * The embedding configuration when the model runs for embeddings (task "embed", or "auto" on a BERT-family
+     * encoder or a sentence-transformers directory), else null; generation on an encoder is refused.
+     */
+    private static PoolingConfig pooling(ModelOptions o, String architecture, int hiddenSize) throws IOException {
+        boolean encoder = PoolingConfig.ENCODERS.contains(architecture);
+        if (o.task().equals("generate") && encoder)
+            throw new IllegalArgumentException(architecture + " is an encoder (embedding) model: it cannot generate; use --task embed");
+        boolean embed = o.task().equals("auto") ? PoolingConfig.looksLikeEmbeddingModel(o.model(), architecture) : o.task().equals("embed");
+        return embed ? PoolingConfig.read(o.model(), architecture, hiddenSize) : null;
+    }
+
+    /**
+     * How this model pools hidden states into embeddings.
+     *
+     * @return the pooling, or null for a generative model
+     */
+    public PoolingConfig pooling() {
+        return pooling;
+    }
+
+    /**
+     * Embeddings of texts (tokenized with the model's special tokens, as vLLM's /v1/embeddings), pooled as
+     * {@link #pooling()} says and normalized when it says so; computed on the engine thread between generation
+     * steps, batched with other callers' inputs.
+     *
+     * @param texts the inputs
+     * @return one vector of {@code info().hiddenSize()} floats per input, in order
+     * @throws JllmException 400 a generative model, an empty input or one longer than the context; 429 / 503 as
+     *                       for generation
+     */
+    public float[][] embed(List<String> texts) {
+        checkOpen();
+        if (pooling == null) throw new JllmException("this model generates text; load an embedding model (ModelOptions.task \"embed\")", 400);
+        List<int[]> ids = new ArrayList<>();
+        for (String t : texts) ids.add(tokenize(t, true));
+        float[][] vectors;
+        try {
+            vectors = engine.embed(ids, pooling.pooling()).get();
+        } catch (RequestRejected e) {
+            throw new JllmException(e.getMessage(), e.status());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JllmException("interrupted while waiting for embeddings", 503);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new JllmException(String.valueOf(e.getCause().getMessage()), e.getCause() instanceof RequestRejected r ? r.status() : 500);
+        }
+        if (pooling.normalize()) for (float[] v : vectors) normalize(v);
+        return vectors;
+    }
+
+    /**
+     * v / |v| in place, as torch.nn.functional.normalize (a zero vector stays zero).
+     *
+     * @param v the vector
+     */
+    public static void normalize(float[] v) {
+        double ss = 0;
+        for (float x : v) ss += (double) x * x;
+        double n = Math.max(Math.sqrt(ss), 1e-12);
+        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] / n);
     }
 
     /**

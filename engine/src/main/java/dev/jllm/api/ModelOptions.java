@@ -30,12 +30,14 @@ import java.util.Objects;
  * @param maxWaitingRequests  requests queued and not yet scheduled before new ones are refused (429); 0 = 4 x maxNumSeqs
  * @param maxWaitingTokens    prompt tokens of those before new ones are refused; 0 = 16 x max(maxNumBatchedTokens, maxModelLen)
  * @param watchdogSeconds     an engine step running longer than this marks the engine unhealthy
+ * @param task                "generate", "embed" (pooled hidden states: {@link Jllm#embed}) or "auto" (embed for
+ *                            BERT-family encoders and sentence-transformers directories, else generate)
  */
 public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFormat, String dtype, String kvCacheDtype,
                            int maxModelLen, long kvCacheBytes, int blockSize, int maxNumSeqs, int maxNumBatchedTokens,
                            int maxLogprobs, boolean enablePrefixCaching, int threads, long swapBytes, long seed,
                            String chatTemplate, int numBlocks, int maxWaitingRequests, long maxWaitingTokens,
-                           double watchdogSeconds) {
+                           double watchdogSeconds, String task) {
 
     /** Checks the values (the canonical constructor; use {@link #builder}). */
     public ModelOptions {
@@ -44,6 +46,8 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         if (maxModelLen < 0) throw new IllegalArgumentException("maxModelLen must be 0 (the model's) or positive, got " + maxModelLen);
         if (kvCacheBytes < 0 || swapBytes < 0) throw new IllegalArgumentException("kvCacheBytes and swapBytes must be at least 0");
         if (blockSize < 1 || threads < 0 || maxLogprobs < 0 || numBlocks < 0 || maxWaitingRequests < 0) throw new IllegalArgumentException("blockSize must be at least 1, threads, maxLogprobs, numBlocks and maxWaitingRequests at least 0");
+        if (!java.util.List.of("auto", "generate", "embed").contains(task))
+            throw new IllegalArgumentException("task must be auto, generate or embed, got '" + task + "'");
         weightDtypeCode(dtype);
         kvCacheDtypeCode(kvCacheDtype);
         engineConfig(maxNumBatchedTokens, maxNumSeqs, enablePrefixCaching, maxLogprobs, seed, maxWaitingRequests,
@@ -122,6 +126,7 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         private int numBlocks, maxWaitingRequests;
         private long maxWaitingTokens;
         private double watchdogSeconds = EngineConfig.DEFAULT_WATCHDOG_SECONDS;
+        private String task = "auto";
 
         private Builder(Path model) {
             this.model = model;
@@ -262,6 +267,14 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         public Builder watchdogSeconds(double s) { this.watchdogSeconds = s; return this; }
 
         /**
+         * Sets {@link ModelOptions#task()}.
+         *
+         * @param t "auto", "generate" or "embed"
+         * @return this builder
+         */
+        public Builder task(String t) { this.task = t; return this; }
+
+        /**
          * The options, checked.
          *
          * @return the options
@@ -270,7 +283,7 @@ public record ModelOptions(Path model, Path tokenizer, NativeModel.Format loadFo
         public ModelOptions build() {
             return new ModelOptions(model, tokenizer, loadFormat, dtype, kvCacheDtype, maxModelLen, kvCacheBytes, blockSize,
                     maxNumSeqs, maxNumBatchedTokens, maxLogprobs, enablePrefixCaching, threads, swapBytes, seed, chatTemplate,
-                    numBlocks, maxWaitingRequests, maxWaitingTokens, watchdogSeconds);
+                    numBlocks, maxWaitingRequests, maxWaitingTokens, watchdogSeconds, task);
         }
     }
 }

@@ -253,6 +253,7 @@ public final class Main {
                 .maxWaitingRequests(a.integer("max-waiting-requests", 0)).maxWaitingTokens(a.integer("max-waiting-tokens", 0))
                 .watchdogSeconds(Double.parseDouble(a.get("watchdog-timeout", String.valueOf(EngineConfig.DEFAULT_WATCHDOG_SECONDS))));
         if (seedArg != null) mo.seed(Long.parseLong(seedArg));
+        mo.task(embedTask == null ? "auto" : embedTask ? "embed" : "generate");
         Jllm jllm = Jllm.load(mo.build());
         Jllm.Info mi = jllm.info();
         Tokenizer tok = jllm.tokenizer();
@@ -279,7 +280,7 @@ public final class Main {
                 toolTemplate, defaults, rootPath(a.get("root-path", "")), tools.cliName(),
                 dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template"),
                         dev.jllm.tokenizer.ContentFormat.option(a.get("chat-template-content-format", "auto"))));
-        dev.jllm.server.PoolingConfig pooling = pooling(embedTask, modelPath, mi.architecture(), mi.hiddenSize());
+        dev.jllm.api.PoolingConfig pooling = jllm.pooling();
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -290,7 +291,7 @@ public final class Main {
         if (storeSize < 0) throw new IllegalArgumentException("--responses-store-size must be at least 0");
         OpenAiServer server = new OpenAiServer(ctx, opts, mi.numBlocks(), mi.blockSize(), pooling).responsesStoreSize(storeSize).start();
         if (pooling != null)
-            LOG.info("task embed: /v1/embeddings with " + dev.jllm.server.PoolingConfig.poolingName(pooling.pooling()) + " pooling"
+            LOG.info("task embed: /v1/embeddings with " + dev.jllm.api.PoolingConfig.poolingName(pooling.pooling()) + " pooling"
                     + (pooling.normalize() ? ", normalized" : "") + ", " + pooling.hiddenSize() + " dimensions");
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
@@ -343,18 +344,6 @@ public final class Main {
         boolean generate = task.equals("generate") || runner.equals("generate");
         if (embed && generate) throw new IllegalArgumentException("--task/--runner/--convert ask for both generation and embeddings");
         return embed ? Boolean.TRUE : generate ? Boolean.FALSE : null;
-    }
-
-    /**
-     * The embedding configuration when the model is served for embeddings (asked for, or auto-detected: a
-     * BERT-family encoder or a sentence-transformers directory), else null. Generation on an encoder is refused.
-     */
-    static dev.jllm.server.PoolingConfig pooling(Boolean embed, Path modelPath, String architecture, int hiddenSize) throws java.io.IOException {
-        boolean encoder = dev.jllm.server.PoolingConfig.ENCODERS.contains(architecture);
-        if (Boolean.FALSE.equals(embed) && encoder)
-            throw new IllegalArgumentException(architecture + " is an encoder (embedding) model: it cannot generate; use --task embed");
-        boolean on = embed != null ? embed : dev.jllm.server.PoolingConfig.looksLikeEmbeddingModel(modelPath, architecture);
-        return on ? dev.jllm.server.PoolingConfig.read(modelPath, architecture, hiddenSize) : null;
     }
 
     /**

@@ -350,7 +350,8 @@ final class ChatHandler {
                     Responses.putFinish(ch, finish[i], stopReasons[i]);
                 }
                 resp.set("usage", Responses.usage(prompt.ids().length, completion));
-                Responses.send(out, resp, fakeStream);
+                if (fakeStream) Responses.sendChatAsChunks(out, resp, so.includeUsage());
+                else Responses.send(out, resp, false);
             } finally {
                 if (sse != null) sse.close();
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.api.PoolingConfig;
 import dev.jllm.engine.RequestRejected;
 import dev.jllm.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
@@ -78,7 +79,7 @@ final class EmbeddingsHandler {
         ArrayNode data = out.putArray("data");
         for (int i = 0; i < vectors.length; i++) {
             float[] v = dims == null ? vectors[i] : Arrays.copyOf(vectors[i], dims);
-            if (normalize) normalize(v);
+            if (normalize) dev.jllm.api.Jllm.normalize(v);
             ObjectNode d = data.addObject();
             d.put("object", "embedding");
             d.put("index", i);
@@ -93,14 +94,6 @@ final class EmbeddingsHandler {
         }
         out.putObject("usage").put("prompt_tokens", promptTokens).put("total_tokens", promptTokens);
         return out;
-    }
-
-    /** v / |v| (as torch.nn.functional.normalize: a zero vector stays zero). */
-    static void normalize(float[] v) {
-        double ss = 0;
-        for (float x : v) ss += (double) x * x;
-        double n = Math.max(Math.sqrt(ss), 1e-12);
-        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] / n);
     }
 
     private List<int[]> inputs(JsonNode in, Tokenizer tok, boolean addSpecial) {

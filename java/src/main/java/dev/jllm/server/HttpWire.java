@@ -17,6 +17,8 @@ import java.util.Locale;
  */
 final class HttpWire {
     static final int MAX_HEAD_BYTES = 64 * 1024, MAX_LINE = 8 * 1024;
+    /** Below Helidon's 4096-byte request prologue limit, which answers 414 without a body or drops the connection. */
+    static final int MAX_REQUEST_LINE = 4000;
 
     private HttpWire() {}
 
@@ -148,6 +150,8 @@ final class HttpWire {
                 requestLine = in.line(deadline, MAX_LINE);
                 if (requestLine == null) return null;
             } while (requestLine.isEmpty());
+            if (requestLine.length() > MAX_REQUEST_LINE)
+                throw new Refused(414, "The request line exceeds " + MAX_REQUEST_LINE + " bytes: the path is too long.");
             List<String[]> headers = new ArrayList<>();
             int total = requestLine.length();
             for (String l = in.line(deadline, MAX_LINE); ; l = in.line(deadline, MAX_LINE)) {
@@ -301,6 +305,7 @@ final class HttpWire {
             case 400 -> "Bad Request";
             case 408 -> "Request Timeout";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
             case 417 -> "Expectation Failed";
             case 431 -> "Request Header Fields Too Large";
             case 501 -> "Not Implemented";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.api.PoolingConfig;
 import dev.jllm.tokenizer.Tokenizer;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;

@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -52,6 +53,36 @@ final class Responses {
         try (HttpOut.Sse one = out.sse()) {
             one.event(JSON.writeValueAsString(resp));
             one.event("[DONE]");
+        }
+    }
+
+    /**
+     * A chat completion generated whole (best_of > n, beam search: the output is chosen at the end) as the stream a
+     * client asked for: one chat.completion.chunk whose choices carry the messages as deltas, then the usage chunk
+     * when include_usage, then [DONE] — the shape every OpenAI SDK's stream reader expects.
+     */
+    static void sendChatAsChunks(HttpOut out, ObjectNode resp, boolean includeUsage) throws IOException {
+        ObjectNode chunk = resp.deepCopy();
+        chunk.put("object", "chat.completion.chunk");
+        ObjectNode usage = (ObjectNode) chunk.remove("usage");
+        for (JsonNode c : chunk.withArray("choices")) {
+            ObjectNode choice = (ObjectNode) c;
+            ObjectNode delta = (ObjectNode) choice.remove("message");
+            JsonNode calls = delta.path("tool_calls");
+            if (calls.isArray() && !calls.isEmpty()) {
+                int i = 0;
+                for (JsonNode call : calls) ((ObjectNode) call).put("index", i++);  // deltas index their calls
+            } else {
+                delta.remove("tool_calls");
+            }
+            choice.set("delta", delta);
+        }
+        try (HttpOut.Sse sse = out.sse()) {
+            sse.event(JSON.writeValueAsString(chunk));
+            if (includeUsage)
+                sse.event(JSON.writeValueAsString(usageChunk(resp.path("id").asText(), "chat.completion.chunk", resp.path("created").asLong(),
+                        resp.path("model").asText(), usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt())));
+            sse.event("[DONE]");
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jllm.api.PoolingConfig;
 import dev.jllm.engine.Engine;
 import dev.jllm.engine.EngineConfig;
 import dev.jllm.engine.ModelExecutor;

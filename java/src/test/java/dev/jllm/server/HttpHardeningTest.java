@@ -107,6 +107,19 @@ class HttpHardeningTest {
                 + extraHeaders + "Content-Length: " + b.length + "\r\n\r\n" + body;
     }
 
+    @Test
+    void aTooLongRequestLineIsAnOpenAi414AndTheServerGoesOn() throws Exception {
+        // Helidon behind the gate answers request lines over 4 KB with a bare 414 or drops the connection: the gate
+        // refuses them first, in the error shape of every other refusal
+        int port = f.server.port();
+        for (int len : new int[] {4100, 6000}) {
+            Got g = exchange(port, "GET /v1/models/" + "a".repeat(len) + " HTTP/1.1\r\nHost: x\r\n\r\n", 10_000);
+            assertTrue(g.text().startsWith("HTTP/1.1 414"), len + " chars: " + g.text());
+            assertOpenAiError(g, 414);
+        }
+        assertTrue(exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000).text().startsWith("HTTP/1.1 200"));
+    }
+
     static long finished(String reason) {
         AtomicLong c = f.engine.stats().finishedByReason.get(reason);
         return c == null ? 0 : c.get();

@@ -278,6 +278,31 @@ class ServerTest {
     }
 
     @Test
+    void chatStreamsOfAWholeChosenOutputAreChunksWithDeltas() throws Exception {
+        // best_of > n and beam search choose the output at the end: the stream is still chat.completion.chunk events
+        // with deltas (an OpenAI SDK reading `delta.content` failed on a whole chat.completion)
+        String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":6,"
+                + "\"temperature\":0,\"use_beam_search\":true,\"best_of\":3,\"n\":2}";
+        Resp whole = post("/v1/chat/completions", body);
+        assertEquals(200, whole.status, whole.text);
+        List<String> events = stream("/v1/chat/completions", body.replace("}]", "}],\"stream\":true,\"stream_options\":{\"include_usage\":true}"), "text/event-stream");
+        assertEquals(3, events.size(), "the chunk, the usage chunk, [DONE]: " + events);
+        JsonNode chunk = JSON.readTree(events.get(0));
+        assertEquals("chat.completion.chunk", chunk.path("object").asText());
+        for (int i = 0; i < 2; i++) {
+            JsonNode c = chunk.path("choices").get(i), m = whole.json.path("choices").get(i).path("message");
+            assertTrue(c.path("delta").path("content").isTextual(), chunk.toString());
+            assertEquals(m.path("content").asText(), c.path("delta").path("content").asText());
+            assertEquals("assistant", c.path("delta").path("role").asText());
+            assertTrue(c.path("message").isMissingNode() && !c.path("finish_reason").isNull(), chunk.toString());
+        }
+        JsonNode usage = JSON.readTree(events.get(1));
+        assertEquals(0, usage.path("choices").size());
+        assertEquals(whole.json.path("usage").path("completion_tokens").asInt(), usage.path("usage").path("completion_tokens").asInt());
+        assertEquals("[DONE]", events.get(2));
+    }
+
+    @Test
     void stopStringsWork() throws Exception {
         Resp r = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"max_tokens\":30,\"temperature\":0,\"stop\":[\"Lily\"]}");
         JsonNode c = r.json.path("choices").get(0);

@@ -1,4 +1,4 @@
-package dev.jllm.server;
+package dev.jllm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
