@@ -28,20 +28,24 @@ void dequant_row(const WeightTensor& w, int64_t row, float* out) {
 
 namespace {
 
-// The activations of one call in the form the row-dot kernels read: int8 blocks for quantized weights, bf16
-// hi/lo pairs for BF16 weights. Lives per calling thread and only grows.
+// The activations of one call in the form the row-dot kernels read: int8 per 32 for the 32-element block formats,
+// int8 per 256-element super-block (q8_K) for the K-quants, bf16 hi/lo pairs for BF16 weights. Lives per calling
+// thread and only grows.
 struct PreparedActs {
     std::vector<int8_t> q;
     std::vector<float> d;
     std::vector<float> ds;
+    std::vector<int16_t> bsums;
     std::vector<uint16_t> hi, lo;
     QuantizedActs row(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 32, ds.data() + m * K / 16}; }
+    QuantizedActsK row_k(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 256, bsums.data() + m * K / 16}; }
 };
 
-enum class Path { F32Dot, QuantDot, Bf16Dot, Tile };
+enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
+    if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot_k[w.dtype]) return Path::QuantDotK;
     if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
     if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
         return Path::F32Dot;
@@ -56,6 +60,12 @@ void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, 
         a.ds.resize(M * K / 16);
         for (int64_t m = 0; m < M; m++)
             k.quantize_acts(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 32, a.ds.data() + m * K / 16);
+    } else if (path == Path::QuantDotK) {
+        a.q.resize(M * K);
+        a.d.resize(M * K / 256);
+        a.bsums.resize(M * K / 16);
+        for (int64_t m = 0; m < M; m++)
+            k.quantize_acts_k(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 256, a.bsums.data() + m * K / 16);
     } else if (path == Path::Bf16Dot) {
         a.hi.resize(M * K);
         a.lo.resize(M * K);
@@ -83,6 +93,12 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
             QuantDot dot = k.qdot[w.dtype];
             for (int64_t n = n0; n < n1; n++)
                 for (int64_t m = 0; m < M; m++) y[m * ldy + n] = dot(row_ptr(w, n), a.row(m, K), K);
+            return;
+        }
+        case Path::QuantDotK: {
+            QuantDotK dot = k.qdot_k[w.dtype];
+            for (int64_t n = n0; n < n1; n++)
+                for (int64_t m = 0; m < M; m++) y[m * ldy + n] = dot(row_ptr(w, n), a.row_k(m, K), K);
             return;
         }
         case Path::Bf16Dot:
