@@ -3,6 +3,7 @@
 #  1. the jlink image starts `serve` with no JDK on PATH (env -i) and answers /v1/models;
 #  2. every curl example in README.md (blocks after a "<!-- example -->" line) runs against it and succeeds;
 #  3. the official OpenAI Node SDK (npm "openai") passes ci/sdk/sdk-test.mjs, streaming included;
+#     the official Anthropic Node SDK (npm "@anthropic-ai/sdk") passes ci/sdk/anthropic-test.mjs;
 #  4. a second server on the same port fails at once with a clear message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +47,9 @@ PY
 # The official Node SDK.
 (cd "$ROOT/ci/sdk" && { [ -d node_modules/openai ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install openai"
 if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/sdk-test.mjs"; then ok "OpenAI Node SDK"; else bad "OpenAI Node SDK"; fi
+# The official Anthropic Node SDK on /v1/messages.
+(cd "$ROOT/ci/sdk" && { [ -d node_modules/@anthropic-ai/sdk ] || npm install --no-audit --no-fund >/dev/null; }) || bad "npm install @anthropic-ai/sdk"
+if JLLM_URL="http://127.0.0.1:$PORT/v1" node "$ROOT/ci/sdk/anthropic-test.mjs"; then ok "Anthropic Node SDK"; else bad "Anthropic Node SDK"; fi
 
 # render-chat reproduces a Python-jinja2 rendering from ../shared byte for byte.
 CT="$SHARED/chat-templates"
@@ -69,6 +73,21 @@ if [ -n "$jcmd" ]; then
   kill "$JSERVER" 2>/dev/null || true
 else
   bad "jbang printed no command"
+fi
+
+# The library: `mvn install` (sources + javadoc jars; javadoc warnings on dev.jllm.api fail it), then the README's
+# JBang example runs with only the installed jllm-engine (libjllm inside it) and prints the reference greedy text.
+if (cd "$ROOT" && mvn -q -B install -DskipTests >"$LOG.install" 2>&1); then
+  ok "mvn install (sources, javadoc)"
+  gcmd=$(cd /tmp && "$JAVA_HOME/bin/java" -cp "$JB/*" dev.jbang.Main "$ROOT/examples/Generate.java" \
+    "$SHARED/models/stories260K/stories260K.gguf" 2>/dev/null | tail -1) || true
+  want=$(python3 -c "import json,sys; print([c for c in json.load(open(sys.argv[1]))['cases'] if c['prompt']=='Once upon a time'][0]['greedy_text'])" \
+    "$SHARED/reference/stories260K-greedy.json")
+  got=$(cd /tmp && bash -c "exec $gcmd" 2>/dev/null) || true
+  if [ -n "$got" ] && [[ "$want" == "$got"* ]]; then ok "JBang examples/Generate.java on the installed jllm-engine"
+  else bad "JBang library example: got '$got'"; fi
+else
+  bad "mvn install"; tail -30 "$LOG.install"
 fi
 
 # A second server on the same port fails fast with a clear message.

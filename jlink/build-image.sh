@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:?usage: build-image.sh OUT_DIR}"
 : "${JAVA_HOME:?JAVA_HOME must point to a JDK 25}"
-JAR="$ROOT/java/target/jllm-server-0.1.0.jar"
+JAR="$ROOT/java/target/jllm-server.jar"
 LIB="$ROOT/build/native/native/libjllm.so"
 [ -f "$JAR" ] && [ -f "$LIB" ] || { echo "build first: ./jllm build" >&2; exit 1; }
 

@@ -4,7 +4,7 @@
 // Reference: Hugging Face's Rust tokenizers through the npm `tokenizers` package (independent of jllm and DJL),
 // on the real tokenizer.json files in SHARED_DIR/tokenizers (default ../../../shared) and on stories260K's
 // Llama-2-style SentencePiece vocabulary (SHARED_DIR/models/stories260K-hf).
-// Writes java/src/test/resources/tokenizer-golden/{corpus.json, <vocab>.json}.
+// Writes engine/src/test/resources/tokenizer-golden/{corpus.json, <vocab>.json}.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -12,7 +12,7 @@ const { Tokenizer } = require('tokenizers');
 const { generate } = require('./corpus');
 
 const shared = path.resolve(process.argv[2] || path.join(__dirname, '..', '..', '..', 'shared'));
-const out = path.join(__dirname, '..', '..', 'java', 'src', 'test', 'resources', 'tokenizer-golden');
+const out = path.join(__dirname, '..', '..', 'engine', 'src', 'test', 'resources', 'tokenizer-golden');
 const version = require('tokenizers/package.json').version;
 
 // Meta's current Llama 3.x tokenizer.json adds BOS through a TemplateProcessing post-processor; the shared copy

@@ -3,7 +3,8 @@ package dev.jllm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.engine.Engine;
 import dev.jllm.engine.EngineConfig;
-import dev.jllm.engine.nativeapi.NativeExecutor;
+import dev.jllm.api.Jllm;
+import dev.jllm.api.ModelOptions;
 import dev.jllm.engine.nativeapi.NativeLibrary;
 import dev.jllm.engine.nativeapi.NativeModel;
 import dev.jllm.server.OpenAiServer;
@@ -11,7 +12,6 @@ import dev.jllm.server.ServerContext;
 import dev.jllm.tokenizer.ChatTemplate;
 import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
-import dev.jllm.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +61,7 @@ public final class Main {
               --gguf-file NAME.gguf         pick a GGUF file inside a directory or hub repository
               --served-model-name NAME...   names clients use in "model" (default: the model path)
               --host HOST / --port PORT     listen address (default 0.0.0.0:8000)
-              --api-key KEY...              required as "Authorization: Bearer KEY" on every route but /health (also env JLLM_API_KEY, comma-separated)
+              --api-key KEY...              required as "Authorization: Bearer KEY" (or "x-api-key: KEY") on every route but /health (also env JLLM_API_KEY, comma-separated)
               --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
@@ -162,29 +162,6 @@ public final class Main {
         return expected ? m : m + " (" + c.getClass().getSimpleName() + ")";
     }
 
-    /** --dtype (vLLM's values) → JLLM_DTYPE_* of float weight storage, or -1 for auto. */
-    static int weightDtype(String v) {
-        return switch (v) {
-            case "auto" -> -1;
-            case "bfloat16" -> 30;
-            case "float16", "half" -> 1;
-            case "float32", "float" -> 0;
-            default -> throw new IllegalArgumentException("--dtype " + v + " is not supported (auto, bfloat16, float16, float32)");
-        };
-    }
-
-    /** --kv-cache-dtype (vLLM's values where jllm has them) → JLLM_DTYPE_*, or -1 for auto. */
-    static int kvCacheDtype(String v) {
-        return switch (v) {
-            case "auto" -> -1;
-            case "bf16", "bfloat16" -> 30;
-            case "fp16", "float16" -> 1;
-            case "fp32", "float32" -> 0;
-            default -> throw new IllegalArgumentException("--kv-cache-dtype " + v + " is not supported"
-                    + (v.startsWith("fp8") ? ": the CPU backend has no fp8 KV cache" : "") + " (auto, bf16, fp16, fp32)");
-        };
-    }
-
     static String dtypeName(int dtype) {
         return switch (dtype) {
             case 0 -> "float32";
@@ -228,8 +205,8 @@ public final class Main {
             throw new IllegalArgumentException("--gpu-memory-utilization applies to GPUs; the CPU backend sizes its KV cache with --kv-cache-space GIB (or --kv-cache-memory SIZE)");
         String sslKey = a.get("ssl-keyfile", null), sslCert = a.get("ssl-certfile", null);
         if ((sslKey == null) != (sslCert == null)) throw new IllegalArgumentException("--ssl-keyfile and --ssl-certfile go together");
-        int dtype = weightDtype(a.get("dtype", "auto"));
-        int kvDtype = kvCacheDtype(a.get("kv-cache-dtype", "auto"));
+        ModelOptions.weightDtypeCode(a.get("dtype", "auto"));  // refuse a bad value before the download or load
+        ModelOptions.kvCacheDtypeCode(a.get("kv-cache-dtype", "auto"));
         String pm = a.get("preemption-mode", null);
         if (pm != null && !pm.equals("recompute") && !pm.equals("swap"))
             throw new IllegalArgumentException("--preemption-mode must be recompute or swap");
@@ -242,35 +219,31 @@ public final class Main {
             default -> throw new IllegalArgumentException("--load-format must be auto, safetensors, gguf or dummy");
         };
 
-        NativeLibrary.ensureLoaded();
         int maxModelLen = a.integer("max-model-len", 0);
         if (maxModelLen < 0) throw new IllegalArgumentException("--max-model-len must be positive");
-        NativeModel model = NativeModel.load(modelPath.toString(), format, 0, maxModelLen, dtype);
-        NativeModel.Info mi = model.info();
         String tokDir = a.get("tokenizer", null);
-        Tokenizer tok = Tokenizers.load(modelPath, tokDir == null ? null : Path.of(tokDir));
-        if (tok.vocabSize() > mi.vocabSize())
-            throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " tokens but the model's vocabulary has "
-                    + mi.vocabSize() + ": ids past " + (mi.vocabSize() - 1) + " have no embedding (wrong --tokenizer?)");
-        int maxBatched = a.integer("max-num-batched-tokens", 2048), maxSeqs = a.integer("max-num-seqs", 256);
-        int maxLogprobs = a.integer("max-logprobs", 20);
         // KV budget: --kv-cache-space GiB, --kv-cache-memory SIZE, else the native default (64 full-length sequences,
         // at most 1 GiB). max_model_len is fitted to it natively unless --max-model-len was given.
         long kvBytes = a.get("kv-cache-space", null) != null ? (long) (Double.parseDouble(a.get("kv-cache-space", "0")) * (1L << 30))
                 : a.bytes("kv-cache-memory", 0);
-        // --swap-space GiB of host blocks for swapping out multi-sequence requests (vLLM's default 4 GiB; 0 = recompute only)
-        int blockSize = a.integer("block-size", 16);
+        // --swap-space GiB of host blocks for swapping out multi-sequence requests (0 = recompute only)
         double swapGiB = Double.parseDouble(a.get("swap-space", "recompute".equals(pm) ? "0" : "1"));
-        NativeExecutor exec = new NativeExecutor(model, new NativeExecutor.Config(blockSize,
-                a.integer("num-gpu-blocks-override", 0), kvBytes, 0, maxBatched, maxSeqs, maxLogprobs,
-                a.integer("threads", 0), kvDtype, maxModelLen, 0, (long) (swapGiB * (1L << 30))));
-        NativeExecutor.Info ei = exec.info();
-        long cacheTokens = (long) ei.numBlocks() * ei.blockSize();
+        int maxBatched = a.integer("max-num-batched-tokens", 2048), maxSeqs = a.integer("max-num-seqs", 256);
+        int maxLogprobs = a.integer("max-logprobs", 20);
         String seedArg = a.get("seed", null);
-        long engineSeed = seedArg == null ? new java.security.SecureRandom().nextLong() : Long.parseLong(seedArg);
-        Engine engine = new Engine(exec, tok, new EngineConfig(maxBatched, maxSeqs, a.flag("enable-prefix-caching"), maxLogprobs, engineSeed,
-                a.integer("max-waiting-requests", EngineConfig.defaultMaxWaitingRequests(maxSeqs)), a.integer("max-waiting-tokens", 0),
-                Double.parseDouble(a.get("watchdog-timeout", String.valueOf(EngineConfig.DEFAULT_WATCHDOG_SECONDS)))));
+        ModelOptions.Builder mo = ModelOptions.builder(modelPath).tokenizer(tokDir == null ? null : Path.of(tokDir)).loadFormat(format)
+                .dtype(a.get("dtype", "auto")).kvCacheDtype(a.get("kv-cache-dtype", "auto")).maxModelLen(maxModelLen)
+                .kvCacheBytes(kvBytes).blockSize(a.integer("block-size", 16)).numBlocks(a.integer("num-gpu-blocks-override", 0))
+                .maxNumSeqs(maxSeqs).maxNumBatchedTokens(maxBatched).maxLogprobs(maxLogprobs)
+                .enablePrefixCaching(a.flag("enable-prefix-caching")).threads(a.integer("threads", 0)).swapBytes((long) (swapGiB * (1L << 30)))
+                .maxWaitingRequests(a.integer("max-waiting-requests", 0)).maxWaitingTokens(a.integer("max-waiting-tokens", 0))
+                .watchdogSeconds(Double.parseDouble(a.get("watchdog-timeout", String.valueOf(EngineConfig.DEFAULT_WATCHDOG_SECONDS))));
+        if (seedArg != null) mo.seed(Long.parseLong(seedArg));
+        Jllm jllm = Jllm.load(mo.build());
+        Jllm.Info mi = jllm.info();
+        Tokenizer tok = jllm.tokenizer();
+        Engine engine = jllm.engine();
+        long cacheTokens = (long) mi.numBlocks() * mi.blockSize();
         double shutdownSecs = Double.parseDouble(a.get("shutdown-timeout", "30"));
         if (!(shutdownSecs >= 0)) throw new IllegalArgumentException("--shutdown-timeout must be at least 0 seconds");
         dev.jllm.server.SamplingDefaults defaults = generationDefaults(a.get("generation-config", "auto"), modelPath);
@@ -296,7 +269,7 @@ public final class Main {
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
                 sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
                 a.flag("disable-metrics-auth"));
-        OpenAiServer server = new OpenAiServer(ctx, opts, ei.numBlocks(), ei.blockSize()).start();
+        OpenAiServer server = new OpenAiServer(ctx, opts, mi.numBlocks(), mi.blockSize()).start();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s
@@ -308,14 +281,14 @@ public final class Main {
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
                 mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, dtypeName(mi.weightDtype()), opts.tls() ? "https" : "http", opts.host(), server.port(),
-                keys.isEmpty() ? "none" : "API key", ei.backend(), ei.numThreads(), NativeLibrary.buildInfo(),
-                ei.numBlocks(), ei.blockSize(), cacheTokens, ei.numBlocks() * (double) ei.blockBytes() / 1048576.0,
-                dtypeName(ei.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", ei.maxModelLen(), maxSeqs, maxBatched, secs);
+                keys.isEmpty() ? "none" : "API key", mi.backend(), mi.numThreads(), NativeLibrary.buildInfo(),
+                mi.numBlocks(), mi.blockSize(), cacheTokens, mi.numBlocks() * (double) mi.blockBytes() / 1048576.0,
+                dtypeName(mi.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);
         System.out.flush();
         // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable shutdown = () -> {
-            if (once.compareAndSet(false, true)) shutdown(server, engine, model, tok, java.time.Duration.ofMillis((long) (shutdownSecs * 1000)));
+            if (once.compareAndSet(false, true)) shutdown(server, jllm, java.time.Duration.ofMillis((long) (shutdownSecs * 1000)));
         };
         Thread hook = new Thread(shutdown, "jllm-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -334,17 +307,16 @@ public final class Main {
      * within `drain` or end with a 503 error, the engine thread is joined and only then is native memory freed;
      * then the HTTP server stops (handlers have their last outputs by then), and the model and tokenizer go.
      */
-    static void shutdown(OpenAiServer server, Engine engine, NativeModel model, Tokenizer tok, java.time.Duration drain) {
+    static void shutdown(OpenAiServer server, Jllm jllm, java.time.Duration drain) {
         // stderr, not java.util.logging: the JVM resets its loggers when it begins to exit
         System.err.println("jllm: shutting down: refusing new requests, letting running ones finish for up to " + drain.toSeconds() + " s");
-        boolean freed = engine.shutdown(drain, java.time.Duration.ofSeconds(30));
+        boolean stopped = jllm.engine().shutdown(drain, java.time.Duration.ofSeconds(30));
         server.close();
-        if (!freed) {
+        if (!stopped) {
             System.err.println("jllm: the engine thread did not stop: leaving the model's native memory to the process exit");
             return;
         }
-        model.close();
-        tok.close();
+        jllm.close();  // the engine has stopped: frees the model and tokenizer
         System.err.println("jllm: shut down");
     }
 

@@ -20,6 +20,9 @@ interface HttpOut {
         /** Writes one event and flushes; IOException when the client went away. */
         void event(String data) throws IOException;
 
+        /** Writes one named event ("event: name\ndata: ...\n\n", as Anthropic's Messages stream) and flushes. */
+        void event(String name, String data) throws IOException;
+
         @Override
         void close() throws IOException;
     }

@@ -29,7 +29,18 @@ public final class OpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Request bodies: one JSON value and nothing after it (`{...}xyz` and two objects are 400, as any parse error). */
     private static final ObjectMapper BODY = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    public static final String VERSION = "0.1.0";
+    /** The build's version (the root pom's revision, through jllm-version.properties). */
+    public static final String VERSION = version();
+
+    private static String version() {
+        try (java.io.InputStream in = OpenAiServer.class.getResourceAsStream("/jllm-version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
 
     /**
      * Network options (vLLM's names). metricsWithoutAuth: /metrics needs no API key (--disable-metrics-auth, for
@@ -54,6 +65,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Options opts;
     private final CompletionsHandler completions;
     private final ChatHandler chat;
+    private final MessagesHandler messages;
     private final int numBlocks, blockSize;
     private WebServer server;
     private HttpGate gate;
@@ -63,6 +75,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.opts = opts;
         this.completions = new CompletionsHandler(ctx);
         this.chat = new ChatHandler(ctx);
+        this.messages = new MessagesHandler(ctx, chat);
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
     }
@@ -139,26 +152,43 @@ public final class OpenAiServer implements AutoCloseable {
             String path = req.path().path();
             if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
             boolean open = path.equals("/health") || (path.equals("/metrics") && opts.metricsWithoutAuth());
-            if (!ctx.apiKeys().isEmpty() && !open) {
-                String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-                if (!auth.startsWith("Bearer ") || !ctx.apiKeys().contains(auth.substring(7).trim())) {
-                    error(res, new ApiException(401, "AuthenticationError", "Unauthorized: a valid API key is required (Authorization: Bearer <key>).", null));
-                    return;
-                }
+            boolean anthropic = anthropicPath(req.path().path());
+            if (!ctx.apiKeys().isEmpty() && !open && !authorized(req)) {
+                error(res, new ApiException(401, "AuthenticationError",
+                        "Unauthorized: a valid API key is required (Authorization: Bearer <key>, or x-api-key: <key>).", null), anthropic);
+                return;
             }
             long len = req.headers().contentLength().orElse(-1L);
             if (len > opts.maxBodyBytes()) {
                 res.header(HeaderNames.CONNECTION, "close");
-                error(res, new ApiException(413, "RequestTooLargeError", "The request body has " + len + " bytes; the limit is " + opts.maxBodyBytes() + ".", null));
+                error(res, new ApiException(413, "RequestTooLargeError", "The request body has " + len + " bytes; the limit is " + opts.maxBodyBytes() + ".", null), anthropic);
                 return;
             }
             chain.proceed();
         });
         register(r, "");
         if (!ctx.rootPath().isEmpty()) register(r, ctx.rootPath());  // --root-path: the same routes under a prefix
-        r.any(wrap((req, res) -> {
-            throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
-        }));
+        io.helidon.webserver.http.Handler openAi = wrap(OpenAiServer::noRoute), anthropic = wrap(OpenAiServer::noRoute, true);
+        r.any((req, res) -> (anthropicPath(req.path().path()) ? anthropic : openAi).handle(req, res));
+    }
+
+    private static void noRoute(ServerRequest req, ServerResponse res) {
+        throw ApiException.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+    }
+
+    /** Anthropic's API (/v1/messages...), whose errors take Anthropic's shape; under --root-path too. */
+    private boolean anthropicPath(String path) {
+        if (!ctx.rootPath().isEmpty() && path.startsWith(ctx.rootPath() + "/")) path = path.substring(ctx.rootPath().length());
+        return path.startsWith("/v1/messages");
+    }
+
+    private static final HeaderName X_API_KEY = HeaderNames.create("x-api-key");
+
+    /** An API key as "Authorization: Bearer KEY" or, as Anthropic's clients send it, "x-api-key: KEY". */
+    private boolean authorized(ServerRequest req) {
+        String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+        if (auth.startsWith("Bearer ") && ctx.apiKeys().contains(auth.substring(7).trim())) return true;
+        return req.headers().first(X_API_KEY).map(k -> ctx.apiKeys().contains(k.trim())).orElse(false);
     }
 
     /** Every route, under prefix p ("" or --root-path). */
@@ -177,6 +207,12 @@ public final class OpenAiServer implements AutoCloseable {
         }));
         r.post(p + "/v1/completions", wrap((req, res) -> completions.handle(body(req), out(req, res))));
         r.post(p + "/v1/chat/completions", wrap((req, res) -> chat.handle(body(req), out(req, res))));
+        r.post(p + "/v1/messages", wrap((req, res) -> messages.handle(body(req), out(req, res)), true));
+        r.post(p + "/v1/messages/count_tokens", wrap((req, res) -> json(res, 200, messages.countTokens(body(req))), true));
+        for (String route : List.of("/v1/messages", "/v1/messages/count_tokens"))
+            r.any(p + route, wrap((req, res) -> {
+                throw new ApiException(405, "MethodNotAllowedError", "Method " + req.prologue().method().text() + " is not allowed on " + route + ".", null);
+            }, true));
         r.post(p + "/tokenize", wrap((req, res) -> json(res, 200, tokenize(body(req)))));
         r.post(p + "/detokenize", wrap((req, res) -> json(res, 200, detokenize(body(req)))));
         r.get(p + "/metrics", wrap((req, res) -> {
@@ -203,18 +239,23 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private io.helidon.webserver.http.Handler wrap(Handler h) {
+        return wrap(h, false);
+    }
+
+    /** A route's handler with jllm's error mapping; anthropic: errors in Anthropic's shape (the /v1/messages routes). */
+    private io.helidon.webserver.http.Handler wrap(Handler h, boolean anthropic) {
         return (req, res) -> {
             try {
                 h.handle(req, res);
             } catch (ApiException e) {
                 logRejected(req, e);
-                if (!res.isSent()) error(res, e);
+                if (!res.isSent()) error(res, e, anthropic);
             } catch (IOException | UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
                 LOG.fine("client went away: " + LogText.escape(e.getMessage(), 200));  // its engine requests were aborted by the handler
             } catch (Exception e) {
                 String rid = UUID.randomUUID().toString();
                 LOG.log(Level.SEVERE, "request " + rid + " failed", e);
-                if (!res.isSent()) error(res, new ApiException(500, "InternalServerError", "Internal server error (request id " + rid + ").", null));
+                if (!res.isSent()) error(res, new ApiException(500, "InternalServerError", "Internal server error (request id " + rid + ").", null), anthropic);
             }
         };
     }
@@ -243,6 +284,15 @@ public final class OpenAiServer implements AutoCloseable {
         if (dropped < 0) return;
         LOG.info("rejected " + req.prologue().method().text() + " " + LogText.escape(req.path().path(), 200) + " " + e.status() + ": "
                 + LogText.escape(e.getMessage(), 300) + (dropped > 0 ? " (" + dropped + " more rejections not logged)" : ""));
+    }
+
+    static void error(ServerResponse res, ApiException e, boolean anthropic) {
+        if (!anthropic) {
+            error(res, e);
+            return;
+        }
+        if (e.retryAfterSeconds() > 0) res.header(HeaderNames.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
+        json(res, e.status(), AnthropicEvents.error(e.status(), e.getMessage()));
     }
 
     static void error(ServerResponse res, ApiException e) {
@@ -295,6 +345,12 @@ public final class OpenAiServer implements AutoCloseable {
                     @Override
                     public void event(String data) throws IOException {
                         os.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        os.flush();
+                    }
+
+                    @Override
+                    public void event(String name, String data) throws IOException {
+                        os.write(("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
                         os.flush();
                     }
 

@@ -13,6 +13,7 @@ final class Admission {
     static final int RETRY_AFTER_SECONDS = 1;
 
     private final Limits limits;
+    private final int vocabSize;
     private final int maxWaitingRequests;
     private final long maxWaitingTokens;
     private final EngineStats stats;
@@ -20,8 +21,9 @@ final class Admission {
     private long queuedTokens;   // guarded by this
     private volatile String closed;  // why every request is refused (shutdown), or null
 
-    Admission(Limits limits, int maxWaitingRequests, long maxWaitingTokens, EngineStats stats) {
+    Admission(Limits limits, int vocabSize, int maxWaitingRequests, long maxWaitingTokens, EngineStats stats) {
         this.limits = limits;
+        this.vocabSize = vocabSize;
         this.maxWaitingRequests = maxWaitingRequests;
         this.maxWaitingTokens = maxWaitingTokens;
         this.stats = stats;
@@ -72,6 +74,7 @@ final class Admission {
         long tokens = 0;
         for (int i = 0; i < prompts.size(); i++) {
             String why = limits.whyNever(prompts.get(i).length, params.get(i));
+            if (why == null) why = outsideVocabulary(prompts.get(i));
             if (why != null) throw reject(400, "BadRequestError", why, null, "invalid", 0);
             tokens += prompts.get(i).length;
         }
@@ -85,6 +88,17 @@ final class Admission {
             queued += prompts.size();
             queuedTokens += tokens;
         }
+    }
+
+    /**
+     * A prompt id without an embedding row: tokenizers may hold a few more ids than the model's vocabulary (Gemma 3's
+     * `<image_soft_token>` is id 262144 of a 262,144-row text model), and clients may send ids.
+     */
+    private String outsideVocabulary(int[] prompt) {
+        for (int id : prompt)
+            if (id < 0 || id >= vocabSize)
+                return "Token id " + id + " is out of vocabulary: the model has " + vocabSize + " tokens (0.." + (vocabSize - 1) + ").";
+        return null;
     }
 
     /** A reserved request left the queue (first scheduled, aborted or failed). */

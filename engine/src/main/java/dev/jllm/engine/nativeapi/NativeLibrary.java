@@ -12,7 +12,8 @@ import java.util.logging.Logger;
 /**
  * Loads libjllm once, from the first of: an explicit path (system property {@code jllm.library.path}, a file or
  * a folder holding libjllm.so; the CLI's --native-lib sets it) → the jlink image's {@code lib/} → the build folder
- * of the source checkout the jars were built in → {@code java.library.path}. Then checks the ABI version and routes native log lines to java.util.logging.
+ * of the source checkout the jars were built in → the copy inside the jllm-engine jar (extracted once into
+ * {@code ~/.cache/jllm/native/<sha-256>/}) → {@code java.library.path}. Then checks the ABI version and routes native log lines to java.util.logging.
  */
 public final class NativeLibrary {
     private static final Logger LOG = Logger.getLogger("dev.jllm.native");
@@ -37,6 +38,10 @@ public final class NativeLibrary {
             loadedFrom = image.toString();
         } else if (checkoutBuild() != null) {
             Path p = checkoutBuild();
+            System.load(p.toString());
+            loadedFrom = p.toString();
+        } else if (bundled() != null) {
+            Path p = bundled();
             System.load(p.toString());
             loadedFrom = p.toString();
         } else {
@@ -65,6 +70,32 @@ public final class NativeLibrary {
             // no code source (unusual class loaders): fall through to java.library.path
         }
         return null;
+    }
+
+    /**
+     * The libjllm packed in this jar (dev/jllm/native/linux-x86_64/), copied to a file named by its SHA-256 so that
+     * processes and versions never share a half-written or different copy; null when the jar has none.
+     */
+    private static Path bundled() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux") ? "linux" : "other";
+        String arch = System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch", "");
+        try (java.io.InputStream in = NativeLibrary.class.getResourceAsStream("/dev/jllm/native/" + os + "-" + arch + "/" + FILE)) {
+            if (in == null) return null;
+            byte[] bytes = in.readAllBytes();
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            Path dir = Path.of(System.getProperty("user.home"), ".cache", "jllm", "native", sha);
+            Path lib = dir.resolve(FILE);
+            if (!Files.isRegularFile(lib) || Files.size(lib) != bytes.length) {
+                Files.createDirectories(dir);
+                Path tmp = Files.createTempFile(dir, FILE, ".part");
+                Files.write(tmp, bytes);
+                Files.move(tmp, lib, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return lib;
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            LOG.warning("cannot extract the bundled libjllm: " + e.getMessage());
+            return null;
+        }
     }
 
     private static void onLog(int level, MemorySegment message) {

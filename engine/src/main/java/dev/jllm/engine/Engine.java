@@ -69,7 +69,7 @@ public final class Engine implements AutoCloseable {
         this.scheduler = new Scheduler(blocks, config.maxNumBatchedTokens(), config.maxNumSeqs(), exec.maxModelLen(), maxRows);
         long maxTokens = config.maxWaitingTokens() > 0 ? config.maxWaitingTokens()
                 : 16L * Math.max(config.maxNumBatchedTokens(), exec.maxModelLen());
-        this.admission = new Admission(scheduler.limits, config.maxWaitingRequests(), maxTokens, stats);
+        this.admission = new Admission(scheduler.limits, exec.vocabSize(), config.maxWaitingRequests(), maxTokens, stats);
         int stride = BlockManager.blocksFor(exec.maxModelLen(), exec.blockSize());
         this.batch = new StepBatch(config.maxNumBatchedTokens(), config.maxNumSeqs(), maxRows, stride);
         this.result = new StepResult(maxRows, exec.maxLogprobs());

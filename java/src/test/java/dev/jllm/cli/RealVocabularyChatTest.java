@@ -1,0 +1,125 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.TestModels;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * `jllm serve` on a model directory laid out as the Hub publishes it — config.json, generation_config.json and the
+ * family's real tokenizer.json + tokenizer_config.json (../shared/tokenizers) — with dummy weights of a small shape
+ * but the real vocabulary: chat renders the family's own template, tokenizes with its real tokenizer, and stops at
+ * its end-of-turn token.
+ */
+class RealVocabularyChatTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @ParameterizedTest
+    @CsvSource({
+            // family, architecture, vocab, end-of-turn id, eos ids (generation_config), turn marker in the prompt
+            "llama3, LlamaForCausalLM,   128256, 128009, '[128001, 128008, 128009]', <|start_header_id|>assistant<|end_header_id|>",
+            "qwen3,  Qwen3ForCausalLM,   151936, 151645, '[151645, 151643]',         <|im_start|>assistant",
+            "gemma3, Gemma3ForCausalLM,  262144, 106,    '[1, 106]',                 <start_of_turn>model",
+    })
+    void chatUsesTheFamilysTemplateTokenizerAndEndOfTurn(String family, String arch, int vocab, int endOfTurn, String eos,
+                                                         String marker, @TempDir Path dir) throws Exception {
+        // 1. a model directory: small shape, real vocabulary and tokenizer files
+        String familyKeys = switch (family) {
+            case "gemma3" -> "\"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": 512, \"sliding_window_pattern\": 6, "
+                    + "\"query_pre_attn_scalar\": 16, \"rope_local_base_freq\": 10000.0, \"model_type\": \"gemma3_text\"";
+            case "qwen3" -> "\"hidden_act\": \"silu\", \"model_type\": \"qwen3\"";
+            default -> "\"hidden_act\": \"silu\", \"model_type\": \"llama\"";
+        };
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["%s"], "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+                 "vocab_size": %d, "max_position_embeddings": 2048, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+                 "tie_word_embeddings": true, "torch_dtype": "bfloat16", %s}
+                """.formatted(arch, vocab, familyKeys));
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": " + eos + "}");
+        Path tokenizers = TestModels.shared().resolve("tokenizers").resolve(family);
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"})
+            Files.createSymbolicLink(dir.resolve(f), tokenizers.resolve(f).toAbsolutePath());
+
+        // 2. serve it with dummy weights
+        int port = 18240 + family.length() + (family.equals("qwen3") ? 10 : 0);
+        CountDownLatch stop = new CountDownLatch(1);
+        Throwable[] failed = new Throwable[1];
+        Thread serve = Thread.ofPlatform().start(() -> {
+            try {
+                Main.serve(new String[] {"--model", dir.toString(), "--load-format", "dummy", "--host", "127.0.0.1",
+                        "--port", String.valueOf(port), "--threads", "1", "--max-model-len", "1024", "--disable-log-requests"}, stop);
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        });
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + port;
+            int health = 0;
+            for (int i = 0; i < 1200 && health != 200 && failed[0] == null; i++) {
+                try {
+                    health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(200, health, "server did not start: " + failed[0]);
+            String messages = "[{\"role\": \"system\", \"content\": \"You are terse.\"}, {\"role\": \"user\", \"content\": \"Hello, 世界! 👋\"}]";
+
+            // 3. the prompt is the family's template, tokenized by its tokenizer (a round trip through /detokenize)
+            JsonNode tok = post(http, base + "/tokenize", "{\"messages\": " + messages + "}");
+            JsonNode text = post(http, base + "/detokenize", "{\"tokens\": " + tok.path("tokens") + "}");
+            String prompt = text.path("prompt").asText();
+            assertTrue(prompt.contains("Hello, 世界! 👋") && prompt.strip().endsWith(marker), family + " prompt: " + prompt);
+            assertTrue(prompt.contains("You are terse."), family + " system prompt lost: " + prompt);
+
+            // 4. chat: the prompt's token count is the template's, and the end-of-turn token stops generation
+            JsonNode chat = post(http, base + "/v1/chat/completions", "{\"messages\": " + messages
+                    + ", \"max_tokens\": 8, \"temperature\": 0, \"logit_bias\": {\"" + endOfTurn + "\": 100}}");
+            assertEquals(tok.path("count").asInt(), chat.path("usage").path("prompt_tokens").asInt(), chat.toString());
+            JsonNode choice = chat.path("choices").get(0);
+            assertEquals("stop", choice.path("finish_reason").asText(), family + ": end of turn did not stop: " + chat);
+            assertEquals(1, chat.path("usage").path("completion_tokens").asInt(), chat.toString());
+            assertEquals("", choice.path("message").path("content").asText(), chat.toString());
+
+            // 5. a tokenizer id past the model's embedding rows (Gemma 3's <image_soft_token>) is a 400, not a crash
+            HttpResponse<String> past = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"prompt\": [1, " + vocab + "], \"max_tokens\": 2}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, past.statusCode(), past.body());
+            if (family.equals("gemma3")) {
+                JsonNode err = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"prompt\": \"see <image_soft_token>\", \"max_tokens\": 2}")).build(), HttpResponse.BodyHandlers.ofString()).body());
+                assertTrue(err.path("error").path("message").asText().contains("out of vocabulary"), err.toString());
+            }
+
+            // 6. without the bias it generates (random weights: any text) up to max_tokens or a stop
+            JsonNode free = post(http, base + "/v1/chat/completions", "{\"messages\": " + messages + ", \"max_tokens\": 8, \"temperature\": 0}");
+            assertTrue(free.path("usage").path("completion_tokens").asInt() >= 1, free.toString());
+        } finally {
+            stop.countDown();
+            serve.join(120_000);
+        }
+    }
+
+    static JsonNode post(HttpClient http, String url, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), url + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+}
