@@ -176,8 +176,10 @@ static void kernel_bench(int threads, double bw) {
 // `blocks_per_seq` 16-token blocks; decode runs at a context of `ctx` tokens.
 struct BenchPlan { int prefill, steps, blocks_per_seq, ctx; };
 
+// bw: the best read rate measured so far in this run; re-measured before each batch-1 figure (a shared machine's
+// rate moves), and the fraction uses the best.
 static int bench_model(jllm_model* m, const std::string& label, const BenchPlan& plan, const std::string& batches,
-                       int threads, double bw) {
+                       int threads, double& bw) {
     jllm_model_info info;
     jllm_model_get_info(m, &info);
     jllm_engine_params ep = jllm_engine_default_params();
@@ -214,6 +216,7 @@ static int bench_model(jllm_model* m, const std::string& label, const BenchPlan&
         snprintf(buf, sizeof buf, " tg_b%d=%.2f", batch, tps);
         result += buf;
         if (batch == 1) {
+            bw = std::max(bw, read_bandwidth(threads));
             double frac = info.weight_bytes * (steps / total) / bw;
             printf("  read-bandwidth fraction %.2f", frac);
             snprintf(buf, sizeof buf, " bw_frac=%.3f", frac);
