@@ -21,7 +21,7 @@ echo "image size: $(du -sh "$IMAGE" | cut -f1)"
 
 start=$(date +%s.%N)
 env -i PATH=/usr/bin:/bin HOME="$(mktemp -d)" "$IMAGE/bin/jllm" serve --model "$SHARED/models/stories260K-hf" \
-  --served-model-name stories --chat-template chatml --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+  --served-model-name stories --chat-template chatml --tool-call-parser hermes --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done

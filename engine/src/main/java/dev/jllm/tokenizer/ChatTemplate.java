@@ -38,6 +38,7 @@ public final class ChatTemplate {
     private final Jinjava jinjava;
     private final java.util.function.Supplier<LocalDateTime> clock;
     private final RenderLimits limits;
+    private final ContentFormat contentFormat;
 
     public ChatTemplate(String source) {
         this(source, LocalDateTime::now, RenderLimits.DEFAULT);
@@ -54,6 +55,7 @@ public final class ChatTemplate {
     /** clock: the time strftime_now reports (render-chat --date fixes it); limits: every render's time and output bounds. */
     public ChatTemplate(String source, java.util.function.Supplier<LocalDateTime> clock, RenderLimits limits) {
         this.source = source;
+        this.contentFormat = ContentFormat.detect(source);
         this.parsed = normalize(source);
         this.clock = clock;
         this.limits = limits;
@@ -296,6 +298,11 @@ public final class ChatTemplate {
 
     public String source() {
         return source;
+    }
+
+    /** How this template wants message content: a string, or a list of parts (it loops over a message's content). */
+    public ContentFormat contentFormat() {
+        return contentFormat;
     }
 
     public static String raiseException(String message) {

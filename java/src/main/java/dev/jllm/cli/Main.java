@@ -43,7 +43,7 @@ public final class Main {
             "generation-config", "tensor-parallel-size", "pipeline-parallel-size", "quantization", "lora-modules",
             "enable-lora", "speculative-model", "gpu-memory-utilization", "enable-auto-tool-choice", "tool-call-parser",
             "max-waiting-tokens", "shutdown-timeout", "watchdog-timeout",
-            "trust-request-chat-template", "chat-template-timeout", "max-prompt-chars",
+            "trust-request-chat-template", "chat-template-timeout", "chat-template-content-format", "max-prompt-chars",
             "max-connections", "http-header-timeout", "http-read-timeout", "http-idle-timeout", "http-write-timeout",
             "disable-metrics-auth", "kv-cache-dtype");
     static final Set<String> REFUSED = Set.of("quantization", "lora-modules", "enable-lora", "speculative-model");
@@ -85,6 +85,10 @@ public final class Main {
               --preemption-mode recompute|swap   recompute disables the swap pool
               --max-logprobs N              cap of logprobs / top_logprobs (default 20)
               --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
+              --chat-template-content-format auto|string|openai   message content as templates get it: one string
+                                            (text parts joined with "\n") or a list of {"type": "text"} parts; auto
+                                            (default): a list where the template loops over a message's content
+                                            (Gemma 3, Llama 4), as vLLM detects it; shown at start-up
               --trust-request-chat-template use a request's own chat_template (refused by default, as in vLLM)
               --chat-template-timeout S     wall time of one chat-template rendering, then 400 (default 2)
               --max-prompt-chars N          most characters a template may render or a route tokenize (default 8M)
@@ -95,7 +99,11 @@ public final class Main {
               --kv-cache-space GIB          KV cache budget in GiB (alias of --kv-cache-memory)
               --generation-config auto|vllm|DIR   sampling defaults from generation_config.json (default auto)
               --root-path PATH              also serve every route under PATH (behind a reverse proxy)
-              --enable-auto-tool-choice --tool-call-parser hermes|llama3_json   tool_choice "auto"
+              --tool-call-parser hermes|llama3_json|mistral   how tool calls are read from replies (tool_choice "auto",
+                                            the default when a request has tools); default: the one the chat template
+                                            implies (<tool_call> → hermes, Llama 3.x/4 → llama3_json, [TOOL_CALLS] →
+                                            mistral), shown at start-up
+              --enable-auto-tool-choice     accepted for vLLM compatibility (auto is on wherever a parser is known)
               --max-request-bytes SIZE      request body limit (default 16M)
               --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
@@ -258,11 +266,13 @@ public final class Main {
         ChatTemplate toolTemplate = null;
         if (a.get("chat-template", null) == null && tok instanceof dev.jllm.tokenizer.HfTokenizer hf && hf.namedChatTemplate("tool_use") != null)
             toolTemplate = new ChatTemplate(hf.namedChatTemplate("tool_use"), limits);
+        dev.jllm.server.ToolParser.Choice tools = toolParser(a, toolTemplate != null ? toolTemplate : template);
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
                 keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
-                toolTemplate, defaults, rootPath(a.get("root-path", "")), toolParser(a),
-                dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template")));
+                toolTemplate, defaults, rootPath(a.get("root-path", "")), tools.cliName(),
+                dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template"),
+                        dev.jllm.tokenizer.ContentFormat.option(a.get("chat-template-content-format", "auto"))));
         ObjectMapper json = new ObjectMapper();
         OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
@@ -278,12 +288,15 @@ public final class Main {
                   backend    %s, %d threads — %s
                   kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB %s), prefix caching %s
                   context    max_model_len %d, max_num_seqs %d, max_num_batched_tokens %d
+                  chat       template content format %s
+                  tool calls %s
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
                 mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, dtypeName(mi.weightDtype()), opts.tls() ? "https" : "http", opts.host(), server.port(),
                 keys.isEmpty() ? "none" : "API key", mi.backend(), mi.numThreads(), NativeLibrary.buildInfo(),
                 mi.numBlocks(), mi.blockSize(), cacheTokens, mi.numBlocks() * (double) mi.blockBytes() / 1048576.0,
-                dtypeName(mi.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched, secs);
+                dtypeName(mi.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched,
+                contentFormatLine(a, template), dev.jllm.server.ToolParser.bannerLine(tools), secs);
         System.out.flush();
         // SIGTERM (the shutdown hook) and `stop` shut down the same way, once
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
@@ -377,17 +390,20 @@ public final class Main {
         }
     }
 
-    /** --enable-auto-tool-choice with --tool-call-parser hermes|llama3_json, or null. */
-    static String toolParser(Args a) {
-        String parser = a.get("tool-call-parser", null);
-        if (!a.flag("enable-auto-tool-choice")) {
-            if (parser != null) throw new IllegalArgumentException("--tool-call-parser needs --enable-auto-tool-choice");
-            return null;
-        }
-        if (parser == null) throw new IllegalArgumentException("--enable-auto-tool-choice needs --tool-call-parser (hermes or llama3_json)");
-        if (!parser.equals("hermes") && !parser.equals("llama3_json"))
-            throw new IllegalArgumentException("--tool-call-parser " + parser + " is not supported (hermes, llama3_json)");
-        return parser;
+    /** The banner's content format: the flag's, or the one detected from the template. */
+    static String contentFormatLine(Args a, ChatTemplate template) {
+        String flag = a.get("chat-template-content-format", "auto");
+        if (!flag.equals("auto")) return flag + " (--chat-template-content-format)";
+        if (template == null) return "string (no chat template)";
+        return template.contentFormat() == dev.jllm.tokenizer.ContentFormat.OPENAI
+                ? "openai (detected: the template loops over message content; --chat-template-content-format overrides)"
+                : "string (detected; --chat-template-content-format overrides)";
+    }
+
+    /** --tool-call-parser, else the parser the chat template (for requests with tools) implies; with why. */
+    static dev.jllm.server.ToolParser.Choice toolParser(Args a, ChatTemplate template) {
+        return dev.jllm.server.ToolParser.resolve(a.get("tool-call-parser", null), a.flag("enable-auto-tool-choice"),
+                template == null ? null : template.source());
     }
 
     static String rootPath(String p) {

@@ -9,6 +9,7 @@ import dev.jllm.engine.RequestOutput;
 import dev.jllm.engine.SamplingParams;
 import dev.jllm.engine.TokenLogprob;
 import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.ContentFormat;
 import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -39,42 +40,77 @@ final class ChatHandler {
     /** A rendered, tokenized conversation. */
     record Prompt(String text, int[] ids, String role, String lastContent) {}
 
-    /** Messages as the template sees them: content strings (text parts joined), other keys passed through. */
+    /** Messages as a string-format template sees them (see below). */
     static List<Map<String, Object>> messages(JsonNode msgs) {
+        return messages(msgs, ContentFormat.STRING);
+    }
+
+    /**
+     * Messages as the template sees them, every shape OpenAI accepts: content a string, a list of parts (text,
+     * refusal; input_text/output_text as the Responses API writes them) or null/absent (assistant turns with
+     * tool_calls), `name`, `refusal`, `tool_calls`, `tool_call_id` passed through. For STRING templates content is
+     * one text, as vLLM gives it (parts joined with "\n", null as ""); for OPENAI templates a list of parts stays a
+     * list of {"type": "text", "text"} parts (vLLM) while a string stays the string, as transformers passes it (vLLM
+     * would wrap it in a list, which templates such as Llama 4's print as a Python list where they expect text).
+     */
+    static List<Map<String, Object>> messages(JsonNode msgs, ContentFormat format) {
         if (msgs == null || !msgs.isArray() || msgs.isEmpty()) throw ApiException.badRequest("'messages' must be a non-empty list.", "messages");
         List<Map<String, Object>> out = new ArrayList<>();
         for (JsonNode m : msgs) {
             if (!m.isObject() || !m.path("role").isTextual()) throw ApiException.badRequest("Each message must be an object with a string 'role'.", "messages");
             Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
             JsonNode c = m.get("content");
-            if (c == null || c.isNull()) {
-                if (!m.path("role").asText().equals("assistant"))
-                    throw ApiException.badRequest("A '" + m.path("role").asText() + "' message needs 'content' (only assistant messages may omit it).", "messages");
-                msg.put("content", "");  // as vLLM: an assistant turn with only tool_calls renders as empty text, not "None"
-            } else if (c.isTextual()) {
-                msg.put("content", c.asText());
-            } else if (c.isArray()) {
-                StringBuilder text = new StringBuilder();
-                for (JsonNode part : c) {
-                    String type = part.path("type").asText("");
-                    if (type.equals("text")) {
-                        if (!part.path("text").isTextual()) throw ApiException.badRequest("A text content part needs a string 'text'.", "messages");
-                        if (!text.isEmpty()) text.append("\n");
-                        text.append(part.path("text").asText());
-                    } else if (type.equals("image_url") || type.equals("input_audio") || type.equals("image")) {
-                        throw ApiException.badRequest("Content part type '" + type + "' is not supported: this model takes text only.", "messages");
-                    } else {
-                        throw ApiException.badRequest("Unknown content part type '" + type + "'.", "messages");
-                    }
+            if ((c == null || c.isNull()) && !m.path("role").asText().equals("assistant"))
+                throw ApiException.badRequest("A '" + m.path("role").asText() + "' message needs 'content' (only assistant messages may omit it).", "messages");
+            List<String> texts = contentParts(c);
+            if (format == ContentFormat.OPENAI && c != null && c.isArray()) {
+                List<Map<String, Object>> parts = new ArrayList<>();
+                for (String t : texts) {
+                    Map<String, Object> part = new LinkedHashMap<>();
+                    part.put("type", "text");
+                    part.put("text", t);
+                    parts.add(part);
                 }
-                msg.put("content", text.toString());
+                msg.put("content", parts);
             } else {
-                throw ApiException.badRequest("Message content must be a string, a list of content parts, or null.", "messages");
+                // as vLLM: an assistant turn with only tool_calls renders as empty text, not "None"
+                msg.put("content", String.join("\n", texts));
             }
             parseToolCallArguments(msg);
             out.add(msg);
         }
         return out;
+    }
+
+    /** The texts of a message's content: a string, a list of text parts, or null (none). */
+    private static List<String> contentParts(JsonNode c) {
+        if (c == null || c.isNull()) return List.of();
+        if (c.isTextual()) return List.of(c.asText());
+        if (!c.isArray()) throw ApiException.badRequest("Message content must be a string, a list of content parts, or null.", "messages");
+        List<String> texts = new ArrayList<>();
+        for (JsonNode part : c) {
+            String type = part.path("type").asText("");
+            String field = switch (type) {
+                case "text", "input_text", "output_text" -> "text";
+                case "refusal" -> "refusal";
+                case "image_url", "input_audio", "image", "input_image", "audio_url", "video_url", "file", "input_file" ->
+                        throw ApiException.badRequest("Content part type '" + type + "' is not supported: this model takes text only.", "messages");
+                default -> throw ApiException.badRequest("Unknown content part type '" + type + "'.", "messages");
+            };
+            if (!part.path(field).isTextual()) throw ApiException.badRequest("A " + type + " content part needs a string '" + field + "'.", "messages");
+            texts.add(part.path(field).asText());
+        }
+        return texts;
+    }
+
+    /** A message's content as one text (for continue_final_message and echo), whichever format it was given in. */
+    @SuppressWarnings("unchecked")
+    static String contentText(Object content) {
+        if (content instanceof String s) return s;
+        if (!(content instanceof List<?> parts)) return "";
+        List<String> texts = new ArrayList<>();
+        for (Object p : parts) if (p instanceof Map<?, ?> part && part.get("text") instanceof String t) texts.add(t);
+        return String.join("\n", texts);
     }
 
     /**
@@ -101,6 +137,10 @@ final class ChatHandler {
         if (!(msg.get("tool_calls") instanceof List<?> calls)) return;
         for (Object c : calls) {
             if (!(c instanceof Map<?, ?> call) || !(call.get("function") instanceof Map<?, ?> fn)) continue;
+            if (fn.get("arguments") == null || "".equals(fn.get("arguments"))) {
+                ((Map<String, Object>) fn).put("arguments", new LinkedHashMap<String, Object>());  // vLLM: no arguments are {}
+                continue;
+            }
             if (!(fn.get("arguments") instanceof String args)) continue;
             try {
                 JsonNode parsed = JSON.readTree(args);
@@ -117,7 +157,6 @@ final class ChatHandler {
      * a prompt that cannot fit max_model_len is refused before it is tokenized (PromptOptions).
      */
     Prompt render(Fields f) {
-        List<Map<String, Object>> messages = messages(f.raw("messages"));
         Map<String, Object> kwargs = new LinkedHashMap<>();
         JsonNode kw = f.raw("chat_template_kwargs");
         if (kw != null) {
@@ -128,6 +167,8 @@ final class ChatHandler {
         if (template == null) template = ctx.templateFor(f.has("tools"));
         if (template == null)
             throw ApiException.badRequest("This model has no chat template; start the server with --chat-template (a file, a template string, or a bundled name such as chatml).");
+        PromptOptions po = ctx.prompts();
+        List<Map<String, Object>> messages = messages(f.raw("messages"), po.contentFormat(template));
         boolean addGen = f.bool("add_generation_prompt", true);
         boolean cont = f.bool("continue_final_message", false);
         if (cont && addGen && f.has("add_generation_prompt"))
@@ -136,7 +177,6 @@ final class ChatHandler {
         Object tools = f.has("tools") ? JSON.convertValue(f.raw("tools"), Object.class) : null;
         Object docs = f.has("documents") ? JSON.convertValue(f.raw("documents"), Object.class) : null;
         Tokenizer tok = ctx.tokenizer();
-        PromptOptions po = ctx.prompts();
         String text;
         try {
             text = template.render(messages, tools, docs, addGen, kwargs, tok.bosToken(), tok.eosToken(), po.chatLimits(ctx.maxModelLen()));
@@ -149,7 +189,7 @@ final class ChatHandler {
             throw ApiException.badRequest("Failed to render the chat template: " + e.getMessage());
         }
         Map<String, Object> last = messages.get(messages.size() - 1);
-        String lastContent = last.get("content") instanceof String s ? s : "";
+        String lastContent = contentText(last.get("content"));
         if (cont && !lastContent.isEmpty()) text = continueFinalMessage(text, lastContent);
         boolean addSpecial = f.bool("add_special_tokens", false);
         if (addSpecial && tok.bosToken() != null && text.startsWith(tok.bosToken())) addSpecial = false;
@@ -185,8 +225,8 @@ final class ChatHandler {
         SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
         ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, b.constraint != null);
         if (tools.constraint() != null) b.constraint = tools.constraint();
-        // a named call streams as tool-call deltas; required/auto calls are parsed from the finished text
-        boolean bufferTools = tools.mode() == ToolCalls.Mode.REQUIRED || tools.mode() == ToolCalls.Mode.AUTO;
+        // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
+        if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
         String[] callIds = new String[Math.max(1, f.integer("n", 1))];
         boolean logprobs = f.bool("logprobs", false);
         Integer top = f.integer("top_logprobs", null);
@@ -213,9 +253,12 @@ final class ChatHandler {
         String[] finish = new String[n];
         Object[] stopReasons = new Object[n];
         int[] tokens = new int[n];
+        // auto and required replies are split into content and tool calls as they come (named: all arguments)
+        ToolCallStream[] split = new ToolCallStream[n];
         for (int i = 0; i < n; i++) {
             texts[i] = new StringBuilder(echoText);
             lps.add(new ArrayList<>());
+            split[i] = tools.stream();
         }
         boolean fakeStream = stream && (params.bestOf() != n || params.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
@@ -241,21 +284,23 @@ final class ChatHandler {
                         tokens[i] = d.outputTokens();
                         if (d.logprobs() != null) lps.get(i).addAll(d.logprobs());
                         if (d.finished()) { finish[i] = d.finishReason(); stopReasons[i] = d.stopReason(); }
-                        if (sse != null && bufferTools) {
-                            if (d.finished()) {
-                                ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
-                                ObjectNode delta = JSON.createObjectNode();
-                                if (parsed.content() != null) delta.put("content", parsed.content());
-                                if (!parsed.calls().isEmpty()) delta.set("tool_calls", ToolCalls.toJson(parsed.calls(), true));
-                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, delta, null,
-                                        parsed.calls().isEmpty() || !"stop".equals(d.finishReason()) ? d.finishReason() : "tool_calls", d.stopReason(), so)));
-                            }
+                        if (sse != null && split[i] != null) {
+                            List<ToolCallStream.Event> events = new ArrayList<>(split[i].feed(d.text()));
+                            if (d.finished()) events.addAll(split[i].finish());
+                            List<ObjectNode> deltas = ToolCalls.deltas(events);
+                            ArrayNode content = logprobs && d.logprobs() != null && !d.logprobs().isEmpty() ? Logprobs.chat(tok, d.logprobs(), topN) : null;
+                            if (deltas.isEmpty() && content != null) deltas.add(JSON.createObjectNode());
+                            for (int k = 0; k < deltas.size(); k++)
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, deltas.get(k), k == 0 ? content : null, null, null, so)));
+                            if (d.finished())
+                                sse.event(JSON.writeValueAsString(chunk(id, created, model, i, JSON.createObjectNode(), null,
+                                        ToolCalls.finishReason(split[i].hasCalls(), d.finishReason()), d.stopReason(), so)));
                         } else if (sse != null && tools.mode() == ToolCalls.Mode.NAMED) {
                             if (!d.text().isEmpty() || d.finished()) {
                                 ObjectNode delta = JSON.createObjectNode();
                                 ObjectNode call = delta.putArray("tool_calls").addObject().put("index", 0);
                                 if (callIds[i] == null) {
-                                    callIds[i] = ToolCalls.newId();
+                                    callIds[i] = tools.ids().get();
                                     call.put("id", callIds[i]).put("type", "function");
                                     call.putObject("function").put("name", tools.name()).put("arguments", d.text());
                                 } else {
@@ -288,13 +333,14 @@ final class ChatHandler {
                     ObjectNode ch = choices.addObject();
                     ch.put("index", i);
                     ObjectNode msg = ch.putObject("message");
-                    ToolCalls.Parsed parsed = ToolCalls.parse(tools, texts[i].toString(), ctx.toolParser());
+                    ToolCallStream.Parsed parsed = ToolCalls.parse(tools, texts[i].substring(echoText.length()));
+                    String content = parsed.content() == null ? (echoText.isEmpty() ? null : echoText) : echoText + parsed.content();
                     msg.put("role", prompt.role());
-                    if (parsed.content() == null) msg.putNull("content");
-                    else msg.put("content", parsed.content());
+                    if (content == null) msg.putNull("content");
+                    else msg.put("content", content);
                     msg.putNull("refusal");
                     msg.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
-                    if (!parsed.calls().isEmpty() && "stop".equals(finish[i])) finish[i] = "tool_calls";
+                    finish[i] = ToolCalls.finishReason(!parsed.calls().isEmpty(), finish[i]);
                     if (logprobs) {
                         ObjectNode lo = ch.putObject("logprobs");
                         lo.set("content", Logprobs.chat(tok, lps.get(i), topN));

@@ -101,7 +101,7 @@ final class MessagesHandler {
                     content.add(toolUse(namedId, tools.name(), AnthropicEvents.parseOrEmpty(text.toString())));
                     calls = true;
                 } else {
-                    ToolCalls.Parsed parsed = ToolCalls.parse(tools, text.toString(), ctx.toolParser());
+                    ToolCallStream.Parsed parsed = ToolCalls.parse(tools, text.toString());
                     if (parsed.content() != null || parsed.calls().isEmpty()) content.add(textBlock(parsed.content() == null ? "" : parsed.content()));
                     for (ToolCalls.Call c : parsed.calls()) content.add(toolUse(toolUseId(), c.name(), AnthropicEvents.parseOrEmpty(c.arguments())));
                     calls = !parsed.calls().isEmpty();

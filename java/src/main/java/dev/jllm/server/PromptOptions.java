@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.tokenizer.ChatTemplate;
+import dev.jllm.tokenizer.ContentFormat;
 import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
@@ -18,17 +20,32 @@ import java.nio.charset.StandardCharsets;
  * @param renderLimits              time and output bounds of every template rendering
  * @param trustRequestChatTemplate  whether `chat_template` (or chat_template_kwargs.chat_template) in a request is used
  * @param maxTokenBytes             the most bytes of text one vocabulary entry stands for (special tokens: their text)
+ * @param contentFormat             message content as templates get it (--chat-template-content-format); null: auto,
+ *                                  each template's own (ChatTemplate.contentFormat())
  */
-public record PromptOptions(RenderLimits renderLimits, boolean trustRequestChatTemplate, int maxTokenBytes) {
+public record PromptOptions(RenderLimits renderLimits, boolean trustRequestChatTemplate, int maxTokenBytes, ContentFormat contentFormat) {
     static final int NORMALIZER_SHRINK = 4;
 
     public PromptOptions {
         if (maxTokenBytes < 1) throw new IllegalArgumentException("maxTokenBytes must be positive, got " + maxTokenBytes);
     }
 
+    public PromptOptions(RenderLimits renderLimits, boolean trustRequestChatTemplate, int maxTokenBytes) {
+        this(renderLimits, trustRequestChatTemplate, maxTokenBytes, null);
+    }
+
     /** Options for a tokenizer: maxTokenBytes from its vocabulary (one pass over it). */
     public static PromptOptions of(Tokenizer tok, RenderLimits limits, boolean trustRequestChatTemplate) {
-        return new PromptOptions(limits, trustRequestChatTemplate, maxTokenBytes(tok));
+        return of(tok, limits, trustRequestChatTemplate, null);
+    }
+
+    public static PromptOptions of(Tokenizer tok, RenderLimits limits, boolean trustRequestChatTemplate, ContentFormat contentFormat) {
+        return new PromptOptions(limits, trustRequestChatTemplate, maxTokenBytes(tok), contentFormat);
+    }
+
+    /** The content format of messages rendered by `template`: the server's option, else the template's own. */
+    ContentFormat contentFormat(ChatTemplate template) {
+        return contentFormat != null ? contentFormat : template.contentFormat();
     }
 
     /** The most bytes one token of the vocabulary stands for: its raw bytes, or its text for special tokens. */

@@ -10,13 +10,14 @@ import dev.jllm.tokenizer.Tokenizer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 /**
  * Tool calling for chat: tool_choice "none" (tools only reach the template), a named function (the output is
  * constrained to its parameters schema), "required" (constrained to {"name", "arguments"} of any one tool), and
- * "auto" (the model's own text parsed by --tool-call-parser: hermes or llama3_json).
+ * "auto", the default when tools are given (the model's own text read by a {@link ToolParser}: the one
+ * --tool-call-parser names, else the one the chat template implies). ToolCallStream splits replies into content and
+ * calls, streamed or whole, the same way.
  */
 final class ToolCalls {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -24,13 +25,26 @@ final class ToolCalls {
 
     enum Mode { NONE, NAMED, REQUIRED, AUTO }
 
-    record Plan(Mode mode, String name, TokenConstraint constraint) {}
+    /**
+     * What a request asks: mode; name (NAMED); the output constraint (NAMED, REQUIRED); the parser of the reply (AUTO:
+     * the server's, REQUIRED: BARE, else null); maxCalls (1 with parallel_tool_calls false, or for NAMED/REQUIRED).
+     */
+    record Plan(Mode mode, String name, TokenConstraint constraint, ToolParser parser, int maxCalls, Supplier<String> ids) {
+        /** A splitter of one reply into content and calls, or null where the reply is not read (NONE, NAMED). */
+        ToolCallStream stream() {
+            return parser == null ? null : new ToolCallStream(parser, maxCalls, ids);
+        }
+    }
 
     record Call(String id, String name, String arguments) {}
 
     /** Reads tools and tool_choice; a constraint for NAMED and REQUIRED. */
     static Plan plan(Fields f, ServerContext ctx, Tokenizer tok, boolean otherConstraint) {
         JsonNode tools = f.raw("tools"), choice = f.raw("tool_choice");
+        ToolParser parser = ToolParser.orNull(ctx.toolParser());
+        int maxCalls = f.bool("parallel_tool_calls", true) ? Integer.MAX_VALUE : 1;
+        // call ids as the server's template takes them back: Mistral's raise on any but 9 letters and digits
+        Supplier<String> ids = parser == ToolParser.MISTRAL ? ToolCalls::mistralId : ToolCalls::newId;
         List<JsonNode> functions = new ArrayList<>();
         if (tools != null) {
             if (!tools.isArray()) throw ApiException.badRequest("tools must be a list.", "tools");
@@ -40,16 +54,19 @@ final class ToolCalls {
                 functions.add(t.get("function"));
             }
         }
-        if (choice == null) return new Plan(tools != null && ctx.toolParser() != null ? Mode.AUTO : Mode.NONE, null, null);
-        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null);
+        // OpenAI's default is "auto" when tools are given; without a parser for this model's markup, "none"
+        if (choice == null || choice.isNull())
+            return tools != null && parser != null ? new Plan(Mode.AUTO, null, null, parser, maxCalls, ids) : new Plan(Mode.NONE, null, null, null, 0, ids);
+        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null, null, 0, ids);
         if (tools == null) throw ApiException.badRequest("When using `tool_choice`, `tools` must be set.", "tool_choice");
         if (otherConstraint) throw ApiException.badRequest("Structured output (guided_*, response_format) cannot be combined with tool_choice.", "tool_choice");
         Constraints c = Constraints.of(tok);
         try {
             if (choice.isTextual() && choice.asText().equals("auto")) {
-                if (ctx.toolParser() == null)
-                    throw ApiException.badRequest("\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set.", "tool_choice");
-                return new Plan(Mode.AUTO, null, null);
+                if (parser == null)
+                    throw ApiException.badRequest("\"auto\" tool choice needs a tool-call parser: this model's chat template shows no tool-call "
+                            + "markup jllm knows; start the server with --tool-call-parser (" + ToolParser.NAMES + ").", "tool_choice");
+                return new Plan(Mode.AUTO, null, null, parser, maxCalls, ids);
             }
             if (choice.isTextual() && choice.asText().equals("required")) {
                 ArrayNode any = JSON.createArrayNode();
@@ -63,12 +80,12 @@ final class ToolCalls {
                 }
                 ObjectNode schema = JSON.createObjectNode();
                 schema.set("anyOf", any);
-                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null));
+                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null), ToolParser.BARE, 1, ids);
             }
             if (choice.isObject() && "function".equals(choice.path("type").asText()) && choice.path("function").path("name").isTextual()) {
                 String name = choice.path("function").path("name").asText();
                 for (JsonNode fn : functions)
-                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null));
+                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null), null, 1, ids);
                 throw ApiException.badRequest("Tool '" + name + "' has not been passed in `tools`.", "tool_choice");
             }
         } catch (IllegalArgumentException e) {
@@ -82,6 +99,11 @@ final class ToolCalls {
         return p == null || p.isNull() ? JSON.createObjectNode().put("type", "object") : p;
     }
 
+    /** A Mistral tool-call id: 9 letters and digits. */
+    static String mistralId() {
+        return newId().substring(5, 14);
+    }
+
     static String newId() {
         String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder b = new StringBuilder("call_");
@@ -89,72 +111,61 @@ final class ToolCalls {
         return b.toString();
     }
 
-    /** The calls in a finished output, and what text remains as content (null when none). */
-    record Parsed(List<Call> calls, String content) {}
+    /**
+     * The calls and content of a finished reply: NAMED, the whole reply is the call's arguments (partial when cut
+     * by max_tokens); REQUIRED and AUTO, split by the plan's parser; NONE, all content.
+     */
+    static ToolCallStream.Parsed parse(Plan plan, String text) {
+        return switch (plan.mode()) {
+            case NAMED -> new ToolCallStream.Parsed(List.of(new Call(plan.ids().get(), plan.name(), text)), null);
+            case REQUIRED, AUTO -> ToolCallStream.parse(plan.parser(), plan.maxCalls(), text, plan.ids());
+            case NONE -> new ToolCallStream.Parsed(List.of(), text);
+        };
+    }
 
-    static Parsed parse(Plan plan, String text, String parser) {
-        List<Call> calls = new ArrayList<>();
-        switch (plan.mode()) {
-            case NAMED -> calls.add(new Call(newId(), plan.name(), text));
-            case REQUIRED -> {
-                try {
-                    JsonNode o = JSON.readTree(text);
-                    calls.add(new Call(newId(), o.path("name").asText(), JSON.writeValueAsString(o.path("arguments"))));
-                } catch (Exception e) {
-                    return new Parsed(calls, text);  // cut off by max_tokens: no complete call
+    /** OpenAI's finish_reason of a reply: "tool_calls" when it made calls and stopped by itself, else the engine's. */
+    static String finishReason(boolean calls, String engineReason) {
+        return calls && "stop".equals(engineReason) ? "tool_calls" : engineReason;
+    }
+
+    /**
+     * The chunk deltas of split events: content as {"content"}, a new call as its first tool_calls delta (index, id,
+     * type, function.name, arguments ""), arguments as {"index", "function": {"arguments"}}; neighbouring arguments
+     * of one call share a delta.
+     */
+    static List<ObjectNode> deltas(List<ToolCallStream.Event> events) {
+        List<ObjectNode> out = new ArrayList<>();
+        ObjectNode lastArgs = null;
+        int lastIndex = -1;
+        for (ToolCallStream.Event e : events) {
+            switch (e) {
+                case ToolCallStream.Content c -> {
+                    out.add(JSON.createObjectNode().put("content", c.text()));
+                    lastArgs = null;
+                }
+                case ToolCallStream.CallStart c -> {
+                    ObjectNode call = JSON.createObjectNode().put("index", c.index()).put("id", c.id()).put("type", "function");
+                    call.putObject("function").put("name", c.name()).put("arguments", "");
+                    ObjectNode d = JSON.createObjectNode();
+                    d.putArray("tool_calls").add(call);
+                    out.add(d);
+                    lastArgs = (ObjectNode) call.get("function");
+                    lastIndex = c.index();
+                }
+                case ToolCallStream.CallArgs a -> {
+                    if (lastArgs == null || lastIndex != a.index()) {
+                        ObjectNode call = JSON.createObjectNode().put("index", a.index());
+                        lastArgs = call.putObject("function").put("arguments", "");
+                        lastIndex = a.index();
+                        ObjectNode d = JSON.createObjectNode();
+                        d.putArray("tool_calls").add(call);
+                        out.add(d);
+                    }
+                    lastArgs.put("arguments", lastArgs.get("arguments").asText() + a.piece());
                 }
             }
-            case AUTO -> {
-                return "hermes".equals(parser) ? hermes(text) : llama3Json(text);
-            }
-            default -> {
-                return new Parsed(calls, text);
-            }
         }
-        return new Parsed(calls, null);
-    }
-
-    private static final Pattern HERMES = Pattern.compile("<tool_call>\\s*(\\{.*?\\})\\s*</tool_call>", Pattern.DOTALL);
-
-    /** Hermes / Qwen style: <tool_call>{"name": ..., "arguments": {...}}</tool_call>, anywhere in the text. */
-    static Parsed hermes(String text) {
-        List<Call> calls = new ArrayList<>();
-        Matcher m = HERMES.matcher(text);
-        StringBuilder rest = new StringBuilder();
-        int last = 0;
-        while (m.find()) {
-            try {
-                JsonNode o = JSON.readTree(m.group(1));
-                if (!o.path("name").isTextual()) continue;
-                calls.add(new Call(newId(), o.get("name").asText(), JSON.writeValueAsString(o.has("arguments") ? o.get("arguments") : JSON.createObjectNode())));
-                rest.append(text, last, m.start());
-                last = m.end();
-            } catch (Exception ignored) {
-                // not a JSON call: leave it in the content
-            }
-        }
-        rest.append(text.substring(last));
-        String content = rest.toString().strip();
-        return new Parsed(calls, calls.isEmpty() ? text : content.isEmpty() ? null : content);
-    }
-
-    /** Llama 3.x JSON style: the whole reply is {"name": ..., "parameters": {...}} (several separated by ';'). */
-    static Parsed llama3Json(String text) {
-        List<Call> calls = new ArrayList<>();
-        String t = text.strip();
-        if (t.startsWith("<|python_tag|>")) t = t.substring("<|python_tag|>".length()).strip();
-        if (!t.startsWith("{")) return new Parsed(calls, text);
-        for (String part : t.split(";(?=\\s*\\{)")) {
-            try {
-                JsonNode o = JSON.readTree(part);
-                JsonNode args = o.has("parameters") ? o.get("parameters") : o.get("arguments");
-                if (!o.path("name").isTextual() || args == null) return new Parsed(List.of(), text);
-                calls.add(new Call(newId(), o.get("name").asText(), JSON.writeValueAsString(args)));
-            } catch (Exception e) {
-                return new Parsed(List.of(), text);
-            }
-        }
-        return new Parsed(calls, null);
+        return out;
     }
 
     static ArrayNode toJson(List<Call> calls, boolean withIndex) {

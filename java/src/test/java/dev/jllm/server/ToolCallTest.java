@@ -75,16 +75,108 @@ class ToolCallTest extends OpenApiShapesTest {
         if (name.equals("get_time")) assertTrue(args.path("zone").isTextual() && args.path("zone").asText().length() <= 8, args.toString());
     }
 
+    /** A hermes reply forced with guided_choice (stories260K writes no calls by itself); tool_choice left out. */
+    static String forced(String reply, boolean stream, String extra) throws Exception {
+        return "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Time?\"}],\"max_tokens\":200,"
+                + "\"tools\":" + TOOLS + ",\"guided_choice\":[" + JSON.writeValueAsString(reply) + "]" + (stream ? ",\"stream\":true" : "") + extra + "}";
+    }
+
+    static final String HERMES_REPLY = "Let me check.\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}\n</tool_call>";
+
     @Test
-    void autoParsesHermesCallsFromText() {
-        ToolCalls.Parsed p = ToolCalls.hermes("Let me check.\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}\n</tool_call>");
-        assertEquals(1, p.calls().size());
-        assertEquals("get_time", p.calls().get(0).name());
-        assertEquals("{\"zone\":\"UTC\"}", p.calls().get(0).arguments());
-        assertEquals("Let me check.", p.content());
-        ToolCalls.Parsed l = ToolCalls.llama3Json("{\"name\": \"get_time\", \"parameters\": {\"zone\": \"CET\"}}");
-        assertEquals("get_time", l.calls().get(0).name());
-        assertTrue(ToolCalls.llama3Json("Just text").calls().isEmpty());
+    void autoIsTheDefaultWithToolsAndReadsTheModelsCalls() throws Exception {
+        JsonNode r = post("/v1/chat/completions", forced(HERMES_REPLY, false, ""));
+        assertShape(r, "CreateChatCompletionResponse");
+        JsonNode choice = r.path("choices").get(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText(), r.toString());
+        assertEquals("Let me check.", choice.path("message").path("content").asText());
+        JsonNode calls = choice.path("message").path("tool_calls");
+        assertEquals(1, calls.size(), r.toString());
+        assertTrue(calls.get(0).path("id").asText().startsWith("call_"));
+        assertEquals("get_time", calls.get(0).path("function").path("name").asText());
+        assertEquals("{\"zone\": \"UTC\"}", calls.get(0).path("function").path("arguments").asText());
+        // tool_choice "none": the same text is content, nothing is read from it
+        JsonNode none = post("/v1/chat/completions", forced(HERMES_REPLY, false, ",\"tool_choice\":\"none\""));
+        assertEquals(HERMES_REPLY, none.path("choices").get(0).path("message").path("content").asText());
+        assertEquals(0, none.path("choices").get(0).path("message").path("tool_calls").size());
+        assertEquals("stop", none.path("choices").get(0).path("finish_reason").asText());
+    }
+
+    @Test
+    void streamedAutoCallsAreToolCallDeltasThatAddUpToTheWholeReply() throws Exception {
+        List<JsonNode> chunks = stream("/v1/chat/completions", forced(HERMES_REPLY, true, ""));
+        StringBuilder content = new StringBuilder(), args = new StringBuilder();
+        String name = null, finish = null;
+        for (JsonNode c : chunks) {
+            assertShape(c, "CreateChatCompletionStreamResponse");
+            JsonNode ch = c.path("choices").get(0);
+            content.append(ch.path("delta").path("content").asText(""));
+            for (JsonNode tc : ch.path("delta").path("tool_calls")) {
+                assertEquals(0, tc.path("index").asInt());
+                if (tc.has("id")) {
+                    assertEquals(null, name, "id and name come once");
+                    assertTrue(tc.path("id").asText().startsWith("call_"));
+                    assertEquals("function", tc.path("type").asText());
+                    name = tc.path("function").path("name").asText();
+                }
+                args.append(tc.path("function").path("arguments").asText());
+            }
+            if (!ch.path("finish_reason").isNull()) {
+                assertEquals(null, finish, "one finish_reason");
+                finish = ch.path("finish_reason").asText();
+            }
+        }
+        assertTrue(chunks.size() > 4, "streamed in pieces: " + chunks.size());
+        assertEquals("Let me check.", content.toString(), "no markup in content");
+        assertEquals("get_time", name);
+        assertEquals("{\"zone\": \"UTC\"}", args.toString());
+        assertEquals("tool_calls", finish);
+    }
+
+    @Test
+    void streamedAutoRepliesKeepEveryTokensLogprob() throws Exception {
+        List<JsonNode> chunks = stream("/v1/chat/completions", forced(HERMES_REPLY, true, ",\"logprobs\":true,\"stream_options\":{\"include_usage\":true}"));
+        int logprobs = 0, completion = -1;
+        for (JsonNode c : chunks) {
+            assertShape(c, "CreateChatCompletionStreamResponse");
+            if (c.path("usage").isObject()) completion = c.path("usage").path("completion_tokens").asInt();
+            for (JsonNode ch : c.path("choices")) logprobs += ch.path("logprobs").path("content").size();
+        }
+        assertTrue(completion > 5, "usage chunk: " + completion);
+        assertEquals(completion, logprobs, "one logprob per token, held-back text included");
+    }
+
+    @Test
+    void parallelToolCallsFalseReturnsOneCall() throws Exception {
+        String two = "<tool_call>{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>"
+                + "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\", \"unit\": \"celsius\"}}</tool_call>";
+        assertEquals(2, post("/v1/chat/completions", forced(two, false, "")).path("choices").get(0).path("message").path("tool_calls").size());
+        JsonNode one = post("/v1/chat/completions", forced(two, false, ",\"parallel_tool_calls\":false")).path("choices").get(0);
+        assertEquals(1, one.path("message").path("tool_calls").size(), one.toString());
+        assertEquals("get_time", one.path("message").path("tool_calls").get(0).path("function").path("name").asText());
+        assertTrue(one.path("message").path("content").isNull());
+    }
+
+    @Test
+    void requiredCutByMaxTokensIsStillAPartialToolCall() throws Exception {
+        String body = body("\"required\"", false).replace("\"max_tokens\":80", "\"max_tokens\":7");
+        JsonNode choice = post("/v1/chat/completions", body).path("choices").get(0);
+        assertEquals("length", choice.path("finish_reason").asText(), choice.toString());
+        assertTrue(choice.path("message").path("content").isNull(), "not raw JSON content: " + choice);
+        assertEquals(1, choice.path("message").path("tool_calls").size(), choice.toString());
+        String name = choice.path("message").path("tool_calls").get(0).path("function").path("name").asText();
+        assertTrue("get_weather".startsWith(name) || "get_time".startsWith(name), name);
+        List<JsonNode> chunks = stream("/v1/chat/completions", body("\"required\"", true).replace("\"max_tokens\":80", "\"max_tokens\":7"));
+        int calls = 0;
+        String finish = null;
+        for (JsonNode c : chunks) {
+            JsonNode ch = c.path("choices").get(0);
+            assertTrue(ch.path("delta").path("content").asText("").isEmpty(), c.toString());
+            for (JsonNode tc : ch.path("delta").path("tool_calls")) if (tc.has("id")) calls++;
+            if (!ch.path("finish_reason").isNull()) finish = ch.path("finish_reason").asText();
+        }
+        assertEquals(1, calls);
+        assertEquals("length", finish);
     }
 
     @Test
