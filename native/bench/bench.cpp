@@ -8,6 +8,9 @@
 //     LIST: comma-separated; dtypes f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k q4_k_m
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
 //     --batches LIST: decode batch sizes (default 1,8,32); --prefill N: prompt tokens (0 skips the prefill figure)
+//     --steps N: timed decode steps at batch 1 (half as many, at least 5, at larger batches)
+//   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N]: the same figures for
+//     GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file for scripts
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
 //     weights read, against the read rate
 #include <algorithm>
@@ -121,8 +124,34 @@ struct Runner {
     }
 };
 
-// Batch-1 matmul of a [N, 2048] weight in every dtype, N chosen for about 128 MiB of weights (far larger than the
-// caches): weight bytes read per second.
+// Batch-1 matmul of a [N, 2048] weight in every dtype: with about 128 MiB of weights (far larger than the caches)
+// on every thread, the weight bytes read per second against the read rate; with about 256 KiB (in L2) on one thread,
+// the kernel's compute ceiling (best of many repetitions, so other load on the machine matters less).
+static double matmul_rate(int32_t dt, int64_t K, int64_t target_bytes, int threads, bool best, int64_t M = 1) {
+    const int64_t N = std::max<int64_t>(16, target_bytes / jllm::dtype_row_bytes(dt, K) / 16 * 16);
+    std::vector<float> x(M * K, 0.5f), y(M * N), scratch((size_t)threads * jllm::cpu::kGemmTileRows * K);
+    jllm::WeightTensor w;
+    w.dtype = dt;
+    w.rows = N;
+    w.cols = K;
+    // Every byte 0x3c: a normal number as f32, f16 and bf16 (no denormal slow paths); kernels do not branch on data.
+    std::vector<uint8_t> bytes((size_t)w.bytes(), 0x3c);
+    w.data = bytes.data();
+    jllm::cpu::matmul(w, x.data(), M, y.data(), N, nullptr, threads, scratch.data());
+    double rate = 0, total = 0;
+    int reps = 0;
+    auto t0 = Clock::now();
+    while (seconds_since(t0) < 0.5 || reps < 5) {
+        auto t = Clock::now();
+        jllm::cpu::matmul(w, x.data(), M, y.data(), N, nullptr, threads, scratch.data());
+        double s = seconds_since(t);
+        total += s;
+        rate = std::max(rate, (double)w.bytes() / s);
+        reps++;
+    }
+    return best ? rate : (double)w.bytes() * reps / total;
+}
+
 static void kernel_bench(int threads, double bw) {
     const int64_t K = 2048;
     const std::pair<const char*, int32_t> dts[] = {
@@ -130,35 +159,82 @@ static void kernel_bench(int threads, double bw) {
         {"q4_0", JLLM_DTYPE_Q4_0}, {"q4_1", JLLM_DTYPE_Q4_1}, {"q5_0", JLLM_DTYPE_Q5_0}, {"q5_1", JLLM_DTYPE_Q5_1},
         {"q2_k", JLLM_DTYPE_Q2_K}, {"q3_k", JLLM_DTYPE_Q3_K}, {"q4_k", JLLM_DTYPE_Q4_K}, {"q5_k", JLLM_DTYPE_Q5_K},
         {"q6_k", JLLM_DTYPE_Q6_K}};
-    std::vector<float> x(K, 0.5f), scratch((size_t)threads * jllm::cpu::kGemmTileRows * K);
-    printf("batch-1 matmul [N, %lld] with about 128 MiB of weights, %s kernels, %d threads\n", (long long)K,
-           jllm::cpu::kernels().name, threads);
+    printf("batch-1 matmul [N, %lld], %s kernels: 128 MiB of weights on %d threads; 256 KiB (in cache) on 1 thread\n",
+           (long long)K, jllm::cpu::kernels().name, threads);
     for (auto [name, dt] : dts) {
-        const int64_t N = (128ll << 20) / jllm::dtype_row_bytes(dt, K) / 16 * 16;
-        std::vector<float> y(N);
-        jllm::WeightTensor w;
-        w.dtype = dt;
-        w.rows = N;
-        w.cols = K;
-        // Every byte 0x3c: a normal number as f32, f16 and bf16 (no denormal slow paths); kernels do not branch on data.
-        std::vector<uint8_t> bytes((size_t)w.bytes(), 0x3c);
-        w.data = bytes.data();
-        jllm::cpu::matmul(w, x.data(), 1, y.data(), N, nullptr, threads, scratch.data());
-        int reps = 0;
-        auto t = Clock::now();
-        while (seconds_since(t) < 0.5 || reps < 5) {
-            jllm::cpu::matmul(w, x.data(), 1, y.data(), N, nullptr, threads, scratch.data());
-            reps++;
-        }
-        double rate = (double)w.bytes() * reps / seconds_since(t);
-        printf("  %-5s %7.1f MiB  %6.2f GB/s  (%.2f of the read rate)\n", name, w.bytes() / 1048576.0, rate / 1e9, rate / bw);
+        double mem = matmul_rate(dt, K, 128ll << 20, threads, false), cache = matmul_rate(dt, K, 256 << 10, 1, true);
+        double cache8 = matmul_rate(dt, K, 256 << 10, 1, true, 8);
+        printf("  %-5s %6.2f GB/s  (%.2f of the read rate)   in cache, 1 thread: %6.2f GB/s, batch 8: %6.2f GB/s\n",
+               name, mem / 1e9, mem / bw, cache / 1e9, cache8 / 1e9);
+        printf("RESULT kernel_%s mem_gbs=%.2f bw_frac=%.3f cache_gbs=%.2f cache_b8_gbs=%.2f\n", name, mem / 1e9,
+               mem / bw, cache / 1e9, cache8 / 1e9);
         fflush(stdout);
     }
 }
 
+// Prefill and decode figures of one loaded model; `label` names it in the RESULT line. Sequences own
+// `blocks_per_seq` 16-token blocks; decode runs at a context of `ctx` tokens.
+struct BenchPlan { int prefill, steps, blocks_per_seq, ctx; };
+
+// bw: the best read rate measured so far in this run; re-measured before each batch-1 figure (a shared machine's
+// rate moves), and the fraction uses the best.
+static int bench_model(jllm_model* m, const std::string& label, const BenchPlan& plan, const std::string& batches,
+                       int threads, double& bw) {
+    jllm_model_info info;
+    jllm_model_get_info(m, &info);
+    jllm_engine_params ep = jllm_engine_default_params();
+    ep.num_threads = threads;
+    ep.max_num_batched_tokens = std::max(2048, plan.prefill);
+    ep.num_blocks = 32 * plan.blocks_per_seq;  // 16-token blocks for 32 sequences
+    jllm_engine* e = nullptr;
+    if (jllm_engine_create(m, &ep, &e) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
+    Runner r{e, 16, plan.blocks_per_seq};
+    printf("\nmodel %s: %.1fM params, %.1f MiB read per decode step\n", label.c_str(), info.num_params / 1e6,
+           info.weight_bytes / 1048576.0);
+    std::string result = "RESULT " + label;
+    char buf[160];
+    // 1. Prefill: one prompt of plan.prefill tokens (at most the sequence's blocks); one untimed pass first.
+    int np = std::min(plan.prefill, 16 * plan.blocks_per_seq);
+    if (np > 0) {
+        r.step(1, np, 0);
+        double t = 0;
+        for (int i = 0; i < 2; i++) t += r.step(1, np, 0);
+        printf("  prefill %3d tokens:   %9.1f tokens/s\n", np, 2 * np / t);
+        snprintf(buf, sizeof buf, " pp%d=%.2f", np, 2 * np / t);
+        result += buf;
+    }
+    // 2. Decode at each batch size: every sequence adds one token per step.
+    for (const std::string& bstr : split(batches)) {
+        int batch = std::max(1, std::min(32, atoi(bstr.c_str())));
+        r.step(batch, plan.ctx, 0);  // a context of plan.ctx tokens per sequence
+        int steps = batch == 1 ? plan.steps : std::max(5, plan.steps / 2);
+        steps = std::min(steps, 16 * plan.blocks_per_seq - plan.ctx);
+        double total = 0;
+        for (int i = 0; i < steps; i++) total += r.step(batch, 1, plan.ctx + i);
+        double tps = batch * steps / total;
+        printf("  decode batch %2d:      %9.1f tokens/s  (%.2f ms/step)", batch, tps, 1e3 * total / steps);
+        snprintf(buf, sizeof buf, " tg_b%d=%.2f", batch, tps);
+        result += buf;
+        if (batch == 1) {
+            bw = std::max(bw, read_bandwidth(threads));
+            double frac = info.weight_bytes * (steps / total) / bw;
+            printf("  read-bandwidth fraction %.2f", frac);
+            snprintf(buf, sizeof buf, " bw_frac=%.3f", frac);
+            result += buf;
+        }
+        printf("\n");
+        fflush(stdout);
+    }
+    snprintf(buf, sizeof buf, " weight_mib=%.1f read_gbs=%.2f", info.weight_bytes / 1048576.0, bw / 1e9);
+    printf("%s%s\n", result.c_str(), buf);
+    fflush(stdout);
+    jllm_engine_free(e);
+    return 0;
+}
+
 int main(int argc, char** argv) {
-    std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m", batches = "1,8,32";
-    int prefill = -1;
+    std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m", batches = "1,8,32", ggufs;
+    int prefill = -1, steps = -1;
     int threads = 0;
     bool kernels_only = false;
     for (int i = 1; i < argc; i++)
@@ -169,14 +245,32 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--model")) models = argv[i + 1];
         else if (!strcmp(argv[i], "--batches")) batches = argv[i + 1];
         else if (!strcmp(argv[i], "--prefill")) prefill = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--gguf")) ggufs = argv[i + 1];
     }
     if (models == "all") models = "15m,110m,1b";
     if (threads <= 0) threads = (int)std::thread::hardware_concurrency();
     printf("%s\n", jllm_build_info());
     double bw = read_bandwidth(threads);
     printf("memory read rate (STREAM-style sum, %d threads): %.2f GB/s\n", threads, bw / 1e9);
+    printf("RESULT read_bandwidth read_gbs=%.2f threads=%d\n", bw / 1e9, threads);
     if (kernels_only) {
         kernel_bench(threads, bw);
+        return 0;
+    }
+    if (!ggufs.empty()) {
+        int pp = prefill >= 0 ? prefill : 512;
+        BenchPlan plan{pp, steps > 0 ? steps : 16, std::max(4, (pp + 15) / 16), 16};
+        plan.blocks_per_seq = std::max(plan.blocks_per_seq, (plan.ctx + plan.steps + 15) / 16);
+        for (const std::string& path : split(ggufs)) {
+            jllm_model_params mp = jllm_model_default_params();
+            jllm_model* m = nullptr;
+            if (jllm_model_load(path.c_str(), &mp, &m) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
+            std::string label = path.substr(path.rfind('/') + 1);
+            int rc = bench_model(m, label, plan, batches, threads, bw);
+            jllm_model_free(m);
+            if (rc) return rc;
+        }
         return 0;
     }
     const Shape shapes[] = {{"15m", 288, 768, 6, 6, 6, 32000, 512, 40, 64, 64},
@@ -194,41 +288,12 @@ int main(int argc, char** argv) {
                 mp.dummy_dtype = dt;
                 jllm_model* m = nullptr;
                 if (jllm_model_load(dir.c_str(), &mp, &m) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
-                jllm_model_info info;
-                jllm_model_get_info(m, &info);
-                jllm_engine_params ep = jllm_engine_default_params();
-                ep.num_threads = threads;
-                ep.max_num_batched_tokens = 2048;
-                ep.num_blocks = 32 * s.blocks_per_seq;  // 16-token blocks for 32 sequences
-                jllm_engine* e = nullptr;
-                if (jllm_engine_create(m, &ep, &e) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
-                Runner r{e, 16, s.blocks_per_seq};
-                printf("\nmodel %s: %.1fM params, %s weights, %.1f MiB read per decode step\n", s.name,
-                       info.num_params / 1e6, dtype.c_str(), info.weight_bytes / 1048576.0);
-                // Prefill: one prompt of s.prefill tokens (or --prefill, at most the sequence's blocks).
-                int np = std::min(prefill >= 0 ? prefill : s.prefill, 16 * s.blocks_per_seq);
-                if (np > 0) {
-                    r.step(1, np, 0);
-                    double t = 0;
-                    for (int i = 0; i < 3; i++) t += r.step(1, np, 0);
-                    printf("  prefill %3d tokens:   %9.1f tokens/s\n", np, 3 * np / t);
-                }
-                for (const std::string& bstr : split(batches)) {
-                    int batch = std::max(1, std::min(32, atoi(bstr.c_str())));
-                    r.step(batch, s.ctx, 0);  // a context of s.ctx tokens per sequence
-                    int steps = batch == 1 ? s.steps : std::max(5, s.steps / 2);
-                    double total = 0;
-                    for (int i = 0; i < steps; i++) total += r.step(batch, 1, s.ctx + i);
-                    double tps = batch * steps / total;
-                    printf("  decode batch %2d:      %9.1f tokens/s  (%.2f ms/step)", batch, tps, 1e3 * total / steps);
-                    if (batch == 1) printf("  read-bandwidth fraction %.2f", info.weight_bytes * (steps / total) / bw);
-                    printf("\n");
-                    fflush(stdout);
-                }
-                jllm_engine_free(e);
+                BenchPlan plan{prefill >= 0 ? prefill : s.prefill, steps > 0 ? steps : s.steps, s.blocks_per_seq, s.ctx};
+                int rc = bench_model(m, std::string(s.name) + "-" + dtype, plan, batches, threads, bw);
                 jllm_model_free(m);
                 unlink((dir + "/config.json").c_str());
                 rmdir(dir.c_str());
+                if (rc) return rc;
             }
         }
     return 0;

@@ -412,6 +412,21 @@ struct GgufWriter {
         raw_str(kv, v);
         n_kv++;
     }
+    // llama.cpp's gguf-split layout: PREFIX-0000i-of-0000n.gguf, the metadata in the first part only, split.no,
+    // split.count and split.tensors.count (u16, u16, i32) in every part, the tensors shared out in order.
+    void write_split(const std::string& prefix, int parts) {
+        for (int p = 0; p < parts; p++) {
+            GgufWriter g;
+            if (p == 0) g.kv = kv, g.n_kv = n_kv;
+            g.put<uint16_t>(2, "split.no", (uint16_t)p);
+            g.put<uint16_t>(2, "split.count", (uint16_t)parts);
+            g.put<int32_t>(5, "split.tensors.count", (int32_t)tensors.size());
+            for (size_t i = tensors.size() * p / parts; i < tensors.size() * (p + 1) / parts; i++) g.tensors.push_back(tensors[i]);
+            char suffix[32];
+            snprintf(suffix, sizeof suffix, "-%05d-of-%05d.gguf", p + 1, parts);
+            g.write(prefix + suffix);
+        }
+    }
     void write(const std::string& path) {
         std::string out = "GGUF";
         uint32_t version = 3;
@@ -456,7 +471,8 @@ static Tensor permute_rows(const Tensor& t, int heads) {
     return o;
 }
 
-static void write_gguf(const std::string& path, const Spec& s, const Weights& w, const Weights& extra = {}) {
+// parts > 1: the same file split as llama.cpp's gguf-split does, path being the prefix of the parts' names.
+static void write_gguf(const std::string& path, const Spec& s, const Weights& w, const Weights& extra = {}, int parts = 1) {
     GgufWriter g;
     const std::string a = s.gguf_arch;
     g.str("general.architecture", a);
@@ -536,7 +552,8 @@ static void write_gguf(const std::string& path, const Spec& s, const Weights& w,
         add(b + "ffn_down.weight", w.at(p + "mlp.down_proj.weight"), false);
     }
     for (auto& [name, t] : extra) add(name, t, false);
-    g.write(path);
+    if (parts > 1) g.write_split(path, parts);
+    else g.write(path);
 }
 
 // The same weights as a safetensors directory (F32), a GGUF file (F32) and a safetensors directory of their
@@ -774,6 +791,34 @@ TEST(greedy_tokens_agree_between_gguf_safetensors_and_the_reference) {
         CHECK_MSG(hf == gguf, "%s: safetensors and gguf greedy tokens differ", s.name.c_str());
         CHECK_MSG(hf == want, "%s: greedy tokens differ from the reference", s.name.c_str());
     }
+}
+
+// A model split by gguf-split loads its tensors from every part, by the name of any part; a missing part is refused.
+TEST(split_gguf_loads_tensors_from_every_part) {
+    const Spec s = specs()[0];
+    Weights w = make_weights(s);
+    std::string dir = temp_dir(), prefix = dir + "/model";
+    write_gguf(prefix, s, w, {}, 3);
+    for (int p = 1; p <= 3; p++) {
+        char name[64];
+        snprintf(name, sizeof name, "-%05d-of-00003.gguf", p);
+        double e = engine_vs_reference(prefix + name, s, w);
+        printf("  %s split in 3, loaded by part %d: max |logit - reference| %.2e\n", s.name.c_str(), p, e);
+        CHECK_MSG(e < kTol, "part %d: %g", p, e);
+    }
+    unlink((prefix + "-00003-of-00003.gguf").c_str());
+    jllm_model_params mp = jllm_model_default_params();
+    jllm_model* m = nullptr;
+    CHECK(jllm_model_load((prefix + "-00001-of-00003.gguf").c_str(), &mp, &m) == JLLM_IO_ERROR);
+    CHECK_MSG(strstr(jllm_last_error(), "-00003-of-00003.gguf") != nullptr, "%s", jllm_last_error());
+    jllm_model_free(m);
+    // the first part alone under another name: its split.count says parts are missing
+    rename((prefix + "-00001-of-00003.gguf").c_str(), (dir + "/renamed.gguf").c_str());
+    CHECK(jllm_model_load((dir + "/renamed.gguf").c_str(), &mp, &m) == JLLM_INVALID_ARGUMENT);
+    CHECK_MSG(strstr(jllm_last_error(), "split.count is 3") != nullptr, "%s", jllm_last_error());
+    unlink((dir + "/renamed.gguf").c_str());
+    unlink((prefix + "-00002-of-00003.gguf").c_str());
+    rmdir(dir.c_str());
 }
 
 TEST(model_info_keeps_the_context_of_sliding_window_models) {

@@ -6,7 +6,8 @@
 // Tolerances:
 //  - dequantization: |kernel - reference| <= 1e-6 * (|scale term| + |offset term|) per element (f32 rounding of
 //    the two products and the sum);
-//  - integer dots on int8 activations: the kernel quantizes x per 32 to d * q with |x - d q| <= d / 2, so
+//  - integer dots on int8 activations: the kernel quantizes x per group (32 elements for the 32-element formats,
+//    256 for the K-quants' q8_K activations) to d * q with |x - d q| <= d / 2, so
 //    |kernel - sum w x| <= sum_groups (d_g / 2) sum_{k in g} |w_k| + 2e-5 * sum_k mag_k |x_k|
 //    (mag_k = |scale term| + |offset term| of w_k, for the f32 accumulation);
 //  - BF16 x BF16 with activations split into hi + lo: |error| <= 2^-15 * sum |w_k x_k| + 1e-30.
@@ -164,14 +165,15 @@ TEST(dequantize_matches_the_format_description) {
         }
 }
 
-// The kernel's activation quantization error bound for one row (see the header comment).
-static double dot_bound(const std::vector<Elem>& w, const std::vector<float>& x) {
+// The kernel's activation quantization error bound for one row, activations quantized per `group` elements (see
+// the header comment).
+static double dot_bound(const std::vector<Elem>& w, const std::vector<float>& x, int group) {
     double quant = 0, mag = 0;
-    for (size_t g = 0; g < x.size() / 32; g++) {
+    for (size_t g = 0; g < x.size() / group; g++) {
         double amax = 0, wsum = 0;
-        for (int i = 0; i < 32; i++) {
-            amax = std::max(amax, (double)std::fabs(x[32 * g + i]));
-            wsum += std::fabs(w[32 * g + i].value);
+        for (int i = 0; i < group; i++) {
+            amax = std::max(amax, (double)std::fabs(x[group * g + i]));
+            wsum += std::fabs(w[group * g + i].value);
         }
         quant += amax / 127 / 2 * wsum;
     }
@@ -191,13 +193,22 @@ TEST(integer_dots_match_the_format_description_within_the_activation_rounding) {
                 std::vector<int8_t> q(K);
                 std::vector<float> d(K / 32);
                 std::vector<float> s(K / 16);
-                k->quantize_acts(x.data(), K, q.data(), d.data(), s.data());
-                CHECK_MSG(k->qdot[f.dtype] != nullptr, "%s: no integer dot for %s", k->name, f.name);
-                if (!k->qdot[f.dtype]) continue;
-                double got = k->qdot[f.dtype](w.data(), cpu::QuantizedActs{q.data(), d.data(), s.data()}, K);
+                std::vector<int16_t> bsums(K / 16);
+                double got;
+                if (f.block == 256) {  // K-quants: q8_K activations
+                    k->quantize_acts_k(x.data(), K, q.data(), d.data(), bsums.data());
+                    CHECK_MSG(k->qdot_k[f.dtype] != nullptr, "%s: no integer dot for %s", k->name, f.name);
+                    if (!k->qdot_k[f.dtype]) continue;
+                    got = k->qdot_k[f.dtype](w.data(), cpu::QuantizedActsK{q.data(), d.data(), bsums.data()}, K);
+                } else {
+                    k->quantize_acts(x.data(), K, q.data(), d.data(), s.data());
+                    CHECK_MSG(k->qdot[f.dtype] != nullptr, "%s: no integer dot for %s", k->name, f.name);
+                    if (!k->qdot[f.dtype]) continue;
+                    got = k->qdot[f.dtype](w.data(), cpu::QuantizedActs{q.data(), d.data(), s.data()}, K);
+                }
                 double want = 0;
                 for (int64_t i = 0; i < K; i++) want += ref[i].value * x[i];
-                double bound = dot_bound(ref, x), err = std::fabs(got - want);
+                double bound = dot_bound(ref, x, f.block == 256 ? 256 : 32), err = std::fabs(got - want);
                 worst = std::max(worst, err / bound);
                 CHECK_MSG(err <= bound, "%s %s activations kind %d: got %.9g want %.9g (error %.3g, bound %.3g)",
                           k->name, f.name, kind, got, want, err, bound);
@@ -230,7 +241,7 @@ TEST(matmul_on_quantized_weights_matches_reference_for_every_batch_size) {
                     std::vector<float> xr(x.begin() + m * K, x.begin() + (m + 1) * K);
                     double want = 0.5;
                     for (int64_t i = 0; i < K; i++) want += ref[i].value * xr[i];
-                    double err = std::fabs(y[m * N + n] - want), bound = dot_bound(ref, xr) + 1e-6;
+                    double err = std::fabs(y[m * N + n] - want), bound = dot_bound(ref, xr, f.block == 256 ? 256 : 32) + 1e-6;
                     CHECK_MSG(err <= bound, "%s M %lld row %lld batch row %lld: got %.9g want %.9g (bound %.3g)",
                               f.name, (long long)M, (long long)n, (long long)m, y[m * N + n], want, bound);
                 }

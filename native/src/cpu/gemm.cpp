@@ -1,5 +1,6 @@
 #include "gemm.h"
 #include <algorithm>
+#include <atomic>
 #include <vector>
 #include "kernels.h"
 #include "thread_pool.h"
@@ -28,23 +29,29 @@ void dequant_row(const WeightTensor& w, int64_t row, float* out) {
 
 namespace {
 
-// The activations of one call in the form the row-dot kernels read: int8 blocks for quantized weights, bf16
-// hi/lo pairs for BF16 weights. Lives per calling thread and only grows.
+// The activations of one call in the form the row-dot kernels read: int8 per 32 for the 32-element block formats,
+// int8 per 256-element super-block (q8_K) for the K-quants, bf16 hi/lo pairs for BF16 weights. Lives per calling
+// thread and only grows.
 struct PreparedActs {
     std::vector<int8_t> q;
     std::vector<float> d;
     std::vector<float> ds;
+    std::vector<int16_t> bsums;
     std::vector<uint16_t> hi, lo;
     QuantizedActs row(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 32, ds.data() + m * K / 16}; }
+    QuantizedActsK row_k(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 256, bsums.data() + m * K / 16}; }
 };
 
-enum class Path { F32Dot, QuantDot, Bf16Dot, Tile };
+enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
-    if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
+    if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot_k[w.dtype]) return Path::QuantDotK;
+    // Batch 1 reads BF16 weights through the f32 FMA dot: exact products, and faster than the hi/lo vdpbf16ps pair
+    // (jllm_bench --kernels, in cache on one Zen 5 core: 60 GB/s against 55).
     if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
         return Path::F32Dot;
+    if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
     return Path::Tile;
 }
 
@@ -56,6 +63,12 @@ void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, 
         a.ds.resize(M * K / 16);
         for (int64_t m = 0; m < M; m++)
             k.quantize_acts(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 32, a.ds.data() + m * K / 16);
+    } else if (path == Path::QuantDotK) {
+        a.q.resize(M * K);
+        a.d.resize(M * K / 256);
+        a.bsums.resize(M * K / 16);
+        for (int64_t m = 0; m < M; m++)
+            k.quantize_acts_k(x + m * K, K, a.q.data() + m * K, a.d.data() + m * K / 256, a.bsums.data() + m * K / 16);
     } else if (path == Path::Bf16Dot) {
         a.hi.resize(M * K);
         a.lo.resize(M * K);
@@ -83,6 +96,12 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
             QuantDot dot = k.qdot[w.dtype];
             for (int64_t n = n0; n < n1; n++)
                 for (int64_t m = 0; m < M; m++) y[m * ldy + n] = dot(row_ptr(w, n), a.row(m, K), K);
+            return;
+        }
+        case Path::QuantDotK: {
+            QuantDotK dot = k.qdot_k[w.dtype];
+            for (int64_t n = n0; n < n1; n++)
+                for (int64_t m = 0; m < M; m++) y[m * ldy + n] = dot(row_ptr(w, n), a.row_k(m, K), K);
             return;
         }
         case Path::Bf16Dot:
@@ -133,14 +152,18 @@ void matmul(const WeightTensor& w, const float* x, int64_t M, float* y, int64_t 
     Path path = choose_path(k, w, M);
     static thread_local PreparedActs acts;
     prepare(k, path, x, M, K, acts);
-    // Split the output features into contiguous per-thread ranges, multiples of 4 rows.
-    int64_t groups = (N + 3) / 4;
-    int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, groups));
+    // Output features in chunks of whole tiles, about 8 per thread, claimed from a shared counter: a thread that the
+    // OS preempts (a shared machine) leaves its remaining chunks to the others instead of stalling the step.
+    const int64_t tiles = (N + kGemmTileRows - 1) / kGemmTileRows;
+    const int64_t chunk = kGemmTileRows * std::max<int64_t>(1, tiles / (8 * (int64_t)std::max(1, nthreads)));
+    const int64_t chunks = (N + chunk - 1) / chunk;
+    int nt = (int)std::max<int64_t>(1, std::min<int64_t>(nthreads, chunks));
     const PreparedActs& a = acts;
-    parallel_run(nt, [&](int tid, int nth) {
-        int64_t g0 = groups * tid / nth, g1 = groups * (tid + 1) / nth;
-        int64_t n0 = std::min(N, g0 * 4), n1 = std::min(N, g1 * 4);
-        if (n0 < n1) matmul_rows(k, path, w, x, a, M, y, ldy, n0, n1, scratch + (int64_t)tid * kGemmTileRows * K);
+    std::atomic<int64_t> next{0};
+    parallel_run(nt, [&](int tid, int) {
+        float* tile = scratch + (int64_t)tid * kGemmTileRows * K;
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;)
+            matmul_rows(k, path, w, x, a, M, y, ldy, c * chunk, std::min(N, (c + 1) * chunk), tile);
     });
     if (bias)
         for (int64_t m = 0; m < M; m++)

@@ -16,8 +16,18 @@ struct QuantizedActs {
     const float* ds;   // [K / 16]
 };
 
+// The same row quantized per 256-element super-block for the K-quant weights (ggml's q8_K form): per super-block
+// b, x[256b + i] ~ d[b] * q[256b + i] with q in [-127, 127] (d = max|x| / 127, round to nearest);
+// bsums[h] = sum of q over [16h, 16h + 16), so offsets and minimums stay integer until the super-block ends.
+struct QuantizedActsK {
+    const int8_t* q;        // [K]
+    const float* d;         // [K / 256]
+    const int16_t* bsums;   // [K / 16]
+};
+
 // sum_k x[k] * w[k] for one row of block-quantized weights w [K] (the dtype's GGUF block layout).
 using QuantDot = float (*)(const uint8_t* w, const QuantizedActs& x, int64_t K);
+using QuantDotK = float (*)(const uint8_t* w, const QuantizedActsK& x, int64_t K);
 // Expands one weight row [K] in its dtype to f32.
 using Dequant = void (*)(const uint8_t* w, float* out, int64_t K);
 
@@ -39,7 +49,10 @@ struct Kernels {
 
     // Block-quantized weights. quantize_acts fills q [K], d [K/32], ds [K/16] (see QuantizedActs).
     void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, float* ds);
-    QuantDot qdot[kDtypeSlots];     // integer dot products; null for F32, F16, BF16
+    QuantDot qdot[kDtypeSlots];     // integer dot products on 32-element blocks: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
+    // K-quants (Q2_K ... Q6_K) on q8_K activations; quantize_acts_k fills q [K], d [K/256], bsums [K/16].
+    void (*quantize_acts_k)(const float* x, int64_t K, int8_t* q, float* d, int16_t* bsums);
+    QuantDotK qdot_k[kDtypeSlots];
     Dequant dequant[kDtypeSlots];   // every supported dtype (F32 copies)
 
     // BF16 weights computed as BF16 (AVX512-BF16 vdpbf16ps); null where the CPU lacks it. The activations are

@@ -32,7 +32,8 @@ struct Value {  // scalars only; arrays are skipped except their length
 struct TensorInfo {
     uint32_t type;
     std::vector<int64_t> ne;
-    uint64_t offset;
+    uint64_t offset;  // from the data start of its part
+    size_t part = 0;  // index into the split files (0 for a single file)
 };
 
 class Reader {
@@ -145,26 +146,26 @@ int32_t jllm_dtype_of(uint32_t ggml_type, const std::string& name) {
     }
 }
 
-}  // namespace
+// One file of a (possibly split) GGUF model: its metadata, tensor infos and where its tensor data starts.
+struct Part {
+    std::map<std::string, Value> kv;
+    std::map<std::string, TensorInfo> infos;
+    uint64_t data_start = 0;
+};
 
-std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_params& params) {
-    auto m = std::make_unique<Model>();
-    m->files.push_back(std::make_unique<MappedFile>(path));
-    const MappedFile& f = *m->files.back();
+Part read_part(const MappedFile& f, const std::string& path, size_t index) {
+    Part part;
     Reader r(f.data(), f.size(), path);
     if (f.size() < 4 || memcmp(f.data(), "GGUF", 4) != 0) fail(JLLM_IO_ERROR, "%s is not a GGUF file", path.c_str());
     r.skip(4);
     uint32_t version = r.get<uint32_t>();
     if (version < 2 || version > 3) fail(JLLM_UNSUPPORTED, "%s: GGUF version %u (supported: 2, 3)", path.c_str(), version);
     uint64_t n_tensors = r.get<uint64_t>(), n_kv = r.get<uint64_t>();
-
-    std::map<std::string, Value> kv;
     for (uint64_t i = 0; i < n_kv; i++) {
         std::string key = r.str();
         uint32_t t = r.get<uint32_t>();
-        kv[key] = read_value(r, t);
+        part.kv[key] = read_value(r, t);
     }
-    std::map<std::string, TensorInfo> infos;
     for (uint64_t i = 0; i < n_tensors; i++) {
         std::string name = r.str();
         TensorInfo ti;
@@ -173,11 +174,58 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         for (uint32_t d = 0; d < nd; d++) ti.ne.push_back((int64_t)r.get<uint64_t>());
         ti.type = r.get<uint32_t>();
         ti.offset = r.get<uint64_t>();
-        infos[name] = ti;
+        ti.part = index;
+        part.infos[name] = ti;
     }
-    uint64_t align = kv.count("general.alignment") ? (uint64_t)kv["general.alignment"].num : 32;
+    uint64_t align = part.kv.count("general.alignment") ? (uint64_t)part.kv["general.alignment"].num : 32;
     if (align == 0) align = 32;
-    uint64_t data_start = (r.pos() + align - 1) / align * align;
+    part.data_start = (r.pos() + align - 1) / align * align;
+    return part;
+}
+
+// llama.cpp's gguf-split names: PREFIX-00001-of-00003.gguf ... PREFIX-00003-of-00003.gguf. Any part's name gives
+// every part's path, in order; another name is a single file.
+std::vector<std::string> split_paths(const std::string& path) {
+    const size_t n = path.size(), tail = strlen("-00001-of-00003.gguf");
+    auto digits = [&](size_t at) {
+        for (size_t i = at; i < at + 5; i++)
+            if (path[i] < '0' || path[i] > '9') return -1;
+        return atoi(path.substr(at, 5).c_str());
+    };
+    if (n < tail || path.compare(n - 5, 5, ".gguf") != 0 || path[n - tail] != '-' || path.compare(n - 14, 4, "-of-") != 0)
+        return {path};
+    int no = digits(n - tail + 1), count = digits(n - 10);
+    if (no < 1 || count < 1 || no > count) return {path};
+    std::vector<std::string> out;
+    char suffix[32];
+    for (int i = 1; i <= count; i++) {
+        snprintf(suffix, sizeof suffix, "-%05d-of-%05d.gguf", i, count);
+        out.push_back(path.substr(0, n - tail) + suffix);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_params& params) {
+    auto m = std::make_unique<Model>();
+    // 0. every part of a split model: metadata from the first, tensors from all
+    std::vector<std::string> paths = split_paths(path);
+    std::vector<Part> parts;
+    for (size_t i = 0; i < paths.size(); i++) {
+        m->files.push_back(std::make_unique<MappedFile>(paths[i]));
+        parts.push_back(read_part(*m->files.back(), paths[i], i));
+    }
+    std::map<std::string, Value>& kv = parts[0].kv;
+    const double split_count = kv.count("split.count") ? kv["split.count"].num : 1;
+    if (split_count != (double)paths.size())
+        fail(JLLM_INVALID_ARGUMENT, "%s: split.count is %g but %zu file(s) were found by the name (a split model is "
+             "loaded by the name of one part: PREFIX-00001-of-0000N.gguf)", path.c_str(), split_count, paths.size());
+    std::map<std::string, TensorInfo> infos;
+    for (size_t i = 0; i < parts.size(); i++)
+        for (auto& [name, ti] : parts[i].infos)
+            if (!infos.emplace(name, ti).second)
+                fail(JLLM_INVALID_ARGUMENT, "%s: tensor %s appears in two parts", paths[i].c_str(), name.c_str());
 
     // 1. the architecture description from the metadata
     struct Keys : GgufKeys {
@@ -210,9 +258,10 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const jllm_model_param
         w.cols = ti.ne.empty() ? 1 : ti.ne[0];
         w.rows = 1;
         for (size_t d = 1; d < ti.ne.size(); d++) w.rows *= ti.ne[d];
-        uint64_t begin = data_start + ti.offset;
+        const MappedFile& f = *m->files[ti.part];
+        uint64_t begin = parts[ti.part].data_start + ti.offset;
         if (ti.offset > f.size() || begin > f.size() || (uint64_t)w.bytes() > f.size() - begin)
-            fail(JLLM_IO_ERROR, "%s: tensor %s lies outside the file", path.c_str(), name.c_str());
+            fail(JLLM_IO_ERROR, "%s: tensor %s lies outside the file", paths[ti.part].c_str(), name.c_str());
         w.data = f.data() + begin;
         return w;
     };

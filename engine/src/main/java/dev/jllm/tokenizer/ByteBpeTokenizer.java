@@ -30,6 +30,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final int bosId, eosId;
     private final boolean addBos, addEos;
+    private final Set<Integer> eosIds;  // every id that ends generation (GgufEndOfGeneration)
     private final String chatTemplate;
 
     public ByteBpeTokenizer(GgufMetadata meta) {
@@ -61,6 +62,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
         }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);
         eosId = (int) meta.integer("tokenizer.ggml.eos_token_id", -1);
+        eosIds = GgufEndOfGeneration.ids(meta, pieces);
         addBos = meta.bool("tokenizer.ggml.add_bos_token", false);
         addEos = meta.bool("tokenizer.ggml.add_eos_token", false);
         chatTemplate = meta.string("tokenizer.chat_template");
@@ -154,7 +156,7 @@ public final class ByteBpeTokenizer implements Tokenizer {
     @Override public int vocabSize() { return pieces.length; }
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }
-    @Override public Set<Integer> eosIds() { return eosId >= 0 ? Set.of(eosId) : Set.of(); }
+    @Override public Set<Integer> eosIds() { return eosIds; }
     @Override public boolean isSpecial(int id) { return id >= 0 && id < types.length && (types[id] == TYPE_CONTROL || types[id] == TYPE_UNKNOWN); }
     @Override public String bosToken() { return bosId >= 0 ? pieces[bosId] : null; }
     @Override public String eosToken() { return eosId >= 0 ? pieces[eosId] : null; }

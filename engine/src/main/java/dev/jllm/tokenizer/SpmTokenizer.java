@@ -28,6 +28,7 @@ public final class SpmTokenizer implements Tokenizer {
     private final AddedTokens added = new AddedTokens();
     private final int bosId, eosId, unkId;
     private final boolean addBos, addEos, addSpacePrefix;
+    private final Set<Integer> eosIds;  // every id that ends generation (GgufEndOfGeneration)
     private final String chatTemplate;
 
     public SpmTokenizer(GgufMetadata meta) {
@@ -49,6 +50,7 @@ public final class SpmTokenizer implements Tokenizer {
         }
         bosId = (int) meta.integer("tokenizer.ggml.bos_token_id", -1);
         eosId = (int) meta.integer("tokenizer.ggml.eos_token_id", -1);
+        eosIds = GgufEndOfGeneration.ids(meta, pieces);
         unkId = (int) meta.integer("tokenizer.ggml.unknown_token_id", -1);
         addBos = meta.bool("tokenizer.ggml.add_bos_token", true);
         addEos = meta.bool("tokenizer.ggml.add_eos_token", false);
@@ -180,7 +182,7 @@ public final class SpmTokenizer implements Tokenizer {
     @Override public int vocabSize() { return pieces.length; }
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }
-    @Override public Set<Integer> eosIds() { return eosId >= 0 ? Set.of(eosId) : Set.of(); }
+    @Override public Set<Integer> eosIds() { return eosIds; }
     @Override public boolean isSpecial(int id) { return isAdded(id) && types[id] != TYPE_USER_DEFINED; }
     @Override public String bosToken() { return bosId >= 0 ? pieces[bosId] : null; }
     @Override public String eosToken() { return eosId >= 0 ? pieces[eosId] : null; }

@@ -27,7 +27,7 @@ public interface Tokenizer extends AutoCloseable {
     /** -1 when the model has none. */
     int bosId();
 
-    /** The ids that end generation (EOS plus generation_config's eos_token_id list). */
+    /** The ids that end generation (EOS plus generation_config's eos_token_id list; for GGUF vocabularies, GgufEndOfGeneration). */
     Set<Integer> eosIds();
 
     int eosId();
