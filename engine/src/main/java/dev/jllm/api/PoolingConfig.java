@@ -12,7 +12,11 @@ import java.util.Set;
  * How an embedding (pooling) model turns final hidden states into a vector, as vLLM reads it: sentence-transformers'
  * modules.json (a Pooling module's {@code 1_Pooling/config.json}: pooling_mode_cls_token / _mean_tokens /
  * _lasttoken; a Normalize module), else the architecture's default (BERT-family encoders: CLS; decoders: last
- * token), normalized. {@code hiddenSize} is the vector's full length (the most `dimensions` may ask for).
+ * token), normalized.
+ *
+ * @param pooling    ModelExecutor.POOLING_LAST, POOLING_CLS or POOLING_MEAN (the native JLLM_POOLING_* codes)
+ * @param normalize  whether vectors are divided by their L2 norm
+ * @param hiddenSize the vector's full length (the most `dimensions` may ask for)
  */
 public record PoolingConfig(int pooling, boolean normalize, int hiddenSize) {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -20,6 +24,12 @@ public record PoolingConfig(int pooling, boolean normalize, int hiddenSize) {
     public static final Set<String> ENCODERS = Set.of("BertModel", "BertForMaskedLM", "RobertaModel", "XLMRobertaModel",
             "NomicBertModel");
 
+    /**
+     * A pooling code's name.
+     *
+     * @param pooling a POOLING_* code
+     * @return "CLS", "MEAN" or "LAST"
+     */
     public static String poolingName(int pooling) {
         return switch (pooling) {
             case ModelExecutor.POOLING_CLS -> "CLS";
@@ -28,12 +38,26 @@ public record PoolingConfig(int pooling, boolean normalize, int hiddenSize) {
         };
     }
 
-    /** Whether the model directory holds an embedding model (auto task): a BERT-family encoder or sentence-transformers files. */
+    /**
+     * Whether a model is an embedding model (the auto task): a BERT-family encoder or a sentence-transformers directory.
+     *
+     * @param dir          the model directory or file
+     * @param architecture the model's architecture
+     * @return true for an embedding model
+     */
     public static boolean looksLikeEmbeddingModel(Path dir, String architecture) {
         return ENCODERS.contains(architecture) || (Files.isDirectory(dir) && Files.exists(dir.resolve("modules.json")));
     }
 
-    /** Reads the pooling of the model in `dir` (a directory; a .gguf file gets the defaults). */
+    /**
+     * Reads the pooling of a model.
+     *
+     * @param dir          the model directory (a .gguf file gets the defaults)
+     * @param architecture the model's architecture (encoders default to CLS, decoders to the last token)
+     * @param hiddenSize   the width of its hidden states
+     * @return the pooling
+     * @throws IOException modules.json or the pooling config cannot be read
+     */
     public static PoolingConfig read(Path dir, String architecture, int hiddenSize) throws IOException {
         int pooling = ENCODERS.contains(architecture) ? ModelExecutor.POOLING_CLS : ModelExecutor.POOLING_LAST;
         boolean normalize = true;
