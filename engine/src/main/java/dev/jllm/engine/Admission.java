@@ -78,33 +78,37 @@ final class Admission {
             if (why != null) throw reject(400, "BadRequestError", why, null, "invalid", 0);
             tokens += prompts.get(i).length;
         }
-        synchronized (this) {
-            // an empty queue takes any request that can run, however large: it must be able to run some time
-            if (queued > 0 && queued + prompts.size() > maxWaitingRequests) throw full(prompts.size());
-            if (queued > 0 && queuedTokens + tokens > maxWaitingTokens)
-                throw reject(429, "RateLimitError", "The server is at capacity: " + queuedTokens + " prompt tokens are waiting "
-                        + "to be scheduled and this request adds " + tokens + " (limit " + maxWaitingTokens
-                        + ", --max-waiting-tokens); retry after " + RETRY_AFTER_SECONDS + " s.", null, "queued_tokens", RETRY_AFTER_SECONDS);
-            queued += prompts.size();
-            queuedTokens += tokens;
-        }
+        reserveRoom(prompts.size(), tokens);
     }
 
     /**
-     * Reserves queue room for one embedding call of `inputs` sequences and `tokens` tokens (each input already
-     * checked to fit one forward), or throws 503 / 429 as for generation.
+     * Checks one embedding call's inputs (each must fit one forward of at most maxLen tokens and have embedding
+     * rows) and reserves queue room for it as one request, or throws 400 (param "input") / 503 / 429.
      */
-    void reserveEmbedding(int inputs, long tokens) {
-        if (closed != null) throw reject(503, "ServiceUnavailableError", closed, null, "shutting_down", 0);
-        synchronized (this) {
-            if (queued > 0 && queued + 1 > maxWaitingRequests) throw full(1);
-            if (queued > 0 && queuedTokens + tokens > maxWaitingTokens)
-                throw reject(429, "RateLimitError", "The server is at capacity: " + queuedTokens + " prompt tokens are waiting "
-                        + "to be scheduled and this request adds " + tokens + " (limit " + maxWaitingTokens
-                        + ", --max-waiting-tokens); retry after " + RETRY_AFTER_SECONDS + " s.", null, "queued_tokens", RETRY_AFTER_SECONDS);
-            queued += 1;
-            queuedTokens += tokens;
+    void reserveEmbedding(List<int[]> inputs, int maxLen) {
+        long tokens = 0;
+        for (int[] in : inputs) {
+            String why = in.length == 0 ? "An input is empty: every input needs at least one token."
+                    : in.length > maxLen ? "This model's maximum context length is " + maxLen + " tokens. However, you requested "
+                    + in.length + " tokens in the input for embedding generation. Please reduce the length of the input."
+                    : outsideVocabulary(in);
+            if (why != null) throw reject(400, "BadRequestError", why, "input", "invalid", 0);
+            tokens += in.length;
         }
+        if (closed != null) throw reject(503, "ServiceUnavailableError", closed, null, "shutting_down", 0);
+        reserveRoom(1, tokens);
+    }
+
+    /** Queue room for `requests` requests of `tokens` prompt tokens in all, or 429. */
+    private synchronized void reserveRoom(int requests, long tokens) {
+        // an empty queue takes any request that can run, however large: it must be able to run some time
+        if (queued > 0 && queued + requests > maxWaitingRequests) throw full(requests);
+        if (queued > 0 && queuedTokens + tokens > maxWaitingTokens)
+            throw reject(429, "RateLimitError", "The server is at capacity: " + queuedTokens + " prompt tokens are waiting "
+                    + "to be scheduled and this request adds " + tokens + " (limit " + maxWaitingTokens
+                    + ", --max-waiting-tokens); retry after " + RETRY_AFTER_SECONDS + " s.", null, "queued_tokens", RETRY_AFTER_SECONDS);
+        queued += requests;
+        queuedTokens += tokens;
     }
 
     /**

@@ -174,28 +174,9 @@ public final class Engine implements AutoCloseable {
      * as for generation.
      */
     public java.util.concurrent.CompletableFuture<float[][]> embed(List<int[]> inputs, int pooling) {
-        int limit = Math.min(exec.maxModelLen(), config.maxNumBatchedTokens());
+        admission.reserveEmbedding(inputs, Math.min(exec.maxModelLen(), config.maxNumBatchedTokens()));
         long tokens = 0;
-        for (int[] in : inputs) {
-            if (in.length == 0) {
-                stats.rejected("invalid");
-                throw new RequestRejected(400, "BadRequestError", "An input is empty: every input needs at least one token.", "input", "invalid", 0);
-            }
-            if (in.length > limit) {
-                stats.rejected("invalid");
-                throw new RequestRejected(400, "BadRequestError", "This model's maximum context length is " + limit
-                        + " tokens. However, you requested " + in.length + " tokens in the input for embedding generation. "
-                        + "Please reduce the length of the input.", "input", "invalid", 0);
-            }
-            for (int id : in)
-                if (id < 0 || id >= exec.vocabSize()) {
-                    stats.rejected("invalid");
-                    throw new RequestRejected(400, "BadRequestError", "Token id " + id + " is out of vocabulary: the model has "
-                            + exec.vocabSize() + " tokens (0.." + (exec.vocabSize() - 1) + ").", "input", "invalid", 0);
-                }
-            tokens += in.length;
-        }
-        admission.reserveEmbedding(inputs.size(), tokens);
+        for (int[] in : inputs) tokens += in.length;
         EmbeddingQueue.Job job = new EmbeddingQueue.Job(List.copyOf(inputs), pooling, tokens);
         commands.add(() -> embeddings.add(job));
         return job.done;
