@@ -9,8 +9,9 @@
 namespace jllm::cpu {
 
 // Batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
-// CPU has it), re-reading each weight row from L1 once per batch row; larger batches expand a tile of weight rows
-// to f32 once and run the register-blocked f32 micro-kernels.
+// CPU has it), re-reading each weight row from L1 once per batch row; larger batches unpack a panel of 16
+// quantized weight rows to bytes once and run the integer panel kernels (qgemm_impl.inc), or expand a tile of
+// weight rows to f32 once and run the register-blocked f32 micro-kernels (float weights, and Q8_0 without VNNI).
 constexpr int64_t kRowDotMaxBatch = 4;
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
@@ -42,7 +43,7 @@ struct PreparedActs {
     QuantizedActsK row_k(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 256, bsums.data() + m * K / 16}; }
 };
 
-enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Tile };
+enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Panel, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
@@ -52,12 +53,13 @@ Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
         return Path::F32Dot;
     if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
+    if (w.dtype < kDtypeSlots && k.pack_panel[w.dtype]) return Path::Panel;
     return Path::Tile;
 }
 
 // 1. Activations converted once per call (not per weight row).
 void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, PreparedActs& a) {
-    if (path == Path::QuantDot) {
+    if (path == Path::QuantDot || path == Path::Panel) {
         a.q.resize(M * K);
         a.d.resize(M * K / 32);
         a.ds.resize(M * K / 16);
@@ -109,6 +111,19 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
                 for (int64_t m = 0; m < M; m++)
                     y[m * ldy + n] = k.dot_bf16x2(a.hi.data() + m * K, a.lo.data() + m * K, (const uint16_t*)row_ptr(w, n), K);
             return;
+        case Path::Panel: {
+            // Panels of kPanelRows weight rows unpacked into the tile scratch, each multiplied with every batch row.
+            static_assert(kGemmTileRows * sizeof(float) * 1024 >= panel_bytes(1024), "a panel fits in the tile");
+            static_assert(kGemmTileRows % kPanelRows == 0, "chunks are whole panels");
+            Panel p{(uint8_t*)tile, (float*)((uint8_t*)tile + K * kPanelRows), nullptr};
+            p.b = p.a + K;
+            for (int64_t t0 = n0; t0 < n1; t0 += kPanelRows) {
+                int rows = (int)std::min<int64_t>(kPanelRows, n1 - t0);
+                k.pack_panel[w.dtype](row_ptr(w, t0), w.row_bytes(), rows, K, p);
+                k.panel_gemm(p, k.panel_halves[w.dtype], a.row(0, K), M, K, y + t0, ldy, rows);
+            }
+            return;
+        }
         case Path::Tile: break;
     }
     // Tile: expand kGemmTileRows weight rows to f32 once, then the 4x4 / 2x4 micro-kernels over the batch rows,
