@@ -8,10 +8,11 @@
 
 namespace jllm::cpu {
 
-// Batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
-// CPU has it), re-reading each weight row from L1 once per batch row; larger batches unpack a panel of 16
-// quantized weight rows to bytes once and run the integer panel kernels (qgemm_impl.inc), or expand a tile of
-// weight rows to f32 once and run the register-blocked f32 micro-kernels (float weights, and Q8_0 without VNNI).
+// Block-quantized weights take the integer panel kernels (qgemm_impl.inc: 16 weight rows unpacked to bytes once,
+// then every batch row) from the kernel set's panel_from[dtype] batch rows. Below that, and for float weights,
+// batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
+// CPU has it), re-reading each weight row from L1 once per batch row; larger batches expand a tile of weight rows
+// to f32 once and run the register-blocked f32 micro-kernels (float weights, and Q8_0 without VNNI).
 constexpr int64_t kRowDotMaxBatch = 4;
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
@@ -46,6 +47,7 @@ struct PreparedActs {
 enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Panel, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
+    if (M > 1 && w.dtype < kDtypeSlots && k.pack_panel[w.dtype] && M >= k.panel_from[w.dtype]) return Path::Panel;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot_k[w.dtype]) return Path::QuantDotK;
     // Batch 1 reads BF16 weights through the f32 FMA dot: exact products, and faster than the hi/lo vdpbf16ps pair
@@ -53,7 +55,6 @@ Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
         return Path::F32Dot;
     if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
-    if (w.dtype < kDtypeSlots && k.pack_panel[w.dtype]) return Path::Panel;
     return Path::Tile;
 }
 

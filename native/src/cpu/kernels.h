@@ -72,8 +72,11 @@ struct Kernels {
     // without VNNI), panel_halves[dtype] when the format has two scales per group of 32; panel_gemm sets
     // y[m * ldy + r] = sum_k x_m[k] W[r, k] for m < M, r < rows from the activations quantized by quantize_acts
     // (x.q [M * K], x.d [M * K / 32], x.ds [M * K / 16]).
+    // panel_from[dtype]: the batch size from which the panel beats per-row dots (each weight block unpacked once
+    // for all batch rows instead of once per row); 0 where there is no panel.
     PackPanel pack_panel[kDtypeSlots];
     bool panel_halves[kDtypeSlots];
+    int panel_from[kDtypeSlots];
     void (*panel_gemm)(const Panel& p, bool halves, const QuantizedActs& x, int64_t M, int64_t K, float* y,
                        int64_t ldy, int rows);
 
