@@ -79,6 +79,11 @@ struct Kernels {
     int panel_from[kDtypeSlots];
     void (*panel_gemm)(const Panel& p, bool halves, const QuantizedActs& x, int64_t M, int64_t K, float* y,
                        int64_t ldy, int rows);
+    // Float weights (F32, F16, BF16 dtypes) in the same panel shape, f32 and transposed: pack_panel_f expands
+    // rows [0, rows) of w to out[16 k + r] (kPanelRows * K floats); fpanel_gemm sets
+    // y[m * ldy + r] = sum_k x[m * K + k] out[16 k + r] for m < M, r < rows.
+    void (*pack_panel_f)(int32_t dtype, const uint8_t* w, int64_t row_bytes, int rows, int64_t K, float* out);
+    void (*fpanel_gemm)(const float* pw, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows);
 
     // BF16 weights computed as BF16 (AVX512-BF16 vdpbf16ps); null where the CPU lacks it. The activations are
     // split once per row into two bf16 terms, x ~ hi + lo (about 16 significant bits), so the products lose
