@@ -249,6 +249,26 @@ TEST(matmul_on_quantized_weights_matches_reference_for_every_batch_size) {
         }
 }
 
+// Every kernel set's activation quantization gives the scalar one's bytes and scales exactly (the SIMD versions
+// must round the same way: to nearest, ties to even).
+TEST(activation_quantization_of_every_kernel_set_matches_scalar) {
+    const cpu::Kernels& s = cpu::scalar_kernels();
+    for (const cpu::Kernels* k : kernel_sets())
+        for (int kind = 0; kind < 4; kind++) {
+            const int64_t K = 512;
+            std::vector<float> x = random_acts(K, kind);
+            x[32] = 127.0f;  // group 1: scale exactly 1, so 2.5 and -3.5 are ties (to 2 and -4)
+            x[33] = 2.5f;
+            x[34] = -3.5f;
+            std::vector<int8_t> q(K), q0(K);
+            std::vector<float> d(K / 32), d0(K / 32), ds(K / 16), ds0(K / 16);
+            k->quantize_acts(x.data(), K, q.data(), d.data(), ds.data());
+            s.quantize_acts(x.data(), K, q0.data(), d0.data(), ds0.data());
+            CHECK_MSG(q == q0 && d == d0 && ds == ds0, "%s activations kind %d: quantize_acts differs from scalar",
+                      k->name, kind);
+        }
+}
+
 // The batched integer path of every kernel set directly: panels of 16 weight rows unpacked once (pack_panel), then
 // every batch row against them (panel_gemm, activations quantized per 32), for batch sizes on both sides of the
 // kernels' register blocking (8 rows on AVX-512, 3 on AVX2, 4 scalar) and a last panel of 3 rows.
