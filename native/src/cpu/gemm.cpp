@@ -8,13 +8,18 @@
 
 namespace jllm::cpu {
 
-// Block-quantized weights take the integer panel kernels (qgemm_impl.inc: 16 weight rows unpacked to bytes once,
-// then every batch row) from the kernel set's panel_from[dtype] batch rows. Below that, and for float weights,
-// batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
-// CPU has it), re-reading each weight row from L1 once per batch row; larger batches expand a tile of weight rows
-// to f32 once and run the register-blocked f32 micro-kernels (float weights below kFloatPanelMinBatch rows, and
-// Q8_0 without VNNI), or the f32 panel (float weights from kFloatPanelMinBatch rows).
+// Paths by weight dtype and batch rows M (choose_path):
+//  - block-quantized weights from the kernel set's panel_from[dtype] rows (2, or 4-5 against the AVX-512 Q4_K / Q6_K
+//    dots): the integer panel (qgemm_impl.inc), 16 weight rows unpacked to bytes once for every batch row;
+//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights up to
+//    kRowDotMaxBatch rows: bf16 x bf16 where the CPU has it (row dots re-read each weight row from L1 per batch row);
+//  - float weights from kFloatPanelMinBatch rows: the f32 panel, 16 weight rows expanded and transposed once;
+//  - otherwise (float weights between the two, Q8_0 without VNNI): a tile of weight rows expanded to f32 once and
+//    the register-blocked f32 4x4 / 2x4 micro-kernels.
 constexpr int64_t kRowDotMaxBatch = 4;
+// The panels live in the per-thread tile scratch (kGemmTileRows * K floats), and chunks of rows are whole panels.
+static_assert(kGemmTileRows * sizeof(float) * 1024 >= panel_bytes(1024), "an integer panel fits in the tile");
+static_assert(kGemmTileRows % kPanelRows == 0, "chunks are whole panels; an f32 panel fits in the tile");
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
     return (const uint8_t*)w.data + row * w.row_bytes();
@@ -122,8 +127,6 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
             return;
         case Path::Panel: {
             // Panels of kPanelRows weight rows unpacked into the tile scratch, each multiplied with every batch row.
-            static_assert(kGemmTileRows * sizeof(float) * 1024 >= panel_bytes(1024), "a panel fits in the tile");
-            static_assert(kGemmTileRows % kPanelRows == 0, "chunks are whole panels");
             Panel p{(uint8_t*)tile, (float*)((uint8_t*)tile + K * kPanelRows), nullptr};
             p.b = p.a + K;
             for (int64_t t0 = n0; t0 < n1; t0 += kPanelRows) {
