@@ -135,8 +135,11 @@ public final class Regex {
         if (pos < src.length() && (src.charAt(pos) == '?' || src.charAt(pos) == '+')) pos++;  // lazy/possessive: same language
         int s = newState(), cur = s;
         int copies = Math.max(min, max < 0 ? min : max);
+        // every copy is taken before any edge is added: wiring adds edges to the atom's own states, which a later
+        // copy would carry along (shifted into nowhere)
         List<Frag> parts = new ArrayList<>();
         for (int i = 0; i < Math.max(copies, 1); i++) parts.add(i == 0 ? atom : copy(atom, before, after));
+        Frag loop = max >= 0 ? null : min > 0 ? copy(atom, before, after) : parts.get(0);
         if (copies == 0) {  // x{0} or x? handled below; {0,0} matches empty
             if (max == 0) return new Frag(s, s);
         }
@@ -146,7 +149,6 @@ public final class Regex {
         }
         int e = newState();
         if (max < 0) {  // then a loop on one more copy
-            Frag loop = min > 0 ? copy(atom, before, after) : parts.get(0);
             epsilon(cur, loop.start());
             epsilon(loop.end(), loop.start());
             epsilon(loop.end(), e);
