@@ -67,32 +67,25 @@ final class ResponsesApiHandler {
             JsonNode rf = ResponsesInput.responseFormat(f.raw("text"));
             if (rf != null) body.set("response_format", rf);
         }
-        Integer max = f.integer("max_output_tokens", null);
-        if (max != null && max < 1) throw ApiException.badRequest("max_output_tokens must be at least 1, got " + max + ".", "max_output_tokens");
+        Integer max = SamplingFields.atLeastOne(f.integer("max_output_tokens", null), "max_output_tokens");
         if (max != null) body.put("max_tokens", max);
         return new Translated(body, conversation);
     }
 
     void create(JsonNode raw, HttpOut out) throws IOException, InterruptedException {
-        // 1. validate and translate; render, tokenize, sampling parameters and tool plan as chat completions do
+        // 1. parse and translate into a chat request (unknown fields logged under /v1/responses)
         Fields f = new Fields(raw);
         f.logUnknown(KNOWN, "/v1/responses");
         String model = ctx.resolveModel(f.string("model", null));
-        Generation.precheck(ctx.engine());
         boolean stream = f.bool("stream", false), storeIt = f.bool("store", true);
         Translated t = translate(f);
-        Fields cf = new Fields(t.chatBody());
-        ChatHandler.Prompt prompt = chat.render(cf);
-        SamplingParams.Builder b = SamplingFields.read(cf, ctx.tokenizer(), ctx.defaults());
-        ToolCalls.Plan tools = ToolCalls.plan(cf, ctx, ctx.tokenizer(), b.constraint != null);
-        if (tools.constraint() != null) b.constraint = tools.constraint();
-        b.maxTokens = SamplingFields.maxTokens(cf, null, prompt.ids().length, ctx.maxModelLen(), true);
-        SamplingParams params = b.build();
-        try {
-            params.validate(ctx.maxLogprobs());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidSampling(e);
-        }
+        ChatCompletionRequest request = ChatCompletionRequest.of(new Fields(t.chatBody()), ctx);
+        Generation.precheck(ctx.engine());
+        // render, tokenize, sampling parameters and tool plan, validated as chat completions do
+        ChatHandler.Prepared prepared = chat.prepare(request, false);
+        ChatHandler.Prompt prompt = prepared.prompt();
+        SamplingParams params = prepared.params();
+        ToolCalls.Plan tools = prepared.tools();
         String id = ResponseOutput.newId("resp_");
         ctx.logRequest(id, prompt.text(), prompt.ids().length, params);
         ObjectNode resp = response(id, model, f, params);

@@ -156,20 +156,55 @@ final class SamplingFields {
         }
     }
 
-    /** max_tokens / max_completion_tokens against the context: null means "fill the context". */
-    static int maxTokens(Fields f, Integer fallback, int promptLen, int maxModelLen, boolean chat) {
+    /** The most sequences (n × prompts) one request may ask for: one rule for every endpoint. */
+    static final int MAX_SEQUENCES = 1024;
+
+    /** The completion length asked for: max_completion_tokens, else max_tokens, else fallback (null: fill the context). */
+    static Integer requestedMaxTokens(Fields f, Integer fallback) {
         Integer mt = f.integer("max_completion_tokens", null);
-        if (mt == null) mt = f.integer("max_tokens", fallback);
-        String what = chat ? "messages" : "prompt";
-        if (mt == null) {
+        return mt != null ? mt : f.integer("max_tokens", fallback);
+    }
+
+    /** A length field (max_tokens, max_output_tokens) that must be at least 1; null (absent) passes. */
+    static Integer atLeastOne(Integer value, String param) {
+        if (value != null && value < 1) throw ApiException.badRequest(param + " must be at least 1, got " + value + ".", param);
+        return value;
+    }
+
+    /**
+     * The completion length against the context; requested null means "fill the context". what: "messages" or
+     * "prompt", as the 400 names it.
+     */
+    static int maxTokens(Integer requested, int promptLen, int maxModelLen, String what) {
+        if (requested == null) {
             if (promptLen >= maxModelLen)
                 throw ApiException.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, your " + what + " has " + promptLen + " tokens. Please reduce the length of the " + what + ".");
             return maxModelLen - promptLen;
         }
-        if (mt < 1) throw ApiException.badRequest("max_tokens must be at least 1, got " + mt + ".", "max_tokens");
-        if ((long) promptLen + mt > maxModelLen)
+        atLeastOne(requested, "max_tokens");
+        if ((long) promptLen + requested > maxModelLen)
             throw ApiException.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, you requested "
-                    + (promptLen + mt) + " tokens (" + promptLen + " in the " + what + ", " + mt + " in the completion). Please reduce the length of the " + what + " or completion.");
-        return mt;
+                    + (promptLen + requested) + " tokens (" + promptLen + " in the " + what + ", " + requested + " in the completion). Please reduce the length of the " + what + " or completion.");
+        return requested;
+    }
+
+    /**
+     * The one validation of sampling parameters, for every endpoint: SamplingParams' ranges (a 400 naming the
+     * field), then the cap on sequences, n × prompts ≤ MAX_SEQUENCES (best_of's own limit is the engine's
+     * --max-num-seqs, checked at admission). Checked after the ranges so that n = 0 or best_of < n get their own
+     * message first, on chat and completions alike.
+     */
+    static SamplingParams validate(SamplingParams.Builder b, int prompts, int maxLogprobs) {
+        SamplingParams p = b.build();
+        try {
+            p.validate(maxLogprobs);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidSampling(e);
+        }
+        long sequences = (long) prompts * p.n();
+        if (sequences > MAX_SEQUENCES)
+            throw ApiException.badRequest("n = " + p.n() + (prompts > 1 ? " x " + prompts + " prompts = " + sequences : "")
+                    + " exceeds " + MAX_SEQUENCES + " sequences per request.", "n");
+        return p;
     }
 }
