@@ -237,7 +237,7 @@ final class ChatHandler {
         b.logprobs = r.logprobs() ? r.topLogprobs() : null;
         int promptLen = prompt.ids().length;
         b.maxTokens = cutToContext
-                ? Math.min(SamplingFields.atLeastOne(r.maxTokens(), "max_tokens"), SamplingFields.maxTokens(null, promptLen, ctx.maxModelLen(), "messages"))
+                ? Math.min(Fields.atLeastOne(r.maxTokens(), "max_tokens"), SamplingFields.maxTokens(null, promptLen, ctx.maxModelLen(), "messages"))
                 : SamplingFields.maxTokens(r.maxTokens(), promptLen, ctx.maxModelLen(), "messages");
         return new Prepared(prompt, SamplingFields.validate(b, 1, ctx.maxLogprobs()), tools);
     }

@@ -34,8 +34,7 @@ record CompletionRequest(Fields fields, String model, boolean stream, boolean ec
         boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
         StreamOptions so = StreamOptions.read(f, stream);
         if (f.raw("prompt") == null) throw ApiException.badRequest("'prompt' is required.", "prompt");
-        Integer truncate = f.integer("truncate_prompt_tokens", null);
-        if (truncate != null && truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");
+        Integer truncate = Fields.atLeastOne(f.integer("truncate_prompt_tokens", null), "truncate_prompt_tokens");
         Integer logprobs = f.integer("logprobs", null), promptLogprobs = f.integer("prompt_logprobs", null);
         return new CompletionRequest(f, model, stream, echo, so, f.raw("prompt"), f.bool("add_special_tokens", true), truncate,
                 logprobs, echo && logprobs != null ? logprobs : promptLogprobs, SamplingFields.requestedMaxTokens(f, 16));

@@ -34,11 +34,11 @@ final class MessagesHandler {
     }
 
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
-        // 1. parse: translated into a chat request (AnthropicRequest), all checked before anything is submitted
+        // 1. parse (translated into a chat request by AnthropicRequest), render, tokenize and validate as chat
+        //    completions do, all before anything is submitted; max_tokens is required (AnthropicRequest) and cut to
+        //    the room the prompt leaves (agent clients send large fixed values)
         ChatCompletionRequest request = ChatCompletionRequest.of(new Fields(AnthropicRequest.toChat(body, false)), ctx);
         Generation.precheck(ctx.engine());
-        // render, tokenize, sampling parameters and tool plan, validated as chat completions do; max_tokens is
-        // required (AnthropicRequest) and cut to the room the prompt leaves (agent clients send large fixed values)
         ChatHandler.Prepared prepared = chat.prepare(request, true);
         String model = request.model();
         boolean stream = request.stream();

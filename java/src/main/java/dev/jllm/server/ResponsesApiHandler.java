@@ -67,7 +67,7 @@ final class ResponsesApiHandler {
             JsonNode rf = ResponsesInput.responseFormat(f.raw("text"));
             if (rf != null) body.set("response_format", rf);
         }
-        Integer max = SamplingFields.atLeastOne(f.integer("max_output_tokens", null), "max_output_tokens");
+        Integer max = Fields.atLeastOne(f.integer("max_output_tokens", null), "max_output_tokens");
         if (max != null) body.put("max_tokens", max);
         return new Translated(body, conversation);
     }
@@ -81,7 +81,7 @@ final class ResponsesApiHandler {
         Translated t = translate(f);
         ChatCompletionRequest request = ChatCompletionRequest.of(new Fields(t.chatBody()), ctx);
         Generation.precheck(ctx.engine());
-        // render, tokenize, sampling parameters and tool plan, validated as chat completions do
+        // 2. render, tokenize, sampling parameters and tool plan, validated as chat completions do
         ChatHandler.Prepared prepared = chat.prepare(request, false);
         ChatHandler.Prompt prompt = prepared.prompt();
         SamplingParams params = prepared.params();
@@ -90,7 +90,7 @@ final class ResponsesApiHandler {
         ctx.logRequest(id, prompt.text(), prompt.ids().length, params);
         ObjectNode resp = response(id, model, f, params);
 
-        // 2. generate: plain text streams as output_text deltas, a named call as argument deltas; required and auto
+        // 3. generate: plain text streams as output_text deltas, a named call as argument deltas; required and auto
         //    calls are parsed from the finished text (as chat completions do)
         boolean buffered = tools.mode() == ToolCalls.Mode.REQUIRED || tools.mode() == ToolCalls.Mode.AUTO;
         StringBuilder text = new StringBuilder();
@@ -126,7 +126,7 @@ final class ResponsesApiHandler {
                     }
                 }
 
-                // 3. the finished output: parse buffered calls, close the open item, the final status and usage
+                // 4. the finished output: parse buffered calls, close the open item, the final status and usage
                 boolean cut = "length".equals(finish);
                 String itemStatus = cut ? "incomplete" : "completed";
                 if (buffered) {
