@@ -178,21 +178,28 @@ public final class ChatTemplate {
     }
 
     /** Python's str() of a template value (null, Jinjava's undefined, prints as jinja2's Undefined: ""). */
-    static final class PyStrFilter implements com.hubspot.jinjava.lib.filter.Filter {
+    /** A filter registered under a name of the caller's choice (one class serving jinja2's aliases). */
+    abstract static class NamedFilter implements com.hubspot.jinjava.lib.filter.Filter {
         private final String name;
 
-        PyStrFilter() {
-            this("jllm_str");
-        }
-
-        /** Also registered as `string`: jinja2's string filter is str() too (Undefined → "", None → "None"). */
-        PyStrFilter(String name) {
+        NamedFilter(String name) {
             this.name = name;
         }
 
         @Override
         public String getName() {
             return name;
+        }
+    }
+
+    static final class PyStrFilter extends NamedFilter {
+        PyStrFilter() {
+            this("jllm_str");
+        }
+
+        /** Also registered as `string`: jinja2's string filter is str() too (Undefined → "", None → "None"). */
+        PyStrFilter(String name) {
+            super(name);
         }
 
         @Override
@@ -429,16 +436,9 @@ public final class ChatTemplate {
     }
 
     /** jinja2's default(value, default_value='', boolean=False): the default for Undefined (or, with boolean, any falsy value). */
-    static final class DefaultFilter implements com.hubspot.jinjava.lib.filter.Filter {
-        private final String name;
-
+    static final class DefaultFilter extends NamedFilter {
         DefaultFilter(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String getName() {
-            return name;
+            super(name);
         }
 
         @Override
