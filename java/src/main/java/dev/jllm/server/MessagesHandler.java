@@ -91,12 +91,12 @@ final class MessagesHandler {
                 ArrayNode content = JSON.createArrayNode();
                 boolean calls = false;
                 if (namedId != null) {
-                    content.add(toolUse(namedId, tools.name(), AnthropicEvents.parseOrEmpty(text.toString())));
+                    content.add(toolUse(namedId, tools.name(), AnthropicEvents.input(text.toString())));
                     calls = true;
                 } else {
                     ToolCallStream.Parsed parsed = ToolCalls.parse(tools, text.toString());
                     if (parsed.content() != null || parsed.calls().isEmpty()) content.add(textBlock(parsed.content() == null ? "" : parsed.content()));
-                    for (ToolCalls.Call c : parsed.calls()) content.add(toolUse(toolUseId(), c.name(), AnthropicEvents.parseOrEmpty(c.arguments())));
+                    for (ToolCalls.Call c : parsed.calls()) content.add(toolUse(toolUseId(), c.name(), AnthropicEvents.input(c.arguments())));
                     calls = !parsed.calls().isEmpty();
                 }
                 String stopSequence = "stop".equals(finish) && stopReason instanceof String s ? s : null;
