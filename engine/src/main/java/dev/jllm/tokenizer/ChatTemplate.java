@@ -78,6 +78,7 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFilter(new DefaultFilter("default"));
         jinjava.getGlobalContext().registerFilter(new DefaultFilter("d"));
         jinjava.getGlobalContext().registerTag(new GenerationTag());
+        PyFilters.register(jinjava.getGlobalContext());  // length, count, list, max, min as jinja2 has them
         // jinja2 tests Jinjava lacks or gets wrong: Python bool equality (for rewritten x == true/false), Python's
         // None as `none`, and `iterable`, which jinja2 answers true for strings too (anything iter() accepts)
         registerTest("jllm_pyeq", (v, args) -> args.length > 0 && args[0] instanceof Boolean b && pyEqualsBool(v, b));
@@ -208,7 +209,8 @@ public final class ChatTemplate {
             if (var instanceof String || var instanceof com.hubspot.jinjava.objects.SafeString) return var;
             if (var instanceof PyValues.PyNone) return "None";
             if (var instanceof Boolean b) return b ? "True" : "False";
-            if (var instanceof java.util.Map<?, ?> || var instanceof java.util.List<?>) return PyValues.repr(var);
+            if (var instanceof java.util.Map<?, ?> || var instanceof java.util.List<?> || var instanceof Number
+                    || var instanceof Map.Entry<?, ?>) return PyValues.repr(var);
             return var.toString();
         }
 
@@ -284,6 +286,7 @@ public final class ChatTemplate {
      * parenthesised, because Jinjava binds `a=x|f - 1` as `(a=x|f) - 1`.
      */
     static String normalize(String src) {
+        src = ExpressionLexer.rewrite(src);  // binary `+1`, Python string escapes
         src = wrapOutputs(src);
         // {# comments #} become an empty if-block: the same trim_blocks / lstrip_blocks / {#- -#} whitespace
         // behaviour in jinja2, which Jinjava gets wrong for comments after a `-%}`

@@ -136,11 +136,7 @@ final class PyValues {
         if (v instanceof Boolean b) return b ? "True" : "False";
         if (v instanceof String s) return reprString(s);
         if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {
-            double d = ((Number) v).doubleValue();
-            if (Double.isNaN(d)) return "nan";
-            if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
-            if (d == Math.rint(d) && Math.abs(d) < 1e16) return String.valueOf((long) d) + ".0";
-            return String.valueOf(d);
+            return floatRepr(((Number) v).doubleValue());
         }
         if (v instanceof Number n) return n.toString();
         if (v instanceof Map<?, ?> m) {
@@ -151,6 +147,16 @@ final class PyValues {
             }
             return b.append('}').toString();
         }
+        if (v instanceof Map.Entry<?, ?> e) return "(" + repr(e.getKey()) + ", " + repr(e.getValue()) + ")";  // dictsort's pairs
+        if (isTuple(v)) {
+            List<?> l = (List<?>) v;
+            StringBuilder b = new StringBuilder("(");
+            for (Object x : l) {
+                if (b.length() > 1) b.append(", ");
+                b.append(repr(x));
+            }
+            return b.append(l.size() == 1 ? ",)" : ")").toString();
+        }
         if (v instanceof List<?> l) {
             StringBuilder b = new StringBuilder("[");
             for (Object x : l) {
@@ -160,6 +166,41 @@ final class PyValues {
             return b.append(']').toString();
         }
         return String.valueOf(v);
+    }
+
+    /**
+     * Python's repr() (and str()) of a float: the shortest digits that read back as the same double (Java's
+     * Double.toString gives those since JDK 19, but never fewer than 2), positional when the decimal exponent is in [-4, 16), else scientific
+     * with a signed exponent of at least two digits: 0.0001, 123.0, 1e-05, 1e+16, 1.5e+20.
+     */
+    static String floatRepr(double d) {
+        if (Double.isNaN(d)) return "nan";
+        if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
+        if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
+        BigDecimal shortest = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        if (shortest.precision() == 2) {  // Java prints at least 2 digits (4.9E-324); Python takes 1 when it reads back
+            BigDecimal one = shortest.round(new java.math.MathContext(1));
+            if (one.doubleValue() == Math.abs(d)) shortest = one.stripTrailingZeros();
+        }
+        String digits = shortest.unscaledValue().toString();
+        int exp = digits.length() - 1 - shortest.scale();  // d = digits[0].digits[1..] × 10^exp
+        StringBuilder b = new StringBuilder(d < 0 ? "-" : "");
+        if (exp < -4 || exp >= 16) {
+            b.append(digits.charAt(0));
+            if (digits.length() > 1) b.append('.').append(digits, 1, digits.length());
+            b.append('e').append(exp < 0 ? '-' : '+');
+            if (Math.abs(exp) < 10) b.append('0');
+            return b.append(Math.abs(exp)).toString();
+        }
+        if (exp < 0) return b.append("0.").append("0".repeat(-exp - 1)).append(digits).toString();
+        if (digits.length() <= exp + 1) return b.append(digits).append("0".repeat(exp + 1 - digits.length())).append(".0").toString();
+        return b.append(digits, 0, exp + 1).append('.').append(digits, exp + 1, digits.length()).toString();
+    }
+
+    /** Whether v is a tuple literal's value: Jinjava makes `(1, 'a')` a PyList over an unmodifiable list. */
+    static boolean isTuple(Object v) {
+        return v instanceof com.hubspot.jinjava.objects.collections.PyList p
+                && p.toList().getClass().getName().startsWith("java.util.Collections$Unmodifiable");
     }
 
     /** Python's repr() of a str: quotes chosen as Python chooses them, non-printable code points escaped. */

@@ -30,7 +30,7 @@ final class TemplateSandbox {
     /** jinja2's built-in filters that Jinjava implements (with jinja2's meaning), plus jllm's own. */
     static final Set<String> FILTERS = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d", "default",
             "dictsort", "e", "escape", "first", "float", "forceescape", "format", "groupby", "indent", "int", "join", "last",
-            "length", "list", "lower", "map", "random", "reject", "rejectattr", "replace", "reverse", "round", "safe",
+            "length", "list", "lower", "map", "max", "min", "random", "reject", "rejectattr", "replace", "reverse", "round", "safe",
             "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim", "truncate",
             "unique", "upper", "urlencode", "wordcount", "wordwrap", "xmlattr", "jllm_str");
 

@@ -87,4 +87,52 @@ class ChatTemplateCompatTest {
         // gpt-oss renders nested tool-parameter schemas with a recursive macro
         assertEquals("[[[x]]]", render("{% macro f(d) %}{% if d > 0 %}[{{ f(d - 1) }}]{% else %}x{% endif %}{% endmacro %}{{ f(3) }}"));
     }
+
+    // Expected values below are jinja2 3.1's outputs in transformers' environment (checked with Python 3.11).
+
+    @Test
+    void plusDirectlyBeforeADigitIsAddition() {
+        // Jinjava scans `+1` as a unary token: `1+1` was a syntax error; exponents (1e+2) and strings stay as they are
+        assertEquals("2|1|2|ok|100.0|a+1", render("{{ 1+1 }}|{% for m in messages %}{{ loop.index0+1 }}{% endfor %}|"
+                + "{% set y = 1+1 %}{{ y }}|{% if 1+1 == 2 %}ok{% endif %}|{{ 1e+2 }}|{{ \"a+1\" }}"));
+        assertEquals("4{{ 1+1 }}", render("{# {{ \"a+1 #}{{ 2+2 }}{% raw %}{{ 1+1 }}{% endraw %}"));
+    }
+
+    @Test
+    void floatsPrintAsPythonReprs() {
+        assertEquals("0.0001|1e+20|1e-05|1.5e+20|123.0|1e+16|0.30000000000000004|[1e+22, -0.0, 1000000000000000.0, 12345678.9]",
+                render("{{ 0.0001 }}|{{ 1e20 }}|{{ 1e-5 }}|{{ 1.5e20 }}|{{ 123.0 }}|{{ 1e16 }}|{{ 0.1+0.2 }}|{{ [1e22, -0.0, 1e15, 12345678.9] }}"));
+        assertEquals(List.of("1e-07", "5e-324", "1.7976931348623157e+308", "0.001", "1234567890123456.0", "1.2345678901234568e+16",
+                "-2.5e-10", "100.0", "0.5"), java.util.stream.Stream.of(1e-7, 5e-324, 1.7976931348623157e+308, 0.001, 1234567890123456.0,
+                12345678901234567.0, -2.5e-10, 100.0, 0.5).map(PyValues::floatRepr).toList());
+        // a tool schema's number through tojson: json.dumps gives 0.0001, not Java's 1.0E-4
+        String out = new ChatTemplate("{{ tools | tojson }}", () -> LocalDateTime.of(2024, 7, 26, 0, 0)).render(List.of(Map.of("role", "user", "content", "hi")),
+                List.of(new java.util.TreeMap<>(Map.of("max", 1e300, "minimum", 0.0001, "x", 1e16))), null, true, Map.of(), "<s>", "</s>");
+        assertEquals("[{\"max\": 1e+300, \"minimum\": 0.0001, \"x\": 1e+16}]", out);
+    }
+
+    @Test
+    void pythonStringEscapesInLiterals() {
+        assertEquals("\u00e9A\uD83D\uDE00\\dA", render("{{ \"\\u00e9\\x41\\U0001F600\\d\\101\" }}"));
+    }
+
+    @Test
+    void moreStrMethods() {
+        assertEquals("['a b', 'c']|[' a', 'b']|['a', 'b', 'c']|  ab  |*abc**|['a', 'b', 'c']|2|2|a,b|x-y-z",
+                render("{{ \"a b c\".rsplit(\" \", 1) }}|{{ \" a  b \".rsplit(None, 1) }}|{{ \"a,b,c\".rsplit(\",\") }}|{{ \"ab\".center(6) }}|"
+                        + "{{ \"abc\".center(6, \"*\") }}|{{ \"a\\nb\\r\\nc\\n\".splitlines() }}|{{ \"abc\".index(\"c\") }}|{{ \"a\uD83D\uDE00bc\".find(\"b\") }}|"
+                        + "{{ \",\".join([\"a\",\"b\"]) }}|{{ \"-\".join(\"xyz\") }}"));
+        assertEquals("TrueFalseTrue", render("{{ \"abc\".startswith((\"x\",\"a\")) }}{{ \"abc\".endswith((\"x\",\"y\")) }}{{ \"abc\".startswith(\"a\") }}"));
+        assertThrows(IllegalArgumentException.class, () -> render("{{ \"abc\".index(\"z\") }}"));  // ValueError: substring not found
+    }
+
+    @Test
+    void lengthMaxMinListDictsortAndTuples() {
+        assertEquals("1|2|2|1|0", render("{{ \"\uD83D\uDE00\"|length }}|{{ \"\uD83D\uDE00a\"|count }}|{{ [1,2]|length }}|{{ {\"a\":1}|length }}|{{ undefined_x|length }}"));
+        assertEquals("3|1|b|b|{'n': 5}||e", render("{{ [3,1,2]|max }}|{{ [3,1,2]|min }}|{{ [\"b\",\"A\",\"a\"]|max }}|"
+                + "{{ [\"b\",\"A\",\"C\"]|max(case_sensitive=true) }}|{{ [{\"n\":2},{\"n\":5}]|max(attribute=\"n\") }}|{{ []|max }}|{{ \"hello\"|min }}"));
+        assertThrows(IllegalArgumentException.class, () -> render("{{ [1,\"a\"]|max }}"));  // TypeError: '>' not supported
+        assertEquals("['a', 'b']|[('a', 2), ('b', 1)]|(1, 'a')|['x']|a=2;b=1;", render("{{ \"ab\"|list }}|{{ {\"b\":1,\"a\":2}|dictsort }}|"
+                + "{{ (1,\"a\") }}|{{ {\"x\":1}|list }}|{% for k, v in {\"b\":1,\"a\":2}|dictsort %}{{ k }}={{ v }};{% endfor %}"));
+    }
 }
