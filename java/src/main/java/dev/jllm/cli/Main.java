@@ -14,6 +14,7 @@ import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +135,7 @@ public final class Main {
             return;
         }
         if (argv[0].equals("render-chat")) {
-            System.exit(renderChat(Arrays.copyOfRange(argv, 1, argv.length)));
+            System.exit(renderChat(Arrays.copyOfRange(argv, 1, argv.length), System.out, System.err));
         }
         if (!argv[0].equals("serve")) {
             System.err.println("jllm: unknown command '" + argv[0] + "' (try: jllm serve --model PATH, jllm --help)");
@@ -369,12 +370,39 @@ public final class Main {
      * add_generation_prompt, template_kwargs) rendered by a template, byte for byte; exit 1 with the template's
      * raise_exception message on stderr.
      */
-    static int renderChat(String[] argv) throws IOException {
-        Args a = new Args(argv, Set.of(), Set.of(), Set.of("chat-template", "request", "bos-token", "eos-token", "date",
-                "chat-template-timeout", "max-prompt-chars"));
+    static final String RENDER_CHAT_HELP = """
+            usage: jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]
+
+            Prints a conversation rendered by a chat template, byte for byte (exit 1 with the template's error on stderr).
+              --chat-template T        a template file, a bundled template's name, or the template text itself
+              --request FILE           a JSON conversation: messages, tools, documents, add_generation_prompt,
+                                       template_kwargs (the ../shared/chat-templates case format)
+              --bos-token S / --eos-token S   the tokenizer's special tokens (undefined in the template when not given)
+              --date YYYY-MM-DD        the date strftime_now reports (default: today)
+              --chat-template-timeout SECONDS, --max-prompt-chars N   the render limits, as for serve
+            """;
+
+    /** As above; out gets the rendering (or --help), err the errors; returns the exit code. */
+    static int renderChat(String[] argv, PrintStream out, PrintStream err) throws IOException {
+        if (Arrays.asList(argv).contains("--help") || Arrays.asList(argv).contains("-h")) {
+            out.print(RENDER_CHAT_HELP);
+            return 0;
+        }
+        Args a;
+        try {
+            a = new Args(argv, Set.of(), Set.of(), Set.of("chat-template", "request", "bos-token", "eos-token", "date",
+                    "chat-template-timeout", "max-prompt-chars"));
+        } catch (IllegalArgumentException e) {
+            err.println("jllm render-chat: " + e.getMessage());
+            return 2;
+        }
         String t = a.get("chat-template", null), req = a.get("request", null);
         if (t == null || req == null) {
-            System.err.println("usage: jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]");
+            err.println("jllm render-chat: missing " + (t == null && req == null ? "--chat-template T and --request FILE"
+                    : t == null ? "--chat-template T (a template file, a bundled template's name or the template text)"
+                    : "--request FILE (a JSON conversation: {\"messages\": [...], \"tools\": ..., \"add_generation_prompt\": ...})"));
+            err.println("usage: jllm render-chat --chat-template T --request FILE [--bos-token S] [--eos-token S] [--date YYYY-MM-DD]"
+                    + " (see jllm render-chat --help)");
             return 2;
         }
         String date = a.get("date", null);
@@ -383,22 +411,28 @@ public final class Main {
         String bundled = bundledTemplate(t);
         String source = bundled != null ? bundled : Files.isRegularFile(Path.of(t)) ? Files.readString(Path.of(t)) : t;
         ObjectMapper json = new ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode c = json.readTree(Path.of(req).toFile());
+        com.fasterxml.jackson.databind.JsonNode c;
+        try {
+            c = json.readTree(Path.of(req).toFile());
+        } catch (IOException e) {
+            err.println("jllm render-chat: cannot read --request " + req + ": " + e.getMessage());
+            return 2;
+        }
         List<java.util.Map<String, Object>> messages = json.convertValue(c.path("messages"), new com.fasterxml.jackson.core.type.TypeReference<>() {});
         java.util.Map<String, Object> kwargs = c.has("template_kwargs") && c.get("template_kwargs").isObject()
                 ? json.convertValue(c.get("template_kwargs"), new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {}) : java.util.Map.of();
         try {
-            String out = new ChatTemplate(source, clock, renderLimits(a)).render(messages, json.convertValue(c.get("tools"), Object.class),
+            String text = new ChatTemplate(source, clock, renderLimits(a)).render(messages, json.convertValue(c.get("tools"), Object.class),
                     json.convertValue(c.get("documents"), Object.class), c.path("add_generation_prompt").asBoolean(true), kwargs,
                     a.get("bos-token", null), a.get("eos-token", null));
-            System.out.print(out);
-            System.out.flush();
+            out.print(text);
+            out.flush();
             return 0;
         } catch (ChatTemplate.TemplateRaised e) {
-            System.err.println(e.getMessage());
+            err.println(e.getMessage());
             return 1;
         } catch (RuntimeException e) {
-            System.err.println("jllm: " + e.getMessage());
+            err.println("jllm: " + e.getMessage());
             return 1;
         }
     }
