@@ -67,7 +67,7 @@ public final class ChatTemplate {
         // TemplateSandbox: what a template may call, and the render limits (checked before every node)
         JinjavaConfig config = TemplateSandbox.configure(JinjavaConfig.newBuilder(), limits).withTrimBlocks(true).withLstripBlocks(true)
                 .withNestedInterpretationEnabled(false).withLegacyOverrides(legacy).withElResolver(new TemplateSandbox.Resolver()).build();
-        jinjava = new Jinjava(config);
+        jinjava = new PyOperators.PyJinjava(config);  // Python ==, !=, * and %
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "jllm_slice", ChatTemplate.class, "pySlice", Object.class, Object.class, Object.class, Object.class));

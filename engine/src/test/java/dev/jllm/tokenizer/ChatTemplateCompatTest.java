@@ -135,4 +135,22 @@ class ChatTemplateCompatTest {
         assertEquals("['a', 'b']|[('a', 2), ('b', 1)]|(1, 'a')|['x']|a=2;b=1;", render("{{ \"ab\"|list }}|{{ {\"b\":1,\"a\":2}|dictsort }}|"
                 + "{{ (1,\"a\") }}|{{ {\"x\":1}|list }}|{% for k, v in {\"b\":1,\"a\":2}|dictsort %}{{ k }}={{ v }};{% endfor %}"));
     }
+
+    @Test
+    void pythonEqualityMultiplicationAndModulo() {
+        // EL coerces "1" to 1 and None to "None"; Python's == does not
+        assertEquals("False|True|True|True|False|True|True|False", render("{{ \"1\" == 1 }}|{{ \"1\" != 1 }}|{{ 1 == 1.0 }}|{{ \"a\" == \"a\" }}|"
+                + "{{ none == \"None\" }}|{{ [1] == [1] }}|{{ messages[0].role == \"user\" }}|{{ x == \"\" }}"));
+        assertEquals("2|-2|1|0.5|1.5", render("{{ -7 % 3 }}|{{ 7 % -3 }}|{{ 7 % 3 }}|{{ -7.5 % 2 }}|{{ 7.5 % 2 }}"));
+        assertEquals("ababab|xx|[1, 1, 1]|12|5.0|", render("{{ \"ab\"*3 }}|{{ 2*\"x\" }}|{{ [1]*3 }}|{{ 3*4 }}|{{ 2.5*2 }}|{{ \"a\"*0 }}"));
+        assertThrows(IllegalArgumentException.class, () -> render("{{ 1 % 0 }}"));  // ZeroDivisionError
+    }
+
+    @Test
+    void percentFormatting() {
+        assertEquals("a-3|x|03.14|ab  |   7|'q'|ff|%|[1, 2]|None", render("{{ \"%s-%d\" % (\"a\", 3) }}|{{ \"%s\" % \"x\" }}|"
+                + "{{ \"%05.2f|%-4s|%4d|%r|%x|%%\" % (3.14159, \"ab\", 7, \"q\", 255) }}|{{ \"%s\" % [1, 2] }}|{{ \"%s\" % none }}"));
+        assertEquals("k=2", render("{% set s = \"%(a)s=%(b)d\" % {\"a\": \"k\", \"b\": 2} %}{{ s }}"));
+        assertThrows(IllegalArgumentException.class, () -> render("{% set s = \"%s %s\" % (\"a\", ) %}"));  // not enough arguments
+    }
 }
