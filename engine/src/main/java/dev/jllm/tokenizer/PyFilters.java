@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * jinja2 filters that Jinjava lacks (max, min) or gives Java meanings (length of a string in UTF-16 units, list of a
- * string as Java characters); each does what jinja2's does on Python values.
+ * string as Java characters, join of floats as 1.0E-5); each does what jinja2's does on Python values.
  */
 final class PyFilters {
     private PyFilters() {}
@@ -17,6 +17,8 @@ final class PyFilters {
         global.registerFilter(new Length("length"));
         global.registerFilter(new Length("count"));
         global.registerFilter(new ListFilter());
+        global.registerFilter(new Join());
+        global.registerFilter(new Format());
         global.registerFilter(new Extreme("max", true));
         global.registerFilter(new Extreme("min", false));
     }
@@ -57,6 +59,53 @@ final class PyFilters {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             return items(var);
+        }
+    }
+
+    /** jinja2's join(value, d='', attribute=None): str() of every item (or of its attribute), joined by d. */
+    static final class Join extends ChatTemplate.NamedFilter {
+        Join() {
+            super("join");
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object d = kwargs.containsKey("d") ? kwargs.get("d") : args.length > 0 ? args[0] : "";
+            Object attribute = kwargs.containsKey("attribute") ? kwargs.get("attribute") : args.length > 1 ? args[1] : null;
+            StringBuilder b = new StringBuilder();
+            boolean first = true;
+            for (Object x : items(var)) {
+                if (!first) b.append(PyValues.str(d));
+                first = false;
+                b.append(PyValues.str(attribute == null ? x : x instanceof Map<?, ?> m ? m.get(String.valueOf(attribute)) : null));
+                if (b.length() > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(b.length());
+            }
+            return b.toString();
+        }
+    }
+
+    /** jinja2's format(value, *args, **kwargs): `value % args`, or `value % kwargs` with %(name)s fields. */
+    static final class Format extends ChatTemplate.NamedFilter {
+        Format() {
+            super("format");
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            if (args.length > 0 && !kwargs.isEmpty()) throw TemplateSandbox.fail("can't handle positional and keyword arguments at the same time");
+            Object values = !kwargs.isEmpty() ? kwargs
+                    : new com.hubspot.jinjava.objects.collections.PyList(java.util.Collections.unmodifiableList(java.util.Arrays.asList(args)));
+            return PyOperators.PyFormat.percent(PyValues.str(var), values);
         }
     }
 

@@ -25,7 +25,7 @@ final class PyOperators {
 
     /** A Jinjava whose expressions are parsed by {@link PyParser}. */
     static final class PyJinjava extends Jinjava {
-        private final ExpressionFactory factory = new ExpressionFactoryImpl(new TreeStore(new PyTreeBuilder(), null), new TruthyTypeConverter());
+        private final ExpressionFactory factory = new ExpressionFactoryImpl(new TreeStore(new PyTreeBuilder(), null), new PyTypeConverter());
 
         PyJinjava(JinjavaConfig config) {
             super(config);
@@ -34,6 +34,15 @@ final class PyOperators {
         @Override
         public ExpressionFactory getExpressionFactory() {
             return factory;
+        }
+    }
+
+    /** Jinjava's conversions, but a float or bool becomes text as Python's str() makes it (`'x' ~ 1e-05`, `'a' ~ true`). */
+    static final class PyTypeConverter extends TruthyTypeConverter {
+        @Override
+        protected String coerceToString(Object v) {
+            if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal || v instanceof Boolean) return PyValues.repr(v);
+            return super.coerceToString(v);
         }
     }
 
@@ -201,7 +210,7 @@ final class PyOperators {
             int width = m.group(2).isEmpty() ? 0 : Integer.parseInt(m.group(2));
             Integer precision = m.group(3) == null ? null : Integer.parseInt(m.group(3));
             String body = switch (type) {
-                case 's' -> str(v);
+                case 's' -> PyValues.str(v);
                 case 'r', 'a' -> PyValues.repr(v);
                 case 'd', 'i', 'u' -> {
                     if (!(v instanceof Number num)) throw TemplateSandbox.fail("%" + type + " format: a real number is required, not " + TemplateSandbox.pyType(v));
@@ -219,7 +228,7 @@ final class PyOperators {
                     String s = type == 'o' ? Long.toOctalString(Math.abs(x)) : Long.toHexString(Math.abs(x));
                     yield (x < 0 ? "-" : "") + (type == 'X' ? s.toUpperCase(java.util.Locale.ROOT) : s);
                 }
-                case 'c' -> v instanceof Number num ? new String(Character.toChars(num.intValue())) : str(v);
+                case 'c' -> v instanceof Number num ? new String(Character.toChars(num.intValue())) : PyValues.str(v);
                 default -> throw TemplateSandbox.fail("unsupported format character '" + type + "'");
             };
             if (type == 's' && precision != null && body.length() > precision) body = body.substring(0, precision);
@@ -228,16 +237,6 @@ final class PyOperators {
             if (flags.contains("-")) return body + " ".repeat(width - body.length());
             if (pad.startsWith("0") && (body.startsWith("-") || body.startsWith("+"))) return body.charAt(0) + pad + body.substring(1);
             return pad + body;
-        }
-
-        /** Python's str() of a template value. */
-        private static String str(Object v) {
-            if (v instanceof String s) return s;
-            if (v == null || v instanceof PyValues.PyUndefined) return "";
-            if (v instanceof PyValues.PyNone) return "None";
-            if (v instanceof Boolean x) return x ? "True" : "False";
-            if (v instanceof Number || v instanceof Map<?, ?> || v instanceof List<?> || v instanceof Map.Entry<?, ?>) return PyValues.repr(v);
-            return v.toString();
         }
     }
 }

@@ -130,6 +130,15 @@ final class PyValues {
         return v;
     }
 
+    /** Python's str() of a template value (Undefined prints as ""). */
+    static String str(Object v) {
+        if (v instanceof String s) return s;
+        if (isUndefined(v)) return "";
+        if (v instanceof PyNone) return "None";
+        if (v instanceof Boolean || v instanceof Number || v instanceof Map<?, ?> || v instanceof List<?> || v instanceof Map.Entry<?, ?>) return repr(v);
+        return v.toString();
+    }
+
     /** Python's repr() of a JSON-like value. */
     static String repr(Object v) {
         if (v == null || v instanceof PyNone) return "None";

@@ -153,4 +153,12 @@ class ChatTemplateCompatTest {
         assertEquals("k=2", render("{% set s = \"%(a)s=%(b)d\" % {\"a\": \"k\", \"b\": 2} %}{{ s }}"));
         assertThrows(IllegalArgumentException.class, () -> render("{% set s = \"%s %s\" % (\"a\", ) %}"));  // not enough arguments
     }
+
+    @Test
+    void floatsAndBoolsInConcatenationJoinAndFormat() {
+        assertEquals("x0.0001|1e-05,2.0|0.0001|1e-05|aTrue|1-2|a.b.c", render("{{ \"x\" ~ 0.0001 }}|{{ [1e-5, 2.0]|join(\",\") }}|{{ 0.0001|string }}|"
+                + "{{ 1e-5 ~ \"\" }}|{{ \"a\" ~ true }}|{{ [{\"n\": 1}, {\"n\": 2}]|join(\"-\", attribute=\"n\") }}|{{ \"abc\"|join(\".\") }}"));
+        assertEquals("1e-05|a-2|hi!|1.23|   ab|", render("{{ \"%s\"|format(1e-5) }}|{{ \"%s-%d\"|format(\"a\", 2) }}|{{ \"%(x)s!\"|format(x=\"hi\") }}|"
+                + "{{ \"%.2f\"|format(1.234) }}|{{ \"%5s|\"|format(\"ab\") }}"));
+    }
 }
