@@ -53,7 +53,7 @@ void gemv(const float* x, const MatmulOut* out, int n, int nthreads) {
         want_q |= dot[i] == RowDot::Quant;
         want_qk |= dot[i] == RowDot::QuantK;
         row_bytes[i] = w.row_bytes();
-        chunk_rows[i] = std::max<int64_t>(1, kChunkBytes / row_bytes[i]);
+        chunk_rows[i] = std::max<int64_t>(4, kChunkBytes / row_bytes[i] / 4 * 4);  // whole groups of four rows
         first[i + 1] = first[i] + (w.rows + chunk_rows[i] - 1) / chunk_rows[i];
     }
     // 2. the input converted once for the integer kernels
@@ -79,16 +79,25 @@ void gemv(const float* x, const MatmulOut* out, int n, int nthreads) {
             const int64_t r0 = (c - first[i]) * chunk_rows[i], r1 = std::min(w.rows, r0 + chunk_rows[i]);
             const uint8_t* p = (const uint8_t*)w.data + r0 * row_bytes[i];
             float* y = out[i].y;
-            switch (dot[i]) {
-                case RowDot::F32:
-                    for (int64_t r = r0; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_f32(x, (const float*)p, K);
+            switch (dot[i]) {  // float weights: four rows per x pass, then the odd rows
+                case RowDot::F32: {
+                    int64_t r = r0;
+                    for (; r + 4 <= r1; r += 4, p += 4 * row_bytes[i]) k.dot4_f32(x, (const float*)p, K, K, y + r);
+                    for (; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_f32(x, (const float*)p, K);
                     break;
-                case RowDot::F16:
-                    for (int64_t r = r0; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_f16(x, (const uint16_t*)p, K);
+                }
+                case RowDot::F16: {
+                    int64_t r = r0;
+                    for (; r + 4 <= r1; r += 4, p += 4 * row_bytes[i]) k.dot4_f16(x, (const uint16_t*)p, K, K, y + r);
+                    for (; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_f16(x, (const uint16_t*)p, K);
                     break;
-                case RowDot::BF16:
-                    for (int64_t r = r0; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_bf16(x, (const uint16_t*)p, K);
+                }
+                case RowDot::BF16: {
+                    int64_t r = r0;
+                    for (; r + 4 <= r1; r += 4, p += 4 * row_bytes[i]) k.dot4_bf16(x, (const uint16_t*)p, K, K, y + r);
+                    for (; r < r1; r++, p += row_bytes[i]) y[r] = k.dot_bf16(x, (const uint16_t*)p, K);
                     break;
+                }
                 case RowDot::Quant: {
                     QuantDot qdot = k.qdot[w.dtype];
                     for (int64_t r = r0; r < r1; r++, p += row_bytes[i]) y[r] = qdot(p, qa, K);
