@@ -37,11 +37,6 @@ struct Kernels {
     float (*dot_f32)(const float* x, const float* w, int64_t K);
     float (*dot_f16)(const float* x, const uint16_t* w, int64_t K);
     float (*dot_bf16)(const float* x, const uint16_t* w, int64_t K);
-    // The same for four rows w + r * ldw (r < 4, ldw in elements) at once, y[r] bit-identical to the one-row dot:
-    // batch-1 decode reads x once per four rows.
-    void (*dot4_f32)(const float* x, const float* w, int64_t ldw, int64_t K, float* y);
-    void (*dot4_f16)(const float* x, const uint16_t* w, int64_t ldw, int64_t K, float* y);
-    void (*dot4_bf16)(const float* x, const uint16_t* w, int64_t ldw, int64_t K, float* y);
     // Expands one weight row [K] to f32.
     void (*dequant_f16)(const uint16_t* w, float* out, int64_t K);
     void (*dequant_bf16)(const uint16_t* w, float* out, int64_t K);
