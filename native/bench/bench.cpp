@@ -13,7 +13,8 @@
 //   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N]: the same figures for
 //     GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file for scripts
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
-//     weights read, against the read rate
+//     weights read, against the read rate; in cache on one thread, batch 1, 4 and 8 (GB/s of weights) and 64
+//     (multiply-adds per second)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -164,11 +165,14 @@ static void kernel_bench(int threads, double bw) {
            (long long)K, jllm::cpu::kernels().name, threads);
     for (auto [name, dt] : dts) {
         double mem = matmul_rate(dt, K, 128ll << 20, threads, false), cache = matmul_rate(dt, K, 256 << 10, 1, true);
-        double cache8 = matmul_rate(dt, K, 256 << 10, 1, true, 8);
-        printf("  %-5s %6.2f GB/s  (%.2f of the read rate)   in cache, 1 thread: %6.2f GB/s, batch 8: %6.2f GB/s\n",
-               name, mem / 1e9, mem / bw, cache / 1e9, cache8 / 1e9);
-        printf("RESULT kernel_%s mem_gbs=%.2f bw_frac=%.3f cache_gbs=%.2f cache_b8_gbs=%.2f\n", name, mem / 1e9,
-               mem / bw, cache / 1e9, cache8 / 1e9);
+        double cache4 = matmul_rate(dt, K, 256 << 10, 1, true, 4), cache8 = matmul_rate(dt, K, 256 << 10, 1, true, 8);
+        // batch 64 (prefill-like) as multiply-adds per second: weight bytes/s x 64 x K / row bytes
+        double gmacs64 = matmul_rate(dt, K, 256 << 10, 1, true, 64) * 64 * K / jllm::dtype_row_bytes(dt, K) / 1e9;
+        printf("  %-5s %6.2f GB/s  (%.2f of the read rate)   in cache, 1 thread: %6.2f GB/s, batch 4: %6.2f GB/s, "
+               "batch 8: %6.2f GB/s, batch 64: %6.1f GMAC/s\n",
+               name, mem / 1e9, mem / bw, cache / 1e9, cache4 / 1e9, cache8 / 1e9, gmacs64);
+        printf("RESULT kernel_%s mem_gbs=%.2f bw_frac=%.3f cache_gbs=%.2f cache_b4_gbs=%.2f cache_b8_gbs=%.2f "
+               "cache_b64_gmacs=%.1f\n", name, mem / 1e9, mem / bw, cache / 1e9, cache4 / 1e9, cache8 / 1e9, gmacs64);
         fflush(stdout);
     }
 }

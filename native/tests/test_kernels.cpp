@@ -70,7 +70,7 @@ static TestWeight make_weight(int32_t dtype, int64_t rows, int64_t cols) {
 TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
     // Block-quantized dtypes (int8 activations) are checked in test_quant with their own error bound.
     for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16}) {
-        for (int64_t M : {1, 2, 3, 7, 33}) {
+        for (int64_t M : {1, 2, 3, 7, 16, 33}) {
             for (auto [N, K] : {std::pair<int64_t, int64_t>{5, 64}, {37, 96}, {64, 160}, {131, 288}}) {
                 if (dtype != JLLM_DTYPE_Q8_0 && K == 96) K = 93;  // odd lengths exercise the scalar tails
                 TestWeight tw = make_weight(dtype, N, K);
@@ -89,6 +89,38 @@ TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
             }
         }
     }
+}
+
+// The f32 panel of every kernel set directly (matmul takes it for float weights from 16 batch rows): 16 weight rows
+// expanded and transposed (pack_panel_f: whole 16-column chunks and an odd tail), then batch sizes on both sides of
+// the register blocking (8 rows on AVX-512, 3 on AVX2, 4 scalar) and a last panel of 3 rows.
+TEST(float_panel_of_every_simd_build_matches_naive) {
+    std::vector<const cpu::Kernels*> sets = {&cpu::scalar_kernels()};
+    for (const cpu::Kernels* k : {cpu::avx2_kernels(), cpu::avx512_kernels(), cpu::avx512vnni_kernels()})
+        if (k) sets.push_back(k);
+    const int64_t N = 19, K = 93;
+    for (const cpu::Kernels* k : sets)
+        for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16}) {
+            TestWeight tw = make_weight(dtype, N, K);
+            std::vector<float> panel(cpu::kPanelRows * K);
+            for (int64_t M : {1, 2, 3, 4, 7, 8, 9, 16, 33}) {
+                std::vector<float> x = randn(M * K), y(M * N, -1.0f);
+                for (int64_t t0 = 0; t0 < N; t0 += cpu::kPanelRows) {
+                    int rows = (int)std::min<int64_t>(cpu::kPanelRows, N - t0);
+                    k->pack_panel_f(dtype, tw.bytes.data() + t0 * tw.w.row_bytes(), tw.w.row_bytes(), rows, K, panel.data());
+                    k->fpanel_gemm(panel.data(), x.data(), M, K, y.data() + t0, N, rows);
+                }
+                float worst = 0;
+                for (int64_t m = 0; m < M; m++)
+                    for (int64_t n = 0; n < N; n++) {
+                        double r = 0;
+                        for (int64_t i = 0; i < K; i++) r += (double)x[m * K + i] * tw.values[n * K + i];
+                        worst = std::max(worst, (float)std::fabs(y[m * N + n] - r));
+                    }
+                CHECK_MSG(worst < 2e-4f * std::sqrt((float)K), "%s dtype %d M %lld: max error %g", k->name, dtype,
+                          (long long)M, worst);
+            }
+        }
 }
 
 TEST(every_simd_build_agrees_with_scalar) {

@@ -220,8 +220,8 @@ TEST(integer_dots_match_the_format_description_within_the_activation_rounding) {
 TEST(matmul_on_quantized_weights_matches_reference_for_every_batch_size) {
     // Batch sizes on both sides of the row-dot / f32-tile switch; the selected kernel set.
     for (const Format& f : kFormats)
-        for (int64_t M : {1, 3, 4, 5, 9}) {
-            const int64_t N = 13, K = 512;
+        for (int64_t M : {1, 2, 3, 4, 5, 7, 8, 16, 33}) {
+            const int64_t N = 37, K = 512;
             std::vector<uint8_t> w = random_blocks(f, N * K / f.block);
             WeightTensor wt;
             wt.dtype = f.dtype;
@@ -246,6 +246,79 @@ TEST(matmul_on_quantized_weights_matches_reference_for_every_batch_size) {
                               f.name, (long long)M, (long long)n, (long long)m, y[m * N + n], want, bound);
                 }
             }
+        }
+}
+
+// Every kernel set's activation quantization gives the scalar one's bytes and scales exactly (the SIMD versions
+// must round the same way: to nearest, ties to even).
+TEST(activation_quantization_of_every_kernel_set_matches_scalar) {
+    const cpu::Kernels& s = cpu::scalar_kernels();
+    for (const cpu::Kernels* k : kernel_sets())
+        for (int kind = 0; kind < 4; kind++) {
+            const int64_t K = 512;
+            std::vector<float> x = random_acts(K, kind);
+            x[32] = 127.0f;  // group 1: scale exactly 1, so 2.5 and -3.5 are ties (to 2 and -4)
+            x[33] = 2.5f;
+            x[34] = -3.5f;
+            std::vector<int8_t> q(K), q0(K);
+            std::vector<float> d(K / 32), d0(K / 32), ds(K / 16), ds0(K / 16);
+            k->quantize_acts(x.data(), K, q.data(), d.data(), ds.data());
+            s.quantize_acts(x.data(), K, q0.data(), d0.data(), ds0.data());
+            CHECK_MSG(q == q0 && d == d0 && ds == ds0, "%s activations kind %d: quantize_acts differs from scalar",
+                      k->name, kind);
+        }
+}
+
+// The batched integer path of every kernel set directly: panels of 16 weight rows unpacked once (pack_panel), then
+// every batch row against them (panel_gemm, activations quantized per 32), for batch sizes on both sides of the
+// kernels' register blocking (8 rows on AVX-512, 3 on AVX2, 4 scalar) and a last panel of 3 rows.
+TEST(panel_kernels_match_the_format_description_for_every_batch_size) {
+    for (const cpu::Kernels* k : kernel_sets())
+        for (const Format& f : kFormats) {
+            // Q8_0's bytes packed as q + 128 need products that do not saturate: VNNI or scalar only.
+            bool narrow = f.dtype == JLLM_DTYPE_Q8_0 && (!strcmp(k->name, "avx2") || !strcmp(k->name, "avx512"));
+            CHECK_MSG((k->pack_panel[f.dtype] != nullptr) == !narrow, "%s %s: panel kernel presence", k->name, f.name);
+            if (!k->pack_panel[f.dtype]) continue;
+            // 32-element formats: 15 blocks, so Q8_0's packing by 8 blocks ends on a part
+            const int64_t N = 19, K = f.block == 32 ? 480 : 512, row_bytes = K / f.block * f.bytes;
+            std::vector<uint8_t> w = random_blocks(f, N * K / f.block);
+            std::vector<std::vector<Elem>> ref;
+            for (int64_t n = 0; n < N; n++) ref.push_back(ref_row(f, w.data() + n * row_bytes, K));
+            std::vector<uint8_t> panel((size_t)cpu::panel_bytes(K));
+            cpu::Panel p{panel.data(), (float*)(panel.data() + K * cpu::kPanelRows), nullptr};
+            p.b = p.a + K;
+            double worst = 0;
+            for (int64_t M : {1, 2, 3, 4, 5, 7, 8, 16, 33}) {
+                std::vector<float> x((size_t)(M * K)), y((size_t)(M * N), -1.0f);
+                for (int64_t m = 0; m < M; m++) {
+                    std::vector<float> r = random_acts(K, (int)(m % 4));
+                    std::copy(r.begin(), r.end(), x.begin() + m * K);
+                }
+                std::vector<int8_t> q((size_t)(M * K));
+                std::vector<float> d((size_t)(M * K / 32)), ds((size_t)(M * K / 16));
+                for (int64_t m = 0; m < M; m++)
+                    k->quantize_acts(x.data() + m * K, K, q.data() + m * K, d.data() + m * K / 32, ds.data() + m * K / 16);
+                for (int64_t t0 = 0; t0 < N; t0 += cpu::kPanelRows) {
+                    int rows = (int)std::min<int64_t>(cpu::kPanelRows, N - t0);
+                    k->pack_panel[f.dtype](w.data() + t0 * row_bytes, row_bytes, rows, K, p);
+                    k->panel_gemm(p, k->panel_halves[f.dtype], cpu::QuantizedActs{q.data(), d.data(), ds.data()}, M, K,
+                                  y.data() + t0, N, rows);
+                }
+                int bad = 0;
+                for (int64_t m = 0; m < M; m++) {
+                    std::vector<float> xr(x.begin() + m * K, x.begin() + (m + 1) * K);
+                    for (int64_t n = 0; n < N; n++) {
+                        double want = 0;
+                        for (int64_t i = 0; i < K; i++) want += ref[n][i].value * xr[i];
+                        double err = std::fabs(y[m * N + n] - want), bound = dot_bound(ref[n], xr, 32);
+                        worst = std::max(worst, err / bound);
+                        if (!(err <= bound) && bad++ < 3)
+                            CHECK_MSG(false, "%s %s M %lld batch row %lld weight row %lld: got %.9g want %.9g (bound %.3g)",
+                                      k->name, f.name, (long long)M, (long long)m, (long long)n, y[m * N + n], want, bound);
+                    }
+                }
+            }
+            printf("  %-10s %-5s panel: largest error / bound = %.3f\n", k->name, f.name, worst);
         }
 }
 

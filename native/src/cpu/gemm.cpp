@@ -8,10 +8,18 @@
 
 namespace jllm::cpu {
 
-// Batches up to this many rows take the per-row dot products (int8 for quantized weights, bf16 x bf16 where the
-// CPU has it), re-reading each weight row from L1 once per batch row; larger batches expand a tile of weight rows
-// to f32 once and run the register-blocked f32 micro-kernels.
+// Paths by weight dtype and batch rows M (choose_path):
+//  - block-quantized weights from the kernel set's panel_from[dtype] rows (2, or 4-5 against the AVX-512 Q4_K / Q6_K
+//    dots): the integer panel (qgemm_impl.inc), 16 weight rows unpacked to bytes once for every batch row;
+//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights up to
+//    kRowDotMaxBatch rows: bf16 x bf16 where the CPU has it (row dots re-read each weight row from L1 per batch row);
+//  - float weights from kFloatPanelMinBatch rows: the f32 panel, 16 weight rows expanded and transposed once;
+//  - otherwise (float weights between the two, Q8_0 without VNNI): a tile of weight rows expanded to f32 once and
+//    the register-blocked f32 4x4 / 2x4 micro-kernels.
 constexpr int64_t kRowDotMaxBatch = 4;
+// The panels live in the per-thread tile scratch (kGemmTileRows * K floats), and chunks of rows are whole panels.
+static_assert(kGemmTileRows * sizeof(float) * 1024 >= panel_bytes(1024), "an integer panel fits in the tile");
+static_assert(kGemmTileRows % kPanelRows == 0, "chunks are whole panels; an f32 panel fits in the tile");
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
     return (const uint8_t*)w.data + row * w.row_bytes();
@@ -42,9 +50,15 @@ struct PreparedActs {
     QuantizedActsK row_k(int64_t m, int64_t K) const { return {q.data() + m * K, d.data() + m * K / 256, bsums.data() + m * K / 16}; }
 };
 
-enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Tile };
+// Float weights (F32, F16, BF16) take the f32 panel (transposed weights, broadcast activations) from this many
+// batch rows; below it the f32 tile's 4x4 kernels are as fast (in cache, one thread, BF16 [128, 2048]: panel 1.4x
+// the tile at 64 and 128 rows, even at 16, 0.9x at 8).
+constexpr int64_t kFloatPanelMinBatch = 16;
+
+enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Panel, FloatPanel, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
+    if (M > 1 && w.dtype < kDtypeSlots && k.pack_panel[w.dtype] && M >= k.panel_from[w.dtype]) return Path::Panel;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot_k[w.dtype]) return Path::QuantDotK;
     // Batch 1 reads BF16 weights through the f32 FMA dot: exact products, and faster than the hi/lo vdpbf16ps pair
@@ -52,12 +66,14 @@ Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M == 1 && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
         return Path::F32Dot;
     if (M <= kRowDotMaxBatch && w.dtype == JLLM_DTYPE_BF16 && k.dot_bf16x2) return Path::Bf16Dot;
+    if (M >= kFloatPanelMinBatch && (w.dtype == JLLM_DTYPE_F32 || w.dtype == JLLM_DTYPE_F16 || w.dtype == JLLM_DTYPE_BF16))
+        return Path::FloatPanel;
     return Path::Tile;
 }
 
 // 1. Activations converted once per call (not per weight row).
 void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, PreparedActs& a) {
-    if (path == Path::QuantDot) {
+    if (path == Path::QuantDot || path == Path::Panel) {
         a.q.resize(M * K);
         a.d.resize(M * K / 32);
         a.ds.resize(M * K / 16);
@@ -108,6 +124,25 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
             for (int64_t n = n0; n < n1; n++)
                 for (int64_t m = 0; m < M; m++)
                     y[m * ldy + n] = k.dot_bf16x2(a.hi.data() + m * K, a.lo.data() + m * K, (const uint16_t*)row_ptr(w, n), K);
+            return;
+        case Path::Panel: {
+            // Panels of kPanelRows weight rows unpacked into the tile scratch, each multiplied with every batch row.
+            Panel p{(uint8_t*)tile, (float*)((uint8_t*)tile + K * kPanelRows), nullptr};
+            p.b = p.a + K;
+            for (int64_t t0 = n0; t0 < n1; t0 += kPanelRows) {
+                int rows = (int)std::min<int64_t>(kPanelRows, n1 - t0);
+                k.pack_panel[w.dtype](row_ptr(w, t0), w.row_bytes(), rows, K, p);
+                k.panel_gemm(p, k.panel_halves[w.dtype], a.row(0, K), M, K, y + t0, ldy, rows);
+            }
+            return;
+        }
+        case Path::FloatPanel:
+            // Panels of kPanelRows weight rows expanded to f32 and transposed into the tile scratch.
+            for (int64_t t0 = n0; t0 < n1; t0 += kPanelRows) {
+                int rows = (int)std::min<int64_t>(kPanelRows, n1 - t0);
+                k.pack_panel_f(w.dtype, row_ptr(w, t0), w.row_bytes(), rows, K, tile);
+                k.fpanel_gemm(tile, x, M, K, y + t0, ldy, rows);
+            }
             return;
         case Path::Tile: break;
     }

@@ -31,6 +31,19 @@ using QuantDotK = float (*)(const uint8_t* w, const QuantizedActsK& x, int64_t K
 // Expands one weight row [K] in its dtype to f32.
 using Dequant = void (*)(const uint8_t* w, float* out, int64_t K);
 
+// A panel of kPanelRows weight rows unpacked for the batched integer products (qgemm_impl.inc): weight k of row r
+// is a[16 (k / 16) + r] * u[16 * 4 (k / 4) + 4 r + k % 4] + b[16 (k / 16) + r], u unsigned bytes, a and b f32 per
+// half-group of 16 weights. Sizes for K columns: u [K * 16], a and b [K]; panel_bytes(K) in all.
+constexpr int kPanelRows = 16;
+struct Panel {
+    uint8_t* u;
+    float* a;
+    float* b;
+};
+constexpr int64_t panel_bytes(int64_t K) { return K * kPanelRows + 2 * K * (int64_t)sizeof(float); }
+// Unpacks rows [0, rows) (rows <= kPanelRows) of weights w (row stride row_bytes, K columns) into p.
+using PackPanel = void (*)(const uint8_t* w, int64_t row_bytes, int rows, int64_t K, const Panel& p);
+
 struct Kernels {
     const char* name;  // "scalar", "avx2", "avx512", "avx512vnni"
     // sum_k x[k] * w[k]; x: [K] f32, w: one weight row [K] in its dtype.
@@ -54,6 +67,23 @@ struct Kernels {
     void (*quantize_acts_k)(const float* x, int64_t K, int8_t* q, float* d, int16_t* bsums);
     QuantDotK qdot_k[kDtypeSlots];
     Dequant dequant[kDtypeSlots];   // every supported dtype (F32 copies)
+
+    // Batched products on block-quantized weights: pack_panel per dtype (null where the kernel set has none: Q8_0
+    // without VNNI), panel_halves[dtype] when the format has two scales per group of 32; panel_gemm sets
+    // y[m * ldy + r] = sum_k x_m[k] W[r, k] for m < M, r < rows from the activations quantized by quantize_acts
+    // (x.q [M * K], x.d [M * K / 32], x.ds [M * K / 16]).
+    // panel_from[dtype]: the batch size from which the panel beats per-row dots (each weight block unpacked once
+    // for all batch rows instead of once per row); 0 where there is no panel.
+    PackPanel pack_panel[kDtypeSlots];
+    bool panel_halves[kDtypeSlots];
+    int panel_from[kDtypeSlots];
+    void (*panel_gemm)(const Panel& p, bool halves, const QuantizedActs& x, int64_t M, int64_t K, float* y,
+                       int64_t ldy, int rows);
+    // Float weights (F32, F16, BF16 dtypes) in the same panel shape, f32 and transposed: pack_panel_f expands
+    // rows [0, rows) of w to out[16 k + r] (kPanelRows * K floats); fpanel_gemm sets
+    // y[m * ldy + r] = sum_k x[m * K + k] out[16 k + r] for m < M, r < rows.
+    void (*pack_panel_f)(int32_t dtype, const uint8_t* w, int64_t row_bytes, int rows, int64_t K, float* out);
+    void (*fpanel_gemm)(const float* pw, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows);
 
     // BF16 weights computed as BF16 (AVX512-BF16 vdpbf16ps); null where the CPU lacks it. The activations are
     // split once per row into two bf16 terms, x ~ hi + lo (about 16 significant bits), so the products lose

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * A JSON Schema as a regular expression over the JSON text (the approach of outlines, which vLLM uses): objects
  * emit their declared properties in order (required ones always, optional ones optionally), arrays honour
- * items/minItems/maxItems, strings minLength/maxLength/pattern/format (date, time, date-time, uuid, email),
+ * items/prefixItems/minItems/maxItems, strings minLength/maxLength/pattern/format (date, time, date-time, duration,
+ * uuid, email, hostname, ipv4, ipv6, uri),
  * integers and numbers with their bounds ({@link NumberRegex}), booleans, null, enum, const, anyOf/oneOf, and $ref into $defs/definitions (recursion up
  * to a fixed depth). Unsupported keywords are refused with their name rather than ignored.
  */
@@ -23,6 +24,39 @@ public final class JsonSchemaRegex {
     static final String BOOLEAN = "(?:true|false)";
     static final String NULL = "null";
     static final int MAX_DEPTH = 6;
+    static final String FORMATS = "date, time, date-time, duration, uuid, email, hostname, ipv4, ipv6, uri";
+    private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    static final String IPV4 = OCTET + "(?:\\." + OCTET + "){3}";
+    private static final String H16 = "[0-9a-fA-F]{1,4}";
+    /** RFC 3339 appendix A: P then weeks, or date and/or time parts, each run of units consecutive and non-empty. */
+    static final String DURATION = "P(?:[0-9]+W|(?:[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?|[0-9]+M(?:[0-9]+D)?|[0-9]+D)(?:T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))?"
+            + "|T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))";
+    private static final String LS32 = "(?:" + H16 + ":" + H16 + "|" + IPV4 + ")";
+    /** RFC 3986's IPv6address: eight groups, or fewer around one "::", the last two possibly an IPv4 address. */
+    static final String IPV6 = ipv6();
+
+    private static String ipv6() {
+        List<String> alts = new ArrayList<>();
+        alts.add("(?:" + H16 + ":){6}" + LS32);
+        alts.add("::(?:" + H16 + ":){5}" + LS32);
+        for (int before = 0; before <= 6; before++) {  // [ *before( h16 ":" ) h16 ] "::" then what fits after
+            String head = "(?:" + (before == 0 ? "" : "(?:" + H16 + ":){0," + before + "}") + H16 + ")?::";
+            int after = 4 - before;  // h16 ":" groups before ls32
+            if (after >= 0) alts.add(head + (after == 0 ? "" : "(?:" + H16 + ":){" + after + "}") + LS32);
+            else if (before == 5) alts.add(head + H16);
+            else alts.add(head);
+        }
+        return "(?:" + String.join("|", alts) + ")";
+    }
+
+    /**
+     * Keywords that constrain values in ways one regular expression over the text cannot enforce: refused by name
+     * (an output that breaks the schema would be worse). Annotations (title, description, default, examples …)
+     * are ignored as JSON Schema says they may be.
+     */
+    static final java.util.Set<String> UNENFORCEABLE = java.util.Set.of("not", "if", "then", "else", "contains", "minContains",
+            "maxContains", "patternProperties", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
+            "unevaluatedProperties", "unevaluatedItems", "contentSchema");
 
     private final JsonNode root;
     private final String ws;
@@ -74,6 +108,7 @@ public final class JsonSchemaRegex {
         if (depth > MAX_DEPTH * 4) throw new IllegalArgumentException("the JSON schema nests too deeply (more than " + MAX_DEPTH * 4 + " levels)");
         if (s.isBoolean()) return s.asBoolean() ? genericValue(2) : "(?!)";
         if (s.has("$ref")) return depth > MAX_DEPTH * 3 ? NULL : value(resolve(s.get("$ref").asText()), depth + 1);
+        for (String k : UNENFORCEABLE) if (s.has(k)) throw new IllegalArgumentException("the JSON schema keyword '" + k + "' is not supported");
         if (s.has("const")) return literal(s.get("const"));
         if (s.has("enum")) {
             List<String> alts = new ArrayList<>();
@@ -116,12 +151,16 @@ public final class JsonSchemaRegex {
     }
 
     private String string(JsonNode s) {
+        if ((s.has("pattern") || s.has("format")) && (s.has("minLength") || s.has("maxLength")))
+            throw new IllegalArgumentException("minLength/maxLength together with " + (s.has("pattern") ? "pattern" : "format")
+                    + " is not supported (one regular expression cannot bound both)");
         if (s.has("pattern")) {
             String p = s.get("pattern").asText();
             if (p.startsWith("^")) p = p.substring(1);
             if (p.endsWith("$") && !p.endsWith("\\$")) p = p.substring(0, p.length() - 1);
             Regex.compile(p);  // validates it
-            return "\"(?:" + p + ")\"";
+            // (?J:...): only characters a JSON string holds unescaped, so a pattern such as .* never emits a raw quote
+            return "\"(?J:" + p + ")\"";
         }
         if (s.has("format")) {
             String f = s.get("format").asText();
@@ -131,7 +170,12 @@ public final class JsonSchemaRegex {
                 case "date-time" -> "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])";
                 case "uuid" -> "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
                 case "email" -> "[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}";
-                default -> throw new IllegalArgumentException("unsupported string format '" + f + "' (supported: date, time, date-time, uuid, email)");
+                case "ipv4" -> IPV4;
+                case "ipv6" -> IPV6;
+                case "hostname" -> "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*";
+                case "duration" -> DURATION;
+                case "uri" -> "[a-zA-Z][a-zA-Z0-9+.-]*:[!#$&-;=?-\\[\\]_a-z~%]+";
+                default -> throw new IllegalArgumentException("unsupported string format '" + f + "' (supported: " + FORMATS + ")");
             };
             return "\"" + body + "\"";
         }
@@ -143,10 +187,13 @@ public final class JsonSchemaRegex {
     }
 
     private String array(JsonNode s, int depth) {
-        String item = s.has("items") ? value(s.get("items"), depth + 1) : genericValue(1);
         int min = s.path("minItems").asInt(0);
         int max = s.has("maxItems") ? s.get("maxItems").asInt() : -1;
         if (max >= 0 && max < min) throw new IllegalArgumentException("maxItems " + max + " < minItems " + min);
+        if (s.path("uniqueItems").asBoolean(false) && !(max >= 0 && max <= 1))
+            throw new IllegalArgumentException("uniqueItems is not supported (except with maxItems <= 1)");
+        if (s.has("prefixItems")) return tuple(s, depth, min, max);
+        String item = s.has("items") ? value(s.get("items"), depth + 1) : genericValue(1);
         String sep = ws + "," + ws;
         String more = "(?:" + sep + item + ")";
         String body;
@@ -158,7 +205,45 @@ public final class JsonSchemaRegex {
         return "\\[" + ws + body + ws + "\\]";
     }
 
+    /**
+     * prefixItems (Pydantic's tuple[...]): the listed items in order, then further `items` unless items is false;
+     * minItems/maxItems bound the whole array.
+     */
+    private String tuple(JsonNode s, int depth, int min, int max) {
+        List<String> prefix = new ArrayList<>();
+        for (JsonNode p : s.get("prefixItems")) prefix.add(value(p, depth + 1));
+        JsonNode items = s.get("items");
+        boolean closed = items != null && items.isBoolean() && !items.asBoolean();
+        int n = prefix.size(), hi = closed ? (max < 0 ? n : Math.min(max, n)) : max;  // hi < 0: unbounded
+        if (min > n && closed) throw new IllegalArgumentException("minItems " + min + " exceeds the " + n + " prefixItems of a closed tuple");
+        String sep = ws + "," + ws;
+        // 1. the extra items after the prefix: between max(0, min - n) and hi - n of them
+        String extras = "";
+        if (hi < 0 || hi > n) {
+            String item = items == null || items.isBoolean() ? genericValue(1) : value(items, depth + 1);
+            int lo = Math.max(0, min - n);
+            String upper = hi < 0 ? "" : String.valueOf(hi - n - 1);
+            if (n == 0) extras = "(?:" + item + "(?:" + sep + item + "){" + Math.max(0, lo - 1) + "," + upper + "})" + (lo == 0 ? "?" : "");
+            else extras = "(?:" + sep + item + "){" + lo + "," + (hi < 0 ? "" : String.valueOf(hi - n)) + "}";
+        }
+        // 2. the prefix items from the last back: element i may be left out (with all after it) once min are written
+        String tail = extras;
+        for (int i = Math.min(n, hi < 0 ? n : hi) - 1; i >= 0; i--) {
+            String elem = (i > 0 ? sep : "") + prefix.get(i) + tail;
+            tail = i >= min ? "(?:" + elem + ")?" : elem;
+        }
+        return "\\[" + ws + tail + ws + "\\]";
+    }
+
     private String object(JsonNode s, int depth) {
+        int minProps = s.path("minProperties").asInt(0);
+        int maxProps = s.has("maxProperties") ? s.get("maxProperties").asInt() : -1;
+        if (minProps > 0 || maxProps >= 0) {
+            int required = s.path("required").size(), declared = s.path("properties").size();
+            boolean open = !s.has("properties") || s.path("properties").isEmpty();
+            if (open || required < minProps || (maxProps >= 0 && declared > maxProps))
+                throw new IllegalArgumentException("minProperties/maxProperties are supported only when the required and declared properties already satisfy them");
+        }
         JsonNode props = s.get("properties");
         if (props == null || props.isEmpty()) {
             JsonNode ap = s.get("additionalProperties");

@@ -7,7 +7,8 @@ import java.util.List;
  * A regular expression compiled to a Thompson NFA over Unicode code points: literals, escapes (backslash d w s
  * D W S n t r f v, xHH, u followed by four hex digits, and escaped metacharacters), classes [a-z] [^...], '.', groups (...) (?:...),
  * alternation, and the quantifiers * + ? {n} {n,} {n,m} (lazy forms accepted, same language). The whole input
- * must match (as guided decoding requires), so ^ and $ at the ends are accepted and ignored.
+ * must match (as guided decoding requires), so ^ and $ at the ends are accepted and ignored. A group (?J:...) (jllm's
+ * own) keeps only the characters a JSON string may hold unescaped, so a JSON schema's pattern never emits a raw '"'.
  */
 public final class Regex {
     /** NFA: state i has epsilon edges eps[i] and at most one range edge lo[i]..hi[i] → to[i]. */
@@ -56,7 +57,23 @@ public final class Regex {
         eps.set(from, n);
     }
 
+    /** Inside (?J:...): code points that a JSON string holds only escaped (controls, '"', backslash, DEL). */
+    private static final List<int[]> JSON_RAW = negate(List.of(new int[] {0, 0x1F}, new int[] {'"', '"'}, new int[] {'\\', '\\'}, new int[] {0x7F, 0x7F}));
+    private int jsonString;  // depth of (?J:...) groups around the parser's position
+
+    /** The code points in both range lists. */
+    static List<int[]> intersect(List<int[]> a, List<int[]> b) {
+        List<int[]> out = new ArrayList<>();
+        for (int[] x : a)
+            for (int[] y : b) {
+                int lo = Math.max(x[0], y[0]), hi = Math.min(x[1], y[1]);
+                if (lo <= hi) out.add(new int[] {lo, hi});
+            }
+        return out;
+    }
+
     private Frag range(List<int[]> ranges) {
+        if (jsonString > 0) ranges = intersect(ranges, JSON_RAW);
         int s = newState(), e = newState();
         for (int[] r : ranges) {
             int m = newState();
@@ -135,8 +152,11 @@ public final class Regex {
         if (pos < src.length() && (src.charAt(pos) == '?' || src.charAt(pos) == '+')) pos++;  // lazy/possessive: same language
         int s = newState(), cur = s;
         int copies = Math.max(min, max < 0 ? min : max);
+        // every copy is taken before any edge is added: wiring adds edges to the atom's own states, which a later
+        // copy would carry along (shifted into nowhere)
         List<Frag> parts = new ArrayList<>();
         for (int i = 0; i < Math.max(copies, 1); i++) parts.add(i == 0 ? atom : copy(atom, before, after));
+        Frag loop = max >= 0 ? null : min > 0 ? copy(atom, before, after) : parts.get(0);
         if (copies == 0) {  // x{0} or x? handled below; {0,0} matches empty
             if (max == 0) return new Frag(s, s);
         }
@@ -146,7 +166,6 @@ public final class Regex {
         }
         int e = newState();
         if (max < 0) {  // then a loop on one more copy
-            Frag loop = min > 0 ? copy(atom, before, after) : parts.get(0);
             epsilon(cur, loop.start());
             epsilon(loop.end(), loop.start());
             epsilon(loop.end(), e);
@@ -167,11 +186,14 @@ public final class Regex {
         int c = src.codePointAt(pos);
         if (c == '(') {
             pos++;
-            if (src.startsWith("?:", pos)) pos += 2;
+            boolean json = src.startsWith("?J:", pos);  // jllm's own: a pattern placed inside a JSON string
+            if (json) { pos += 3; jsonString++; }
+            else if (src.startsWith("?:", pos)) pos += 2;
             else if (src.startsWith("?P<", pos) || src.startsWith("?<", pos)) pos = src.indexOf('>', pos) + 1;
             Frag f = alternation();
             if (pos >= src.length() || src.charAt(pos) != ')') throw error("missing ')'");
             pos++;
+            if (json) jsonString--;
             return f;
         }
         if (c == '[') return range(charClass());

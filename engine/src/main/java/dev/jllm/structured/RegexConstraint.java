@@ -80,7 +80,10 @@ public final class RegexConstraint implements TokenConstraint {
     private static boolean possible(Dfa dfa, int state, int bits, int rest, int total) {
         long lo = Math.max((long) bits << (6 * rest), minCodePoint(total));
         long hi = Math.min(((long) bits << (6 * rest)) | ((1L << (6 * rest)) - 1), 0x10FFFF);
-        return lo <= hi && dfa.anyIn(state, (int) lo, (int) hi);
+        // surrogates (U+D800..U+DFFF) are not characters in UTF-8: a prefix such as ED A4 leads only to them, and
+        // allowing it would leave the sequence with no token to continue
+        return (lo <= Math.min(hi, 0xD7FF) && dfa.anyIn(state, (int) lo, (int) Math.min(hi, 0xD7FF)))
+                || (Math.max(lo, 0xE000) <= hi && dfa.anyIn(state, (int) Math.max(lo, 0xE000), (int) hi));
     }
 
     private static void walk(Compiled c, TokenVocabulary.Node node, int state, int acc, int need, int total, int[] mask) {

@@ -74,13 +74,19 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFilter(new TojsonFilter());
         jinjava.getGlobalContext().registerFilter(new TrimFilter());
         jinjava.getGlobalContext().registerFilter(new PyStrFilter());
+        jinjava.getGlobalContext().registerFilter(new PyStrFilter("string"));
+        jinjava.getGlobalContext().registerFilter(new DefaultFilter("default"));
+        jinjava.getGlobalContext().registerFilter(new DefaultFilter("d"));
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         // jinja2 tests Jinjava lacks or gets wrong: Python bool equality (for rewritten x == true/false), Python's
         // None as `none`, and `iterable`, which jinja2 answers true for strings too (anything iter() accepts)
         registerTest("jllm_pyeq", (v, args) -> args.length > 0 && args[0] instanceof Boolean b && pyEqualsBool(v, b));
         registerTest("none", (v, args) -> v == null || v instanceof PyValues.PyNone);
-        registerTest("iterable", (v, args) -> v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone))
-                || v instanceof Map<?, ?> || (v != null && v.getClass().isArray()));
+        registerTest("defined", (v, args) -> !PyValues.isUndefined(v));
+        registerTest("undefined", (v, args) -> PyValues.isUndefined(v));
+        // (null is jinja2's Undefined, which iterates as empty)
+        registerTest("iterable", (v, args) -> PyValues.isUndefined(v) || v instanceof String || (v instanceof Iterable<?> && !(v instanceof PyValues.PyNone))
+                || v instanceof Map<?, ?> || v.getClass().isArray());
         TemplateSandbox.install(jinjava);
         warmUp();
     }
@@ -172,15 +178,33 @@ public final class ChatTemplate {
     }
 
     /** Python's str() of a template value (null, Jinjava's undefined, prints as jinja2's Undefined: ""). */
-    static final class PyStrFilter implements com.hubspot.jinjava.lib.filter.Filter {
+    /** A filter registered under a name of the caller's choice (one class serving jinja2's aliases). */
+    abstract static class NamedFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        private final String name;
+
+        NamedFilter(String name) {
+            this.name = name;
+        }
+
         @Override
         public String getName() {
-            return "jllm_str";
+            return name;
+        }
+    }
+
+    static final class PyStrFilter extends NamedFilter {
+        PyStrFilter() {
+            this("jllm_str");
+        }
+
+        /** Also registered as `string`: jinja2's string filter is str() too (Undefined → "", None → "None"). */
+        PyStrFilter(String name) {
+            super(name);
         }
 
         @Override
         public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
-            if (var == null) return "";
+            if (PyValues.isUndefined(var)) return "";
             if (var instanceof String || var instanceof com.hubspot.jinjava.objects.SafeString) return var;
             if (var instanceof PyValues.PyNone) return "None";
             if (var instanceof Boolean b) return b ? "True" : "False";
@@ -411,6 +435,28 @@ public final class ChatTemplate {
         }
     }
 
+    /** jinja2's default(value, default_value='', boolean=False): the default for Undefined (or, with boolean, any falsy value). */
+    static final class DefaultFilter extends NamedFilter {
+        DefaultFilter(String name) {
+            super(name);
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object fallback = kwargs.containsKey("default_value") ? kwargs.get("default_value") : args.length > 0 ? args[0] : "";
+            Object bool = kwargs.containsKey("boolean") ? kwargs.get("boolean") : args.length > 1 ? args[1] : false;
+            boolean onFalsy = Boolean.TRUE.equals(bool) || "true".equalsIgnoreCase(String.valueOf(bool));
+            if (PyValues.isUndefined(var)) return fallback;
+            if (onFalsy && !com.hubspot.jinjava.util.ObjectTruthValue.evaluate(var)) return fallback;
+            return var;
+        }
+    }
+
     /** trim as jinja2 defines it: Python's str.strip(), which also removes Unicode spaces such as U+00A0. */
     static final class TrimFilter implements com.hubspot.jinjava.lib.filter.Filter {
         @Override
@@ -420,8 +466,9 @@ public final class ChatTemplate {
 
         @Override
         public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
-            // jinja2 trims str(value): a None message content becomes "None"
-            return var == null || var instanceof PyValues.PyNone ? "None" : PyValues.strip(var.toString(), true, true);
+            // jinja2 trims str(value): a None message content becomes "None", an absent one (Undefined) ""
+            if (PyValues.isUndefined(var)) return "";
+            return var instanceof PyValues.PyNone ? "None" : PyValues.strip(var.toString(), true, true);
         }
     }
 

@@ -22,6 +22,7 @@ final class PyJson {
     }
 
     private static void write(StringBuilder b, Object v, Integer indent, boolean sortKeys, int depth) {
+        if (v instanceof PyValues.PyUndefined u) throw u.fail();  // json.dumps(Undefined) raises in Python
         if (v == null || v instanceof PyValues.PyNone) b.append("null");
         else if (v instanceof Boolean x) b.append(x ? "true" : "false");
         else if (v instanceof String s) string(b, s);

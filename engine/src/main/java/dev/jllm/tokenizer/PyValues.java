@@ -72,6 +72,46 @@ final class PyValues {
         }
     }
 
+    /**
+     * jinja2's Undefined for a key a dict lacks (`message['content']` of a message without content): prints as "",
+     * false in tests of truth, iterates as empty, `is defined` false and `is none` false; reading an attribute of it,
+     * calling a method on it, adding it to a string or serialising it fails as jinja2 fails ("'dict object' has no
+     * attribute 'content'"). Names a template never defined stay Java null, which Jinjava already treats so.
+     */
+    static final class PyUndefined implements com.hubspot.jinjava.util.HasObjectTruthValue, Iterable<Object> {
+        final String hint;
+
+        PyUndefined(String hint) {
+            this.hint = hint;
+        }
+
+        /** Records and throws jinja2's UndefinedError for this value. */
+        IllegalStateException fail() {
+            ChatTemplate.noteError(hint);
+            return new IllegalStateException(hint);
+        }
+
+        @Override
+        public boolean getObjectTruthValue() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            refuseConcatenation(hint);
+            return "";
+        }
+
+        @Override
+        public java.util.Iterator<Object> iterator() {
+            return java.util.Collections.emptyIterator();
+        }
+    }
+
+    static boolean isUndefined(Object v) {
+        return v == null || v instanceof PyUndefined;
+    }
+
     /** Deep-converts JSON-like values (maps, lists, strings, numbers, booleans, null) into Dict/PList/PyNone. */
     @SuppressWarnings("unchecked")
     static Object convert(Object v) {
@@ -122,19 +162,34 @@ final class PyValues {
         return String.valueOf(v);
     }
 
+    /** Python's repr() of a str: quotes chosen as Python chooses them, non-printable code points escaped. */
     static String reprString(String s) {
         char q = s.contains("'") && !s.contains("\"") ? '"' : '\'';
         StringBuilder b = new StringBuilder().append(q);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == q || c == '\\') b.append('\\').append(c);
+        s.codePoints().forEach(c -> {
+            if (c == q || c == '\\') b.append('\\').appendCodePoint(c);
             else if (c == '\n') b.append("\\n");
             else if (c == '\r') b.append("\\r");
             else if (c == '\t') b.append("\\t");
-            else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
-            else b.append(c);
-        }
+            else if (isPyPrintable(c)) b.appendCodePoint(c);
+            else if (c < 0x100) b.append(String.format("\\x%02x", c));
+            else if (c < 0x10000) b.append(String.format("\\u%04x", c));
+            else b.append(String.format("\\U%08x", c));
+        });
         return b.append(q).toString();
+    }
+
+    /**
+     * Python's str.isprintable() for one code point: false for the categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs
+     * other than the ASCII space (so repr shows U+200D ZWJ as \u200d and U+00A0 as \xa0).
+     */
+    static boolean isPyPrintable(int c) {
+        if (c == ' ') return true;
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SPACE_SEPARATOR -> false;
+            default -> true;
+        };
     }
 
     /** Python's str.isspace() for one character (str.strip() with no argument removes these). */

@@ -35,6 +35,9 @@ final class TemplateSandbox {
             "unique", "upper", "urlencode", "wordcount", "wordwrap", "xmlattr", "jllm_str");
 
     /** Jinjava's extra filters and functions: template re-rendering, YAML/JSON parsing, regexes (unbounded time), dates. */
+    /** Nested macro calls allowed (Python's default recursion limit stops jinja2 at a few hundred). */
+    static final int MAX_MACRO_DEPTH = 200;
+
     static final Set<String> DISABLED_FILTERS = Set.of("render", "fromyaml", "fromjson", "toyaml", "regex_replace", "pprint",
             "split", "md5", "b64decode", "b64encode", "escape_jinjava", "datetimeformat", "date", "format_date",
             "format_datetime", "format_time", "strtodate", "strtotime", "unixtimestamp", "between_times", "plus_time",
@@ -68,6 +71,8 @@ final class TemplateSandbox {
     static JinjavaConfig.Builder configure(JinjavaConfig.Builder b, RenderLimits limits) {
         return b.withMaxOutputSize(limits.maxOutputChars()).withMaxStringLength(limits.maxOutputChars())
                 .withMaxListSize(MAX_ITEMS).withMaxMapSize(MAX_ITEMS).withRangeLimit(MAX_ITEMS)
+                // jinja2 macros may call themselves (gpt-oss renders nested tool schemas so); the depth stays bounded
+                .withEnableRecursiveMacroCalls(true).withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 .withDisabled(Map.of(Context.Library.FILTER, DISABLED_FILTERS, Context.Library.FUNCTION, DISABLED_FUNCTIONS,
                         Context.Library.TAG, DISABLED_TAGS))
                 .withProcessors(com.hubspot.jinjava.el.JinjavaProcessors.newBuilder()
@@ -196,6 +201,7 @@ final class TemplateSandbox {
         public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
             check();
             String name = String.valueOf(method);
+            if (base instanceof PyValues.PyUndefined u) throw u.fail();
             if (base instanceof String s) {
                 Object result = PyStringMethods.call(s, name, params == null ? new Object[0] : params);
                 if (result == PyStringMethods.NOT_HANDLED) throw fail("'str object' has no attribute '" + name + "'");
@@ -214,6 +220,11 @@ final class TemplateSandbox {
         @Override
         public Object getValue(ELContext context, Object base, Object property) {
             check();
+            if (base instanceof PyValues.PyUndefined u) throw u.fail();
+            if (base instanceof Map<?, ?> m && property instanceof String && !m.containsKey(property)) {
+                context.setPropertyResolved(true);  // jinja2: a key a dict lacks is Undefined, not None
+                return new PyValues.PyUndefined("'dict object' has no attribute '" + property + "'");
+            }
             if (property instanceof String && (base instanceof CharSequence || base instanceof Number || base instanceof Boolean
                     || base instanceof PyValues.PyNone)) {
                 context.setPropertyResolved(true);  // jinja2: an attribute these types lack is undefined

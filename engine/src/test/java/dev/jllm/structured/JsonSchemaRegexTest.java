@@ -81,4 +81,57 @@ class JsonSchemaRegexTest {
         assertThrows(IllegalArgumentException.class, () -> JsonSchemaRegex.toRegex(JSON.readTree("{\"$ref\":\"#/$defs/missing\"}"), null));
         assertThrows(IllegalArgumentException.class, () -> JsonSchemaRegex.toRegex(JSON.readTree("{\"type\":\"array\",\"minItems\":3,\"maxItems\":1}"), null));
     }
+
+    @Test
+    void aPatternNeverWritesARawQuoteOrControlCharacter() throws Exception {
+        // JSON Schema patterns are about the string's value; its JSON text must still be a valid string literal
+        String s = "{\"type\":\"string\",\"pattern\":\".*\"}";
+        yes(s, "\"ab c\"", "\"\"");
+        no(s, "\"a\"b\"", "\"a\\\"", "\"a\nb\"");
+        no("{\"type\":\"string\",\"pattern\":\"^[^a]+$\"}", "\"x\"y\"");
+    }
+
+    @Test
+    void moreFormats() throws Exception {
+        yes("{\"type\":\"string\",\"format\":\"ipv4\"}", "\"192.168.0.1\"", "\"0.0.0.0\"", "\"255.255.255.255\"");
+        no("{\"type\":\"string\",\"format\":\"ipv4\"}", "\"256.1.1.1\"", "\"1.2.3\"", "\"01.2.3.4\"");
+        yes("{\"type\":\"string\",\"format\":\"ipv6\"}", "\"::1\"", "\"::\"", "\"2001:db8::8a2e:370:7334\"", "\"fe80:0:0:0:0:0:0:1\"", "\"::ffff:192.0.2.1\"");
+        no("{\"type\":\"string\",\"format\":\"ipv6\"}", "\"1::2::3\"", "\"12345::1\"", "\"1:2:3:4:5:6:7:8:9\"");
+        yes("{\"type\":\"string\",\"format\":\"hostname\"}", "\"example.com\"", "\"a-b.c1\"");
+        no("{\"type\":\"string\",\"format\":\"hostname\"}", "\"-a.com\"", "\"a..b\"");
+        yes("{\"type\":\"string\",\"format\":\"duration\"}", "\"P3Y6M4DT12H30M5S\"", "\"PT5S\"", "\"P2W\"", "\"P1D\"");
+        no("{\"type\":\"string\",\"format\":\"duration\"}", "\"P\"", "\"PT\"", "\"P1DT\"");
+        yes("{\"type\":\"string\",\"format\":\"uri\"}", "\"https://example.com/a?b=c#d\"", "\"urn:isbn:0451450523\"");
+        no("{\"type\":\"string\",\"format\":\"uri\"}", "\"no scheme\"", "\"http://a b\"");
+    }
+
+    @Test
+    void prefixItemsAreTuples() throws Exception {
+        String closed = "{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"},{\"type\":\"string\"}],\"items\":false,\"minItems\":2}";
+        yes(closed, "[1, \"a\"]", "[1,\"a\"]");
+        no(closed, "[1]", "[1, \"a\", 2]", "[\"a\", 1]", "[]");
+        String open = "{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"},{\"type\":\"string\"}],\"items\":{\"type\":\"boolean\"},\"maxItems\":3}";
+        yes(open, "[]", "[1]", "[1, \"a\"]", "[1, \"a\", true]");
+        no(open, "[1, \"a\", true, false]", "[1, \"a\", 3]", "[\"a\"]");
+        String onlyItems = "{\"type\":\"array\",\"prefixItems\":[],\"items\":{\"type\":\"integer\"},\"minItems\":2,\"maxItems\":3}";
+        yes(onlyItems, "[1, 2]", "[1, 2, 3]");
+        no(onlyItems, "[1]", "[1, 2, 3, 4]", "[]");
+    }
+
+    @Test
+    void keywordsOneRegexCannotEnforceAreRefusedByName() {
+        String[][] cases = {
+            {"{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"uniqueItems\":true}", "uniqueItems"},
+            {"{\"not\":{\"type\":\"string\"}}", "'not'"},
+            {"{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"minProperties\":1}", "minProperties"},
+            {"{\"type\":\"object\",\"patternProperties\":{\"^x\":{\"type\":\"integer\"}}}", "'patternProperties'"},
+            {"{\"type\":\"string\",\"pattern\":\"^a+$\",\"maxLength\":3}", "minLength/maxLength together with pattern"},
+            {"{\"type\":\"string\",\"format\":\"hostname\",\"minLength\":3}", "minLength/maxLength together with format"},
+            {"{\"type\":\"string\",\"format\":\"iri\"}", "unsupported string format 'iri'"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JsonSchemaRegex.toRegex(JSON.readTree(c[0]), null), c[0]);
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
 }

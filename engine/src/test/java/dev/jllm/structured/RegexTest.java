@@ -13,7 +13,9 @@ class RegexTest {
     static final String[] PATTERNS = {
         "abc", "a|b|cd", "(ab)*c", "a+b?c*", "[a-c]{2,4}", "[^ab]x", "\\d{3}-\\d{2}", "(?:a|b){3}", "a.c",
         "[\\w]+@[a-z]+\\.com", "\\s*x\\s*", "(a|ab)(c|bcd)", "x{0,2}y{2}z{1,}", "[a\\-c]+", "\\[a\\]", "é+ü?",
-        "(?:[0-9]|[a-f]){2}", "a{3}", "(a*)*b", "\\u00e9|\\x41", "[😀-😂]+"};
+        "(?:[0-9]|[a-f]){2}", "a{3}", "(a*)*b", "\\u00e9|\\x41", "[😀-😂]+",
+        // {n,} with n >= 2: every copy of the atom is taken before the copies are chained
+        "a{2,}", "(?:ab|c){3,}", "(?:x|yz){2,}b", "[0-9]{4,}"};
     static final String ALPHABET = "abcdxyz0129-@.é ü[]AéB😀😁";
 
     @Test

@@ -53,4 +53,38 @@ class ChatTemplateCompatTest {
         assertEquals("bad role", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> render("{{ 'a' + messages }}"));
     }
+
+    static String renderMessage(String t, Map<String, Object> message) {
+        return new ChatTemplate(t, () -> LocalDateTime.of(2024, 7, 26, 0, 0)).render(List.of(message), null, null, true, Map.of(), "<s>", "</s>");
+    }
+
+    @Test
+    void reprEscapesWhatPythonCannotPrint() {
+        // Python: repr('a\u200db\xa0c\u2003\U0001F600\x7f') == "'a\\u200db\\xa0c\\u2003😀\\x7f'"
+        assertEquals("['a\\u200db\\xa0c\\u2003\uD83D\uDE00\\x7f']",
+                renderMessage("{{ messages[0]['content'] }}", Map.of("role", "user", "content", List.of("a\u200db\u00a0c\u2003\uD83D\uDE00\u007f"))));
+    }
+
+    @Test
+    void aMissingKeyIsUndefinedNotNone() {
+        Map<String, Object> m = new java.util.HashMap<>(Map.of("role", "assistant"));
+        m.put("none", null);
+        // jinja2: Undefined prints "", trims to "", is iterable, is not none, takes default(); None prints "None"
+        assertEquals("|||None|it|not none|dflt|None", renderMessage("{{ messages[0].content }}|{{ messages[0].content | trim }}|"
+                + "{{ messages[0].content | string }}|{{ messages[0].none | string }}|{% if messages[0].content is iterable %}it{% endif %}|"
+                + "{% if messages[0].content is not none %}not none{% endif %}|{{ messages[0].content | default('dflt') }}|"
+                + "{{ messages[0].none | default('dflt') }}", m));
+        // and fails where jinja2 raises UndefinedError: a method, an attribute, `+`, tojson
+        for (String t : List.of("{{ messages[0].content.strip() }}", "{{ messages[0].content.text }}",
+                "{{ messages[0].content + 'x' }}", "{{ messages[0].content | tojson }}")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> renderMessage(t, m), t);
+            assertEquals("chat template error: 'dict object' has no attribute 'content'", e.getMessage(), t);
+        }
+    }
+
+    @Test
+    void macrosMayCallThemselves() {
+        // gpt-oss renders nested tool-parameter schemas with a recursive macro
+        assertEquals("[[[x]]]", render("{% macro f(d) %}{% if d > 0 %}[{{ f(d - 1) }}]{% else %}x{% endif %}{% endmacro %}{{ f(3) }}"));
+    }
 }

@@ -25,7 +25,11 @@ class ChatTemplateGoldenTest {
     record Outcome(String pair, boolean ok, String detail) {}
 
     static List<Outcome> renderAll() throws Exception {
-        Path root = TestModels.shared().resolve("chat-templates");
+        return renderAll(TestModels.shared().resolve("chat-templates"));
+    }
+
+    /** Every pair of manifest.json under root (the layout of ../shared/chat-templates). */
+    static List<Outcome> renderAll(Path root) throws Exception {
         JsonNode manifest = JSON.readTree(root.resolve("manifest.json").toFile());
         List<Outcome> out = new ArrayList<>();
         for (JsonNode pair : manifest.path("pairs")) {

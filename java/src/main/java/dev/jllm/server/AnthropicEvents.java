@@ -107,13 +107,11 @@ final class AnthropicEvents {
         return JSON.createObjectNode().put("input_tokens", inputTokens).put("output_tokens", outputTokens);
     }
 
-    static JsonNode parseOrEmpty(String json) {
-        try {
-            JsonNode n = JSON.readTree(json);
-            if (n != null && n.isObject()) return n;
-        } catch (IOException e) {
-            // cut off by max_tokens: no complete input
-        }
-        return JSON.createObjectNode();
+    /**
+     * A tool_use block's input from a call's arguments text: the object it spells, or, cut by max_tokens, the part of
+     * it written so far (PartialJson), so a cut call still shows what was generated; {} when nothing of it was.
+     */
+    static JsonNode input(String arguments) {
+        return PartialJson.object(arguments);
     }
 }

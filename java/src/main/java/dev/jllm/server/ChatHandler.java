@@ -14,23 +14,14 @@ import dev.jllm.tokenizer.RenderLimits;
 import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /** POST /v1/chat/completions (§4, §6, §9). */
 final class ChatHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
-
-    static {
-        KNOWN.addAll(List.of("messages", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
-                "add_generation_prompt", "continue_final_message", "documents", "chat_template", "chat_template_kwargs"));
-    }
-
     private final ServerContext ctx;
 
     ChatHandler(ServerContext ctx) {
@@ -214,12 +205,28 @@ final class ChatHandler {
     }
 
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
-        Fields f = new Fields(body);
-        f.logUnknown(KNOWN, "/v1/chat/completions");
-        String model = ctx.resolveModel(f.string("model", null));
+        // 1. parse: the body's fields, typed and range-checked (unknown ones logged)
+        ChatCompletionRequest r = ChatCompletionRequest.parse(body, ctx, "/v1/chat/completions");
         Generation.precheck(ctx.engine());
-        boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
-        StreamOptions so = StreamOptions.read(f, stream);
+        // 2. render and tokenize; 3. sampling parameters and tool plan, validated
+        Prepared p = prepare(r, false);
+        // 4. submit and write
+        write(r, p, out);
+    }
+
+    /** A chat request ready to submit: its prompt, validated sampling parameters and tool plan. */
+    record Prepared(Prompt prompt, SamplingParams params, ToolCalls.Plan tools) {}
+
+    /**
+     * Render/tokenize and validate, for every chat-shaped endpoint (chat completions, responses, messages): the
+     * conversation rendered and tokenized, the sampling fields (SamplingFields) with the tool plan's constraint and
+     * logprobs, max_tokens against the context, all validated by SamplingFields.validate.
+     *
+     * @param cutToContext max_tokens past the context is cut to the room the prompt leaves (Anthropic's clients send
+     *                     large fixed values) instead of refused
+     */
+    Prepared prepare(ChatCompletionRequest r, boolean cutToContext) {
+        Fields f = r.fields();
         Tokenizer tok = ctx.tokenizer();
         Prompt prompt = render(f);
         SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
@@ -227,27 +234,30 @@ final class ChatHandler {
         if (tools.constraint() != null) b.constraint = tools.constraint();
         // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
         if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
-        String[] callIds = new String[Math.max(1, f.integer("n", 1))];
-        boolean logprobs = f.bool("logprobs", false);
-        Integer top = f.integer("top_logprobs", null);
-        if (top != null && !logprobs) throw ApiException.badRequest("when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs");
-        if (top != null && (top < 0 || top > ctx.maxLogprobs()))
-            throw ApiException.badRequest("top_logprobs must be in [0, " + ctx.maxLogprobs() + "], got " + top + ".", "top_logprobs");
-        int topN = top == null ? 0 : top;
-        b.logprobs = logprobs ? topN : null;
-        b.maxTokens = SamplingFields.maxTokens(f, null, prompt.ids().length, ctx.maxModelLen(), true);
-        SamplingParams params = b.build();
-        try {
-            params.validate(ctx.maxLogprobs());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidSampling(e);
-        }
-        if (params.n() > 1024) throw ApiException.badRequest("n = " + params.n() + " exceeds 1024 sequences per request.", "n");
+        b.logprobs = r.logprobs() ? r.topLogprobs() : null;
+        int promptLen = prompt.ids().length;
+        b.maxTokens = cutToContext
+                ? Math.min(Fields.atLeastOne(r.maxTokens(), "max_tokens"), SamplingFields.maxTokens(null, promptLen, ctx.maxModelLen(), "messages"))
+                : SamplingFields.maxTokens(r.maxTokens(), promptLen, ctx.maxModelLen(), "messages");
+        return new Prepared(prompt, SamplingFields.validate(b, 1, ctx.maxLogprobs()), tools);
+    }
+
+    /** Submits a prepared request and writes the reply: one JSON object, or server-sent events when streamed. */
+    private void write(ChatCompletionRequest req, Prepared p, HttpOut out) throws IOException, InterruptedException {
+        String model = req.model();
+        boolean stream = req.stream(), logprobs = req.logprobs();
+        int topN = req.topLogprobs();
+        StreamOptions so = req.streamOptions();
+        Prompt prompt = p.prompt();
+        SamplingParams params = p.params();
+        ToolCalls.Plan tools = p.tools();
+        Tokenizer tok = ctx.tokenizer();
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         ctx.logRequest(id, prompt.text(), prompt.ids().length, params);
         int n = params.n();
-        String echoText = echo && prompt.role().equals(lastRole(f)) ? prompt.lastContent() : "";
+        String[] callIds = new String[n];
+        String echoText = req.echo() && prompt.role().equals(req.lastRole()) ? prompt.lastContent() : "";
         StringBuilder[] texts = new StringBuilder[n];
         List<List<TokenLogprob>> lps = new ArrayList<>();
         String[] finish = new String[n];
@@ -356,11 +366,6 @@ final class ChatHandler {
                 if (sse != null) sse.close();
             }
         }
-    }
-
-    private static String lastRole(Fields f) {
-        JsonNode m = f.raw("messages");
-        return m.get(m.size() - 1).path("role").asText();
     }
 
     private static ObjectNode chunk(String id, long created, String model, int index, ObjectNode delta, ArrayNode logprobs,

@@ -11,20 +11,12 @@ import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /** POST /v1/completions (§3, §6.2–§6.4). */
 final class CompletionsHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
-
-    static {
-        KNOWN.addAll(List.of("prompt", "suffix", "truncate_prompt_tokens", "prompt_logprobs"));
-    }
-
     private final ServerContext ctx;
 
     CompletionsHandler(ServerContext ctx) {
@@ -43,7 +35,6 @@ final class CompletionsHandler {
 
     /** The prompt(s) as token ids; text far over the context (PromptOptions) is refused before it is tokenized. */
     static List<int[]> prompts(JsonNode p, Tokenizer tok, boolean addSpecial, PromptOptions po, int maxModelLen) {
-        if (p == null) throw ApiException.badRequest("'prompt' is required.", "prompt");
         List<int[]> out = new ArrayList<>();
         if (p.isTextual()) {
             if (p.asText().isEmpty()) throw ApiException.badRequest("The prompt is empty; provide a prompt or prompt token ids.", "prompt");
@@ -85,42 +76,39 @@ final class CompletionsHandler {
     }
 
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
-        Fields f = new Fields(body);
-        f.logUnknown(KNOWN, "/v1/completions");
-        String model = ctx.resolveModel(f.string("model", null));
+        // 1. parse: the body's fields, typed and range-checked (unknown ones logged)
+        CompletionRequest r = CompletionRequest.parse(body, ctx);
         Generation.precheck(ctx.engine());
-        Tokenizer tok = ctx.tokenizer();
-        if (f.has("suffix")) throw ApiException.badRequest("suffix is not currently supported", "suffix");
-        boolean stream = f.bool("stream", false), echo = f.bool("echo", false);
-        StreamOptions so = StreamOptions.read(f, stream);
-        List<int[]> prompts = prompts(f.raw("prompt"), tok, f.bool("add_special_tokens", true), ctx.prompts(), ctx.maxModelLen());
-        Integer truncate = f.integer("truncate_prompt_tokens", null);
-        if (truncate != null) {
-            if (truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");
-            prompts.replaceAll(p -> p.length > truncate ? Arrays.copyOfRange(p, p.length - truncate, p.length) : p);
-        }
-        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
-        Integer logprobs = f.integer("logprobs", null);
-        b.logprobs = logprobs;
-        Integer promptLogprobs = f.integer("prompt_logprobs", null);
-        b.promptLogprobs = echo && logprobs != null ? logprobs : promptLogprobs;
-        Integer mt = f.integer("max_completion_tokens", null);
-        if (mt == null) mt = f.integer("max_tokens", 16);
-        boolean echoOnly = echo && mt != null && mt == 0;
-        if (prompts.size() * (long) b.n > 1024) throw ApiException.badRequest("n x prompts = " + prompts.size() * (long) b.n + " exceeds 1024 sequences per request.", "n");
+        // 2. tokenize (and truncate) the prompts
+        List<int[]> prompts = prompts(r.prompt(), ctx.tokenizer(), r.addSpecialTokens(), ctx.prompts(), ctx.maxModelLen());
+        if (r.truncate() != null) prompts.replaceAll(p -> p.length > r.truncate() ? Arrays.copyOfRange(p, p.length - r.truncate(), p.length) : p);
+        // 3. sampling parameters per prompt, validated
+        List<SamplingParams> params = params(r, prompts);
+        // 4. submit and write
+        write(r, prompts, params, out);
+    }
+
+    /** Each prompt's sampling parameters: the shared fields, logprobs, max_tokens against its length; validated. */
+    private List<SamplingParams> params(CompletionRequest r, List<int[]> prompts) {
+        SamplingParams.Builder b = SamplingFields.read(r.fields(), ctx.tokenizer(), ctx.defaults());
+        b.logprobs = r.logprobs();
+        b.promptLogprobs = r.promptLogprobs();
         List<SamplingParams> params = new ArrayList<>();
         for (int[] p : prompts) {
-            if (echoOnly) b.maxTokens = Math.min(1, ctx.maxModelLen() - p.length);
-            else b.maxTokens = SamplingFields.maxTokens(f, 16, p.length, ctx.maxModelLen(), false);
-            if (echoOnly && p.length >= ctx.maxModelLen()) throw ApiException.badRequest("This model's maximum context length is " + ctx.maxModelLen() + " tokens; the prompt has " + p.length + ".");
-            SamplingParams sp = b.build();
-            try {
-                sp.validate(ctx.maxLogprobs());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalidSampling(e);
-            }
-            params.add(sp);
+            if (r.echoOnly() && p.length >= ctx.maxModelLen())
+                throw ApiException.badRequest("This model's maximum context length is " + ctx.maxModelLen() + " tokens; the prompt has " + p.length + ".");
+            b.maxTokens = r.echoOnly() ? 1 : SamplingFields.maxTokens(r.maxTokens(), p.length, ctx.maxModelLen(), "prompt");
+            params.add(SamplingFields.validate(b, prompts.size(), ctx.maxLogprobs()));
         }
+        return params;
+    }
+
+    /** Submits the prompts and writes the reply: one JSON object, or server-sent events when streamed. */
+    private void write(CompletionRequest req, List<int[]> prompts, List<SamplingParams> params, HttpOut out) throws IOException, InterruptedException {
+        Tokenizer tok = ctx.tokenizer();
+        String model = req.model();
+        boolean stream = req.stream(), echo = req.echo(), echoOnly = req.echoOnly();
+        StreamOptions so = req.streamOptions();
         SamplingParams p0 = params.get(0);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
@@ -128,11 +116,10 @@ final class CompletionsHandler {
         Choice[] choices = new Choice[prompts.size() * n];
         for (int i = 0; i < choices.length; i++) {
             choices[i] = new Choice();
-            if (logprobs != null) choices[i].logprobs = new Logprobs.Completion();
+            if (req.logprobs() != null) choices[i].logprobs = new Logprobs.Completion();
         }
         int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
-        JsonNode rawPrompt = f.raw("prompt");
-        ctx.logRequest(id, rawPrompt.isTextual() ? rawPrompt.asText() : rawPrompt.toString(), promptTokens, p0);
+        ctx.logRequest(id, req.promptText(), promptTokens, p0);
         boolean fakeStream = stream && (p0.bestOf() != n || p0.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
             out.watch(gen);

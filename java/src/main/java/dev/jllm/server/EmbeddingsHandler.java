@@ -51,8 +51,7 @@ final class EmbeddingsHandler {
         if (dims != null && (dims < 1 || dims > pooling.hiddenSize()))
             throw ApiException.badRequest("dimensions must be between 1 and the model's embedding size " + pooling.hiddenSize()
                     + ", got " + dims + ".", "dimensions");
-        Integer truncate = f.integer("truncate_prompt_tokens", null);
-        if (truncate != null && truncate < 1) throw ApiException.badRequest("truncate_prompt_tokens must be at least 1.", "truncate_prompt_tokens");
+        Integer truncate = Fields.atLeastOne(f.integer("truncate_prompt_tokens", null), "truncate_prompt_tokens");
         boolean normalize = f.bool("normalize", pooling.normalize());
         ctx.engine().checkAdmission();
 

@@ -68,6 +68,12 @@ final class Fields {
         return n.asInt();
     }
 
+    /** A count that must be at least 1 (max_tokens, max_output_tokens, truncate_prompt_tokens); null (absent) passes. */
+    static Integer atLeastOne(Integer value, String param) {
+        if (value != null && value < 1) throw ApiException.badRequest(param + " must be at least 1, got " + value + ".", param);
+        return value;
+    }
+
     Long longValue(String name) {
         JsonNode n = raw(name);
         if (n == null) return null;

@@ -19,6 +19,12 @@ final class HttpWire {
     static final int MAX_HEAD_BYTES = 64 * 1024, MAX_LINE = 8 * 1024;
     /** Below Helidon's 4096-byte request prologue limit, which answers 414 without a body or drops the connection. */
     static final int MAX_REQUEST_LINE = 4000;
+    /**
+     * The header lines of a request, CR LF included: Helidon refuses more than 16384 bytes of headers (a bare 400, or
+     * for a POST often no reply at all), and the gate adds its own (Host, Content-Length, X-Jllm-Exchange,
+     * Connection: about 130 bytes). Over this the gate answers 431 itself.
+     */
+    static final int MAX_HEADER_BYTES = 15 * 1024;
 
     private HttpWire() {}
 
@@ -88,11 +94,20 @@ final class HttpWire {
 
         /** The next line without its CR LF (ISO-8859-1); null at EOF before any byte of it; deadline in System.nanoTime. */
         String line(long deadline, int max) throws IOException, Refused {
+            return line(deadline, max, null);
+        }
+
+        /**
+         * As line(deadline, max); tooLong non-null: a line over max bytes is refused with it however the bytes arrived
+         * (else a line that came whole in one read passed where the same line in two reads was refused).
+         */
+        String line(long deadline, int max, Refused tooLong) throws IOException, Refused {
             int scanned = 0;  // bytes after pos known to hold no LF (fill() may move pos)
             while (true) {
                 for (int i = pos + scanned; i < lim; i++) {
                     if (buf[i] == '\n') {
                         int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
+                        if (tooLong != null && end - pos > max) throw tooLong;
                         String s = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
                         pos = i + 1;
                         if (s.indexOf('\r') >= 0) throw new Refused(400, "A bare CR in the request head.");
@@ -100,7 +115,7 @@ final class HttpWire {
                     }
                 }
                 scanned = lim - pos;
-                if (lim - pos > max) throw new Refused(431, "A request line or header exceeds " + max + " bytes.");
+                if (lim - pos > max + 1) throw tooLong != null ? tooLong : new Refused(431, "A request line or header exceeds " + max + " bytes.");
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) throw new Timeout();
                 if (fill(left) < 0) {
@@ -145,20 +160,22 @@ final class HttpWire {
         }
         long deadline = System.nanoTime() + headerMillis * 1_000_000;
         try {
+            // every size refused here, at any length and however the bytes arrive, before Helidon (which would not
+            // answer in OpenAI's shape, or not at all) sees it
             String requestLine;
+            Refused longLine = new Refused(414, "The request line exceeds " + MAX_REQUEST_LINE + " bytes: the path is too long.");
             do {  // RFC 9112 §2.2: ignore empty lines before the request line
-                requestLine = in.line(deadline, MAX_LINE);
+                requestLine = in.line(deadline, MAX_REQUEST_LINE, longLine);
                 if (requestLine == null) return null;
             } while (requestLine.isEmpty());
-            if (requestLine.length() > MAX_REQUEST_LINE)
-                throw new Refused(414, "The request line exceeds " + MAX_REQUEST_LINE + " bytes: the path is too long.");
             List<String[]> headers = new ArrayList<>();
-            int total = requestLine.length();
-            for (String l = in.line(deadline, MAX_LINE); ; l = in.line(deadline, MAX_LINE)) {
+            Refused longHeader = new Refused(431, "A request header exceeds " + MAX_LINE + " bytes.");
+            int total = 0;
+            for (String l = in.line(deadline, MAX_LINE, longHeader); ; l = in.line(deadline, MAX_LINE, longHeader)) {
                 if (l == null) throw new IOException("connection closed inside the request head");
                 if (l.isEmpty()) break;
                 total += l.length() + 2;
-                if (total > MAX_HEAD_BYTES) throw new Refused(431, "The request head exceeds " + MAX_HEAD_BYTES + " bytes.");
+                if (total > MAX_HEADER_BYTES) throw new Refused(431, "The request headers exceed " + MAX_HEADER_BYTES + " bytes in all.");
                 headers.add(header(l));
             }
             return head(requestLine, headers);

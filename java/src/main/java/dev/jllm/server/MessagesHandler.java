@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.engine.RequestOutput;
 import dev.jllm.engine.SamplingParams;
-import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
@@ -35,24 +34,18 @@ final class MessagesHandler {
     }
 
     void handle(JsonNode body, HttpOut out) throws IOException, InterruptedException {
-        // 1. translate and validate, all before anything is submitted
-        Fields f = new Fields(AnthropicRequest.toChat(body, false));
-        String model = ctx.resolveModel(f.string("model", null));
+        // 1. parse (translated into a chat request by AnthropicRequest), render, tokenize and validate as chat
+        //    completions do, all before anything is submitted; max_tokens is required (AnthropicRequest) and cut to
+        //    the room the prompt leaves (agent clients send large fixed values)
+        ChatCompletionRequest request = ChatCompletionRequest.of(new Fields(AnthropicRequest.toChat(body, false)), ctx);
         Generation.precheck(ctx.engine());
-        boolean stream = f.bool("stream", false);
-        Tokenizer tok = ctx.tokenizer();
-        ChatHandler.Prompt prompt = chat.render(f);
+        ChatHandler.Prepared prepared = chat.prepare(request, true);
+        String model = request.model();
+        boolean stream = request.stream();
+        ChatHandler.Prompt prompt = prepared.prompt();
         int inputTokens = prompt.ids().length;
-        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
-        ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, false);
-        if (tools.constraint() != null) b.constraint = tools.constraint();
-        b.maxTokens = maxTokens(f, inputTokens);
-        SamplingParams params = b.build();
-        try {
-            params.validate(ctx.maxLogprobs());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidSampling(e);
-        }
+        SamplingParams params = prepared.params();
+        ToolCalls.Plan tools = prepared.tools();
         String id = "msg_" + UUID.randomUUID().toString().replace("-", "");
         ctx.logRequest(id, prompt.text(), inputTokens, params);
 
@@ -98,12 +91,12 @@ final class MessagesHandler {
                 ArrayNode content = JSON.createArrayNode();
                 boolean calls = false;
                 if (namedId != null) {
-                    content.add(toolUse(namedId, tools.name(), AnthropicEvents.parseOrEmpty(text.toString())));
+                    content.add(toolUse(namedId, tools.name(), AnthropicEvents.input(text.toString())));
                     calls = true;
                 } else {
                     ToolCallStream.Parsed parsed = ToolCalls.parse(tools, text.toString());
                     if (parsed.content() != null || parsed.calls().isEmpty()) content.add(textBlock(parsed.content() == null ? "" : parsed.content()));
-                    for (ToolCalls.Call c : parsed.calls()) content.add(toolUse(toolUseId(), c.name(), AnthropicEvents.parseOrEmpty(c.arguments())));
+                    for (ToolCalls.Call c : parsed.calls()) content.add(toolUse(toolUseId(), c.name(), AnthropicEvents.input(c.arguments())));
                     calls = !parsed.calls().isEmpty();
                 }
                 String stopSequence = "stop".equals(finish) && stopReason instanceof String s ? s : null;
@@ -131,17 +124,6 @@ final class MessagesHandler {
                 events.jsonDelta(block.get("input").toString());
             }
         }
-    }
-
-    /**
-     * max_tokens is required (AnthropicRequest) and at least 1; a value past the context is cut to the room the prompt
-     * leaves (agent clients send large fixed values), and a prompt that fills the context is a 400.
-     */
-    private int maxTokens(Fields f, int promptTokens) {
-        int requested = f.integer("max_tokens", null);
-        if (requested < 1) throw ApiException.badRequest("max_tokens must be at least 1, got " + requested + ".", "max_tokens");
-        int room = SamplingFields.maxTokens(new Fields(JSON.createObjectNode()), null, promptTokens, ctx.maxModelLen(), true);
-        return Math.min(requested, room);
     }
 
     static ObjectNode message(String id, String model, ArrayNode content, String stopReason, String stopSequence, int inputTokens, int outputTokens) {

@@ -302,12 +302,28 @@ public final class OpenAiServer implements AutoCloseable {
                 if (!res.isSent()) error(res, e, anthropic);
             } catch (IOException | UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
                 LOG.fine("client went away: " + LogText.escape(e.getMessage(), 200));  // its engine requests were aborted by the handler
+                endForGoneClient(res);
             } catch (Exception e) {
                 String rid = UUID.randomUUID().toString();
                 LOG.log(Level.SEVERE, "request " + rid + " failed", e);
                 if (!res.isSent()) error(res, new ApiException(500, "InternalServerError", "Internal server error (request id " + rid + ").", null), anthropic);
             }
         };
+    }
+
+    /**
+     * A response for a client that went away before its answer: Helidon's routing requires one (else a WARNING "A route
+     * MUST call either send..." and a 500 per disconnect). Nobody reads it: 499, nginx's "client closed request".
+     * A streamed response has begun already and is left as it is.
+     */
+    private static void endForGoneClient(ServerResponse res) {
+        if (res.isSent()) return;
+        try {
+            res.status(Status.create(499, "Client Closed Request"));
+            res.send();
+        } catch (RuntimeException alreadyStreaming) {
+            // the response was streaming (or its connection is gone): nothing more to end
+        }
     }
 
     /** Reads the JSON body, at most maxBodyBytes (a chunked body has no Content-Length for the filter to check). */

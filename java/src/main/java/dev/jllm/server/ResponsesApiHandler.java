@@ -67,37 +67,30 @@ final class ResponsesApiHandler {
             JsonNode rf = ResponsesInput.responseFormat(f.raw("text"));
             if (rf != null) body.set("response_format", rf);
         }
-        Integer max = f.integer("max_output_tokens", null);
-        if (max != null && max < 1) throw ApiException.badRequest("max_output_tokens must be at least 1, got " + max + ".", "max_output_tokens");
+        Integer max = Fields.atLeastOne(f.integer("max_output_tokens", null), "max_output_tokens");
         if (max != null) body.put("max_tokens", max);
         return new Translated(body, conversation);
     }
 
     void create(JsonNode raw, HttpOut out) throws IOException, InterruptedException {
-        // 1. validate and translate; render, tokenize, sampling parameters and tool plan as chat completions do
+        // 1. parse and translate into a chat request (unknown fields logged under /v1/responses)
         Fields f = new Fields(raw);
         f.logUnknown(KNOWN, "/v1/responses");
         String model = ctx.resolveModel(f.string("model", null));
-        Generation.precheck(ctx.engine());
         boolean stream = f.bool("stream", false), storeIt = f.bool("store", true);
         Translated t = translate(f);
-        Fields cf = new Fields(t.chatBody());
-        ChatHandler.Prompt prompt = chat.render(cf);
-        SamplingParams.Builder b = SamplingFields.read(cf, ctx.tokenizer(), ctx.defaults());
-        ToolCalls.Plan tools = ToolCalls.plan(cf, ctx, ctx.tokenizer(), b.constraint != null);
-        if (tools.constraint() != null) b.constraint = tools.constraint();
-        b.maxTokens = SamplingFields.maxTokens(cf, null, prompt.ids().length, ctx.maxModelLen(), true);
-        SamplingParams params = b.build();
-        try {
-            params.validate(ctx.maxLogprobs());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidSampling(e);
-        }
+        ChatCompletionRequest request = ChatCompletionRequest.of(new Fields(t.chatBody()), ctx);
+        Generation.precheck(ctx.engine());
+        // 2. render, tokenize, sampling parameters and tool plan, validated as chat completions do
+        ChatHandler.Prepared prepared = chat.prepare(request, false);
+        ChatHandler.Prompt prompt = prepared.prompt();
+        SamplingParams params = prepared.params();
+        ToolCalls.Plan tools = prepared.tools();
         String id = ResponseOutput.newId("resp_");
         ctx.logRequest(id, prompt.text(), prompt.ids().length, params);
         ObjectNode resp = response(id, model, f, params);
 
-        // 2. generate: plain text streams as output_text deltas, a named call as argument deltas; required and auto
+        // 3. generate: plain text streams as output_text deltas, a named call as argument deltas; required and auto
         //    calls are parsed from the finished text (as chat completions do)
         boolean buffered = tools.mode() == ToolCalls.Mode.REQUIRED || tools.mode() == ToolCalls.Mode.AUTO;
         StringBuilder text = new StringBuilder();
@@ -133,7 +126,7 @@ final class ResponsesApiHandler {
                     }
                 }
 
-                // 3. the finished output: parse buffered calls, close the open item, the final status and usage
+                // 4. the finished output: parse buffered calls, close the open item, the final status and usage
                 boolean cut = "length".equals(finish);
                 String itemStatus = cut ? "incomplete" : "completed";
                 if (buffered) {

@@ -2,6 +2,7 @@ package dev.jllm.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Splits a model's reply, as it is generated, into content and tool calls (OpenAI's deltas): text that may be the
@@ -13,6 +14,13 @@ import java.util.List;
  *
  * <p>Whitespace: content keeps the model's text, but whitespace right before a call's markup and at the very end of
  * a reply that made calls is dropped (content of only whitespace becomes null, as with OpenAI).
+ *
+ * <p>Unknown functions (tool_choice "auto"): a call naming no function of the request's `tools` is not returned as a
+ * call, which the client could not dispatch. A region whose first call names one is not markup: its text stays in
+ * the content, as a malformed call's does, so nothing the model wrote is lost (finish_reason "stop", no tool_calls).
+ * A later call of a region (Mistral's list, Llama's ';') naming one ends the region's calls: it and the rest of the
+ * region are dropped, as after a malformed call. Either is logged. (vLLM's parsers pass such calls through; SGLang
+ * drops them; llama.cpp's grammar cannot write them.)
  */
 final class ToolCallStream {
     sealed interface Event permits Content, CallStart, CallArgs {}
@@ -47,13 +55,24 @@ final class ToolCallStream {
     private final StringBuilder content = new StringBuilder();
     private final List<String[]> calls = new ArrayList<>();  // {id, name}
     private final List<StringBuilder> args = new ArrayList<>();
+    private boolean loggedUnknown;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ToolCallStream.class.getName());
     private final java.util.function.Supplier<String> ids;
+    /** The request's function names; null: any name is a call. */
+    private final Set<String> known;
+    static final LogText.Limiter UNKNOWN_LOG = new LogText.Limiter(5);
 
     /** parser: the markup to read (BARE: the whole reply is one call); maxCalls: more are dropped (parallel_tool_calls false). */
     ToolCallStream(ToolParser parser, int maxCalls, java.util.function.Supplier<String> ids) {
+        this(parser, maxCalls, ids, null);
+    }
+
+    /** known: the function names a call may have (the request's tools); others are not calls (see above); null: any. */
+    ToolCallStream(ToolParser parser, int maxCalls, java.util.function.Supplier<String> ids, Set<String> known) {
         this.parser = parser;
         this.maxCalls = maxCalls;
         this.ids = ids;
+        this.known = known;
         if (parser == ToolParser.BARE) markupStart = regionStart = 0;
     }
 
@@ -63,7 +82,11 @@ final class ToolCallStream {
     }
 
     static Parsed parse(ToolParser parser, int maxCalls, String reply, java.util.function.Supplier<String> ids) {
-        ToolCallStream s = new ToolCallStream(parser, maxCalls, ids);
+        return parse(parser, maxCalls, reply, ids, null);
+    }
+
+    static Parsed parse(ToolParser parser, int maxCalls, String reply, java.util.function.Supplier<String> ids, Set<String> known) {
+        ToolCallStream s = new ToolCallStream(parser, maxCalls, ids, known);
         s.feed(reply);
         s.finish();
         return s.result();
@@ -166,6 +189,7 @@ final class ToolCallStream {
         boolean malformed = false;
         while (!dropping) {
             CallScan c = argsForm ? CallScan.scanArgsForm(text, i) : CallScan.scan(text, i);
+            if (scans.size() > 0 && unknown(c.name())) { malformed = true; break; }  // a later call naming no tool: the region ends
             scans.add(c);
             if (c.error() >= 0 || (c.complete() && c.name() == null)) { malformed = true; break; }
             if (!c.complete()) break;
@@ -186,7 +210,9 @@ final class ToolCallStream {
         // 2. a region whose first call is malformed (or unnamed at the end) was not markup: its text is content.
         //    tool_choice "required" (BARE) cut by max_tokens is a partial call only once its name is complete (as
         //    vLLM): a call never comes back with an empty or cut name; before that the reply is content ("length")
-        if (announced.isEmpty() && !dropping && scans.get(0).name() == null && (malformed || end)) {
+        //    A first call naming no tool of the request is not markup either (see the class comment).
+        boolean unknownFirst = announced.isEmpty() && !dropping && unknown(scans.get(0).name());
+        if (announced.isEmpty() && !dropping && (unknownFirst || scans.get(0).name() == null && (malformed || end))) {
             if (parser == ToolParser.LLAMA3_JSON) contentOnly = true;
             int resume = parser == ToolParser.LLAMA3_JSON || parser == ToolParser.BARE ? n : regionStart;
             pendingWs.append(wsBeforeMarkup);  // not a call after all: the whitespace before it is content again
@@ -211,6 +237,19 @@ final class ToolCallStream {
         pos = closedAt;
         markupStart = -1;
         return pos < n;
+    }
+
+    /** Whether a (complete) name is none of the request's functions; logged once per reply. */
+    private boolean unknown(String name) {
+        if (name == null || known == null || known.contains(name)) return false;
+        if (!loggedUnknown) {
+            loggedUnknown = true;
+            long dropped = UNKNOWN_LOG.admit();
+            if (dropped >= 0)
+                LOG.info("the model called '" + LogText.escape(name, 100) + "', which is not in the request's tools: not returned as a tool call"
+                        + (dropped > 0 ? " (" + dropped + " more not logged)" : ""));
+        }
+        return true;
     }
 
     private void announce(List<Event> out, CallScan c, String name) {

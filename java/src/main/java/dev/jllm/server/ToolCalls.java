@@ -9,7 +9,9 @@ import dev.jllm.structured.Constraints;
 import dev.jllm.tokenizer.Tokenizer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -27,12 +29,14 @@ final class ToolCalls {
 
     /**
      * What a request asks: mode; name (NAMED); the output constraint (NAMED, REQUIRED); the parser of the reply (AUTO:
-     * the server's, REQUIRED: BARE, else null); maxCalls (1 with parallel_tool_calls false, or for NAMED/REQUIRED).
+     * the server's, REQUIRED: BARE, else null); maxCalls (1 with parallel_tool_calls false, or for NAMED/REQUIRED);
+     * functions: the request's function names, the only ones a parsed call may name (ToolCallStream: others stay text).
      */
-    record Plan(Mode mode, String name, TokenConstraint constraint, ToolParser parser, int maxCalls, Supplier<String> ids) {
+    record Plan(Mode mode, String name, TokenConstraint constraint, ToolParser parser, int maxCalls, Supplier<String> ids,
+                Set<String> functions) {
         /** A splitter of one reply into content and calls, or null where the reply is not read (NONE, NAMED). */
         ToolCallStream stream() {
-            return parser == null ? null : new ToolCallStream(parser, maxCalls, ids);
+            return parser == null ? null : new ToolCallStream(parser, maxCalls, ids, functions);
         }
     }
 
@@ -59,10 +63,12 @@ final class ToolCalls {
                 functions.add(t.get("function"));
             }
         }
+        Set<String> names = new HashSet<>();
+        for (JsonNode fn : functions) names.add(fn.get("name").asText());
         // OpenAI's default is "auto" when tools are given; without a parser for this model's markup, "none"
         if (choice == null || choice.isNull())
-            return tools != null && parser != null ? new Plan(Mode.AUTO, null, null, parser, maxCalls, ids) : new Plan(Mode.NONE, null, null, null, 0, ids);
-        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null, null, 0, ids);
+            return tools != null && parser != null ? new Plan(Mode.AUTO, null, null, parser, maxCalls, ids, names) : new Plan(Mode.NONE, null, null, null, 0, ids, names);
+        if (choice.isTextual() && choice.asText().equals("none")) return new Plan(Mode.NONE, null, null, null, 0, ids, names);
         if (tools == null) throw ApiException.badRequest("When using `tool_choice`, `tools` must be set.", "tool_choice");
         if (otherConstraint) throw ApiException.badRequest("Structured output (guided_*, response_format) cannot be combined with tool_choice.", "tool_choice");
         Constraints c = Constraints.of(tok);
@@ -71,7 +77,7 @@ final class ToolCalls {
                 if (parser == null)
                     throw ApiException.badRequest("\"auto\" tool choice needs a tool-call parser: this model's chat template shows no tool-call "
                             + "markup jllm knows; start the server with --tool-call-parser (" + ToolParser.NAMES + ").", "tool_choice");
-                return new Plan(Mode.AUTO, null, null, parser, maxCalls, ids);
+                return new Plan(Mode.AUTO, null, null, parser, maxCalls, ids, names);
             }
             if (choice.isTextual() && choice.asText().equals("required")) {
                 ArrayNode any = JSON.createArrayNode();
@@ -85,12 +91,12 @@ final class ToolCalls {
                 }
                 ObjectNode schema = JSON.createObjectNode();
                 schema.set("anyOf", any);
-                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null), ToolParser.BARE, 1, ids);
+                return new Plan(Mode.REQUIRED, null, c.jsonSchema(schema, null), ToolParser.BARE, 1, ids, names);
             }
             if (choice.isObject() && "function".equals(choice.path("type").asText()) && choice.path("function").path("name").isTextual()) {
                 String name = choice.path("function").path("name").asText();
                 for (JsonNode fn : functions)
-                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null), null, 1, ids);
+                    if (fn.get("name").asText().equals(name)) return new Plan(Mode.NAMED, name, c.jsonSchema(parameters(fn), null), null, 1, ids, names);
                 throw ApiException.badRequest("Tool '" + name + "' has not been passed in `tools`.", "tool_choice");
             }
         } catch (IllegalArgumentException e) {
@@ -123,7 +129,7 @@ final class ToolCalls {
     static ToolCallStream.Parsed parse(Plan plan, String text) {
         return switch (plan.mode()) {
             case NAMED -> new ToolCallStream.Parsed(List.of(new Call(plan.ids().get(), plan.name(), text)), null);
-            case REQUIRED, AUTO -> ToolCallStream.parse(plan.parser(), plan.maxCalls(), text, plan.ids());
+            case REQUIRED, AUTO -> ToolCallStream.parse(plan.parser(), plan.maxCalls(), text, plan.ids(), plan.functions());
             case NONE -> new ToolCallStream.Parsed(List.of(), text);
         };
     }

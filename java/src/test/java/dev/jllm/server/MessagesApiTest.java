@@ -162,6 +162,73 @@ class MessagesApiTest {
         }
     }
 
+    /** The content blocks a stream's events spell: type, name and input (partial_json read as PartialJson does), or text. */
+    static List<JsonNode> blocks(List<Event> events) {
+        List<JsonNode> out = new ArrayList<>();
+        StringBuilder acc = new StringBuilder();
+        for (Event e : events) {
+            JsonNode d = e.data();
+            switch (e.name()) {
+                case "content_block_start" -> acc.setLength(0);
+                case "content_block_delta" -> acc.append(d.path("delta").path(d.path("delta").has("text") ? "text" : "partial_json").asText());
+                case "content_block_stop" -> {
+                    JsonNode start = events.stream().filter(x -> x.name().equals("content_block_start") && x.data().path("index").equals(d.path("index")))
+                            .findFirst().orElseThrow().data().path("content_block");
+                    com.fasterxml.jackson.databind.node.ObjectNode b = JSON.createObjectNode().put("type", start.path("type").asText());
+                    if (start.path("type").asText().equals("text")) b.put("text", acc.toString());
+                    else b.put("name", start.path("name").asText()).set("input", PartialJson.object(acc.toString()));
+                    out.add(b);
+                }
+                default -> {}
+            }
+        }
+        return out;
+    }
+
+    /**
+     * tool_choice any or tool cut by max_tokens (issue 12): the tool_use block keeps the input generated so far (cut
+     * strings included), as OpenAI's "required" keeps the partial arguments; before the name is complete ("any") the
+     * text is a text block; stop_reason max_tokens. Streamed, the same blocks.
+     */
+    @Test
+    void toolChoiceAnyOrToolCutByMaxTokensKeepsThePartialInput() throws Exception {
+        for (String choice : List.of("{\"type\":\"any\"}", "{\"type\":\"tool\",\"name\":\"get_weather\"}")) {
+            boolean textBlock = false, complete = false;
+            int withInput = 0;
+            for (int max = 1; max <= 81 && !complete; max += 4) {  // the whole call takes under 80 tokens (toolChoiceAnyCallsOneOfTheTools)
+                String body = toolRequest(choice, false).replace("\"max_tokens\":80", "\"max_tokens\":" + max);
+                JsonNode m = post("/v1/messages", body);
+                complete = "tool_use".equals(m.path("stop_reason").asText());
+                if (!complete) assertEquals("max_tokens", m.path("stop_reason").asText(), m.toString());
+                assertEquals(1, m.path("content").size(), m.toString());
+                JsonNode block = m.path("content").get(0);
+                List<JsonNode> expected = new ArrayList<>();
+                if (block.path("type").asText().equals("text")) {
+                    assertTrue(choice.contains("any") && !complete, "only a cut 'any' call before its name is text: " + m);
+                    assertTrue(block.path("text").asText().startsWith("{"), m.toString());
+                    textBlock = true;
+                    expected.add(JSON.createObjectNode().put("type", "text").put("text", block.path("text").asText()));
+                } else {
+                    assertEquals("tool_use", block.path("type").asText(), m.toString());
+                    assertTrue(List.of("get_weather", "get_time").contains(block.path("name").asText()), m.toString());
+                    JsonNode input = block.path("input");
+                    assertTrue(input.isObject(), m.toString());
+                    input.fieldNames().forEachRemaining(k -> assertTrue(List.of("city", "unit", "zone").contains(k), "a member of the tool's schema: " + m));
+                    if (!complete && !input.isEmpty()) withInput++;
+                    com.fasterxml.jackson.databind.node.ObjectNode b = JSON.createObjectNode().put("type", "tool_use").put("name", block.path("name").asText());
+                    b.set("input", input);
+                    expected.add(b);
+                }
+                List<Event> events = stream(body.replace("\"temperature\":0", "\"temperature\":0,\"stream\":true"));
+                assertEquals(expected, blocks(events), "max_tokens " + max + ": streamed as whole");
+                assertEquals(m.path("stop_reason").asText(), events.get(events.size() - 2).data().path("delta").path("stop_reason").asText());
+            }
+            assertTrue(complete, choice + ": the call completes within 81 tokens");
+            assertTrue(withInput > 0, choice + ": a call cut by max_tokens keeps the input generated so far");
+            if (choice.contains("any")) assertTrue(textBlock, "max_tokens 1 cuts the 'any' call inside its name");
+        }
+    }
+
     static final String ROUND_TRIP = "{\"model\":\"stories\",\"max_tokens\":8,\"tools\":" + TOOLS + ",\"messages\":["
             + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
             + "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Checking.\"},{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\",\"unit\":\"celsius\"}}]},"

@@ -149,6 +149,33 @@ class ToolCallTest extends OpenApiShapesTest {
         assertEquals(completion, logprobs, "one logprob per token, held-back text included");
     }
 
+    /**
+     * Issue 12: "auto" and a call to a function the request did not pass: no tool_calls (the client could not dispatch
+     * it), the model's text as content, finish_reason "stop"; streamed the same (/v1/messages reads replies the same way).
+     */
+    @Test
+    void aCallToAnUnknownFunctionIsContentNotACall() throws Exception {
+        String reply = "Let me check.\n<tool_call>\n{\"name\": \"delete_files\", \"arguments\": {\"path\": \"/\"}}\n</tool_call>";
+        JsonNode choice = post("/v1/chat/completions", forced(reply, false, "")).path("choices").get(0);
+        assertEquals("stop", choice.path("finish_reason").asText(), choice.toString());
+        assertEquals(0, choice.path("message").path("tool_calls").size(), choice.toString());
+        assertEquals(reply, choice.path("message").path("content").asText());
+        StringBuilder content = new StringBuilder();
+        String finish = null;
+        for (JsonNode c : stream("/v1/chat/completions", forced(reply, true, ""))) {
+            assertShape(c, "CreateChatCompletionStreamResponse");
+            JsonNode ch = c.path("choices").get(0);
+            assertTrue(ch.path("delta").path("tool_calls").isEmpty(), c.toString());
+            content.append(ch.path("delta").path("content").asText(""));
+            if (!ch.path("finish_reason").isNull()) finish = ch.path("finish_reason").asText();
+        }
+        assertEquals(reply, content.toString());
+        assertEquals("stop", finish);
+        // a known function in the same markup is a call (the check is on the name only)
+        JsonNode known = post("/v1/chat/completions", forced(reply.replace("delete_files", "get_time"), false, "")).path("choices").get(0);
+        assertEquals("get_time", known.path("message").path("tool_calls").get(0).path("function").path("name").asText(), known.toString());
+    }
+
     @Test
     void parallelToolCallsFalseReturnsOneCall() throws Exception {
         String two = "<tool_call>{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>"

@@ -203,7 +203,11 @@ class ToolParserTest {
     }
 
     static Streamed stream(ToolParser p, List<String> pieces) {
-        ToolCallStream st = new ToolCallStream(p, Integer.MAX_VALUE, ToolCalls::newId);
+        return stream(p, pieces, null);
+    }
+
+    static Streamed stream(ToolParser p, List<String> pieces, java.util.Set<String> known) {
+        ToolCallStream st = new ToolCallStream(p, Integer.MAX_VALUE, ToolCalls::newId, known);
         Streamed s = new Streamed();
         for (int k = 0; k <= pieces.size(); k++) {
             List<ToolCallStream.Event> ev = k < pieces.size() ? st.feed(pieces.get(k)) : st.finish();
@@ -224,6 +228,52 @@ class ToolParserTest {
             }
         }
         return s;
+    }
+
+    /**
+     * Issue 12: in "auto", a call naming no function of the request is not returned as a call (the client could not
+     * dispatch it): a region that opens with one stays content, whole and streamed in any cutting; a later call of a
+     * region naming one ends the region's calls.
+     */
+    @Test
+    void callsToUnknownFunctionsAreNotCalls() {
+        java.util.Set<String> tools = java.util.Set.of("get_time", "get_weather");
+        Map<String, ToolParser> replies = new LinkedHashMap<>();
+        replies.put("Sure.\n<tool_call>\n{\"name\": \"rm_rf\", \"arguments\": {\"path\": \"/\"}}\n</tool_call>", H);
+        replies.put("{\"name\": \"rm_rf\", \"parameters\": {\"path\": \"/\"}}", L);
+        replies.put("<|python_tag|>{\"name\": \"rm_rf\", \"parameters\": {}}; {\"name\": \"get_time\", \"parameters\": {}}", L);
+        replies.put("Sure. [TOOL_CALLS][{\"name\": \"rm_rf\", \"arguments\": {\"path\": \"/\"}}]", M);
+        replies.put("[TOOL_CALLS]rm_rf[ARGS]{\"path\": \"/\"}", M);
+        Random rnd = new Random(12);
+        for (var e : replies.entrySet()) {
+            String text = e.getKey();
+            var whole = ToolCallStream.parse(e.getValue(), Integer.MAX_VALUE, text, ToolCalls::newId, tools);
+            assertEquals(List.of(), whole.calls(), e.getValue() + ": " + text);
+            assertEquals(text, whole.content(), "the model's text is kept as content");
+            assertFalse(ToolCallStream.parse(e.getValue(), Integer.MAX_VALUE, text, ToolCalls::newId, null).calls().isEmpty(),
+                    "without the check the same text is a call");
+            for (int round = 0; round < 20; round++) {
+                List<String> pieces = new ArrayList<>();
+                for (int i = 0; i < text.length(); ) {
+                    int n = Math.min(text.length() - i, 1 + rnd.nextInt(6));
+                    pieces.add(text.substring(i, i + n));
+                    i += n;
+                }
+                Streamed st = stream(e.getValue(), pieces, tools);
+                assertEquals(List.of(), st.names, text);
+                assertEquals(text, st.content.toString(), "streamed: " + pieces);
+            }
+        }
+        // known calls around it are still calls
+        var h = ToolCallStream.parse(H, Integer.MAX_VALUE, "<tool_call>{\"name\": \"nope\", \"arguments\": {}}</tool_call>\n"
+                + "<tool_call>{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>", ToolCalls::newId, tools);
+        assertEquals(1, h.calls().size(), h.toString());
+        assertCall(h, 0, "get_time", "{\"zone\": \"UTC\"}");
+        assertEquals("<tool_call>{\"name\": \"nope\", \"arguments\": {}}</tool_call>", h.content());
+        var m = ToolCallStream.parse(M, Integer.MAX_VALUE, "[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {}}, {\"name\": \"nope\", \"arguments\": {}}, "
+                + "{\"name\": \"get_weather\", \"arguments\": {}}]", ToolCalls::newId, tools);
+        assertEquals(1, m.calls().size(), "a later unknown call ends the list's calls: " + m);
+        assertCall(m, 0, "get_time", "{}");
     }
 
     @Test
