@@ -14,6 +14,9 @@ package dev.jllm.tokenizer;
 final class ExpressionLexer {
     private ExpressionLexer() {}
 
+    /** Words after which a `+` is unary. */
+    private static final java.util.Set<String> KEYWORDS = java.util.Set.of("and", "or", "not", "in", "is", "if", "else", "return");
+
     private static final java.util.regex.Pattern RAW = java.util.regex.Pattern.compile("-?\\s*raw\\s*-?");
 
     static String rewrite(String src) {
@@ -86,7 +89,12 @@ final class ExpressionLexer {
         while (p >= 0 && Character.isWhitespace(out.charAt(p))) p--;
         if (p < 0) return false;
         char prev = out.charAt(p);
-        return Character.isJavaIdentifierPart(prev) || prev == ')' || prev == ']' || prev == '}' || prev == '\'' || prev == '"';
+        if (Character.isJavaIdentifierPart(prev)) {  // an operand, unless the word is an operator keyword (`else +1`)
+            int start = p;
+            while (start > 0 && Character.isJavaIdentifierPart(out.charAt(start - 1))) start--;
+            return !KEYWORDS.contains(out.substring(start, p + 1));
+        }
+        return prev == ')' || prev == ']' || prev == '}' || prev == '\'' || prev == '"';
     }
 
     /** Copies the string literal starting at i (its quote), with Python's escapes Jinjava lacks made literal. */

@@ -96,6 +96,8 @@ class ChatTemplateCompatTest {
         assertEquals("2|1|2|ok|100.0|a+1", render("{{ 1+1 }}|{% for m in messages %}{{ loop.index0+1 }}{% endfor %}|"
                 + "{% set y = 1+1 %}{{ y }}|{% if 1+1 == 2 %}ok{% endif %}|{{ 1e+2 }}|{{ \"a+1\" }}"));
         assertEquals("4{{ 1+1 }}", render("{# {{ \"a+1 #}{{ 2+2 }}{% raw %}{{ 1+1 }}{% endraw %}"));
+        // after an operator keyword or a comma `+1` stays unary
+        assertEquals("1|[1, 2]|5", render("{{ 2 if false else +1 }}|{{ [1,+2] }}|{{ (2)+3 }}"));
     }
 
     @Test
