@@ -169,7 +169,10 @@ final class NumberRegex {
 
     /** Non-negative decimals y with L < y (or <=) and y < H (or <=); H null = unbounded; no exponent. */
     static String nonNegative(long l, boolean lExcl, Long h, boolean hExcl) {
-        if (h != null && l == h) return lExcl || hExcl ? "(?!)" : l + ZERO_FRACTION;
+        if (h != null && l == h) {
+            if (lExcl || hExcl) throw new IllegalArgumentException("the number bounds admit no value (an exclusive bound equal to the other bound)");
+            return l + ZERO_FRACTION;
+        }
         List<String> alts = new ArrayList<>();
         alts.add(l + (lExcl ? NONZERO_FRACTION : FRACTION));                  // integer part == L
         if (h == null) alts.add(natural(l + 1, null) + FRACTION);             // integer part > L
