@@ -149,6 +149,10 @@ class GbnfTest {
         assertEquals(false, accepts(g, "c"));
         assertTrue(accepts("space ::= | \" \"\nroot ::= \"x\" space \"y\"", "x y"));
         assertTrue(accepts("space ::= | \" \"\nroot ::= \"x\" space \"y\"", "xy"));
+        // CR LF line ends; capitalised rule names (llama.cpp's JSON-schema converter writes them) are rules, not Lark terminals
+        String crlf = "root ::= QAPair+\r\nQAPair ::= \"q\" |\r\n  \"a\"\r\n";
+        for (String ok : new String[] {"q", "qaq"}) assertTrue(accepts(crlf, ok), ok);
+        assertEquals(false, accepts(crlf, "qx"));
     }
 
     @Test
