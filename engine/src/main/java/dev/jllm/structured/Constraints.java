@@ -94,9 +94,9 @@ public final class Constraints {
         return String.join("\n",
                 "start: object",
                 "?value: object | array | STRING | NUMBER | \"true\" | \"false\" | \"null\"",
-                "object: \"{\" SP? (pair (SP? \",\" SP? pair)*)? SP? \"}\"",
+                "object: \"{\" SP? (pair (SP? \",\" SP? pair)* SP?)? \"}\"",  // {} holds at most one SP, not two
                 "pair: STRING SP? \":\" SP? value",
-                "array: \"[\" SP? (value (SP? \",\" SP? value)*)? SP? \"]\"",
+                "array: \"[\" SP? (value (SP? \",\" SP? value)* SP?)? \"]\"",
                 "STRING: /" + slashFree(JsonSchemaRegex.STRING) + "/",
                 "NUMBER: /" + slashFree(JsonSchemaRegex.NUMBER) + "/",
                 "SP: /" + slashFree(ws) + "/") + "\n";

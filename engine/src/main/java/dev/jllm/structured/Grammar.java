@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * A context-free grammar in the EBNF dialects guided_grammar requests use: Lark (`start: a "x" B`, `?rule`,
- * terminals `NAME: ...`, strings "…"/'…', regexes /…/, `"a".."z"` ranges, `%import common.X`, `%ignore X`) and
- * GBNF (`root ::= ...`, `[a-z]` classes). Operators: | * + ? ( ) [ ]. Rules are flattened to BNF productions
- * whose symbols are nonterminals or terminals; each terminal is a {@link Dfa} over code points.
+ * terminals `NAME: ...`, strings "…"/'…', regexes /…/, `"a".."z"` ranges, `%import common.X`, `%ignore X`,
+ * operators | * + ? ( ) [ ]) and llama.cpp's GBNF (`root ::= ...`, read by {@link Gbnf}). Rules are flattened to
+ * BNF productions whose symbols are nonterminals or terminals; each terminal is a {@link Dfa} over code points.
  */
 public final class Grammar {
     /** A production lhs → symbols; a symbol ≥ 0 is a nonterminal id, < 0 is terminal -(id + 1). */
@@ -26,8 +26,9 @@ public final class Grammar {
     private final Map<String, String> terminalDefs = new LinkedHashMap<>();  // NAME -> regex
     private final Map<String, Integer> terminalIds = new HashMap<>();
     private final Map<String, String> terminalBodies = new HashMap<>();
-    private String ignore;  // regex of %ignore, or null
-    private int fresh;
+    private String ignore;  // regex of one ignored token (the %ignore operands as alternatives), or null
+    private final List<String> ignores = new ArrayList<>();  // %ignore operands as written
+    int fresh;  // counter for generated nonterminal names
 
     static final Map<String, String> COMMON = Map.ofEntries(
             Map.entry("DIGIT", "[0-9]"), Map.entry("HEXDIGIT", "[0-9a-fA-F]"), Map.entry("INT", "[0-9]+"),
@@ -41,7 +42,8 @@ public final class Grammar {
 
     public static Grammar parse(String text) {
         Grammar g = new Grammar();
-        g.load(text);
+        if (Gbnf.isGbnf(text)) Gbnf.load(g, text);
+        else g.load(text);
         return g;
     }
 
@@ -64,10 +66,8 @@ public final class Grammar {
                 terminalDefs.put(name, COMMON.get(name));
                 continue;
             }
-            if (t.startsWith("%ignore")) {
-                String what = t.substring(7).strip();
-                ignore = COMMON.containsKey(what) ? COMMON.get(what) : null;
-                if (ignore == null) ignore = "__IGNORE:" + what;
+            if (t.startsWith("%ignore")) {  // resolved once the terminals are known
+                ignores.add(t.substring(7).strip());
                 continue;
             }
             if (t.startsWith("%")) throw new IllegalArgumentException("unsupported directive " + t.split("\\s")[0]);
@@ -87,10 +87,9 @@ public final class Grammar {
         // terminals (UPPERCASE names) become regexes; the rest are nonterminals
         for (Def d : rules) if (isTerminalName(d.name())) terminalBodies.put(d.name(), d.body());
         for (Def d : rules) if (isTerminalName(d.name())) terminalDefs.put(d.name(), terminalRegex(d.name(), 0));
-        if (ignore != null && ignore.startsWith("__IGNORE:")) {
-            String n = ignore.substring(9);
-            if (!terminalDefs.containsKey(n)) throw new IllegalArgumentException("%ignore of undefined terminal " + n);
-            ignore = terminalDefs.get(n);
+        for (String what : ignores) {
+            String re = ignoredRegex(what);
+            ignore = ignore == null ? re : ignore + "|" + re;
         }
         String first = null;
         for (Def d : rules) {
@@ -101,14 +100,35 @@ public final class Grammar {
         if (first == null) throw new IllegalArgumentException("the grammar has no nonterminal rules");
         String startName = ntIds.containsKey("start") ? "start" : ntIds.containsKey("root") ? "root" : first;
         for (Def d : rules) if (!isTerminalName(d.name())) define(nt(d.name()), d.body());
+        finish(startName);
+    }
+
+    /** Checks every rule used is defined, then adds __start → startName (with optional ignored text around it). */
+    void finish(String startName) {
         for (int i = 0; i < nonterminals.size(); i++)
             if (!byLhs.containsKey(i)) throw new IllegalArgumentException("rule '" + nonterminals.get(i) + "' is used but not defined");
-        // the start symbol, with optional ignored text around it
         int s = nt("__start");
         int inner = nt(startName);
         if (ignore != null) addProduction(s, new int[] {ignoreSym(), inner, ignoreSym()});
         else addProduction(s, new int[] {inner});
         start = s;
+    }
+
+    /** An %ignore operand (a terminal name, "literal", /regex/, or an expression of them) as a regex. */
+    private String ignoredRegex(String what) {
+        if (what.isEmpty()) throw new IllegalArgumentException("%ignore needs a terminal or a literal");
+        if (COMMON.containsKey(what) && !terminalDefs.containsKey(what)) return "(?:" + COMMON.get(what) + ")";
+        src = what;
+        pos = 0;
+        try {
+            String re = regexAlternatives(0);
+            skipWs();
+            if (pos != src.length()) throw new IllegalArgumentException("unexpected '" + src.charAt(pos) + "'");
+            Regex.compile(re);
+            return "(?:" + re + ")";
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("%ignore " + what + ": takes a terminal (NAME) or a literal (\"…\", /…/): " + e.getMessage());
+        }
     }
 
     private static boolean isTerminalName(String n) {
@@ -133,7 +153,7 @@ public final class Grammar {
         return line;
     }
 
-    private int nt(String name) {
+    int nt(String name) {
         Integer id = ntIds.get(name);
         if (id != null) return id;
         nonterminals.add(name);
@@ -141,7 +161,7 @@ public final class Grammar {
         return nonterminals.size() - 1;
     }
 
-    private int terminal(String regex) {
+    int terminal(String regex) {
         Integer id = terminalIds.get(regex);
         if (id != null) return -(id + 1);
         Dfa d = new Dfa(Regex.compile(regex));
@@ -152,17 +172,16 @@ public final class Grammar {
 
     private int ignoreSymbol = Integer.MIN_VALUE;
 
-    /** A nonterminal for optional ignored text: IGN → ε | ignore-regex. */
+    /** A nonterminal for the ignored text between two tokens: IGN → (ignore-regex)*. */
     private int ignoreSym() {
         if (ignoreSymbol != Integer.MIN_VALUE) return ignoreSymbol;
         int n = nt("__ignore");
-        addProduction(n, new int[0]);
-        addProduction(n, new int[] {terminal("(?:" + ignore + ")")});
+        addProduction(n, new int[] {terminal("(?:" + ignore + ")*")});  // any number of ignored tokens, or none
         ignoreSymbol = n;
         return n;
     }
 
-    private void addProduction(int lhs, int[] rhs) {
+    void addProduction(int lhs, int[] rhs) {
         productions.add(new Production(lhs, rhs));
         byLhs.computeIfAbsent(lhs, k -> new ArrayList<>()).add(productions.size() - 1);
     }

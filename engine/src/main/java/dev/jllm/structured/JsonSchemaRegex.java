@@ -79,13 +79,17 @@ public final class JsonSchemaRegex {
     }
 
     private String genericObject(int depth) {
-        String member = STRING + ws + ":" + ws + genericValue(depth);
-        return "\\{" + ws + "(?:" + member + "(?:" + ws + "," + ws + member + ")*)?" + ws + "\\}";
+        return members(STRING + ws + ":" + ws + genericValue(depth));
+    }
+
+    /** An object of any number of `member`s. */
+    private String members(String member) {
+        return enclose("\\{", member + "(?:" + ws + "," + ws + member + ")*", true, "\\}");
     }
 
     private String genericArray(int depth) {
         String v = genericValue(depth);
-        return "\\[" + ws + "(?:" + v + "(?:" + ws + "," + ws + v + ")*)?" + ws + "\\]";
+        return "\\[" + ws + "(?:" + v + "(?:" + ws + "," + ws + v + ")*" + ws + ")?\\]";
     }
 
     private JsonNode resolve(String ref) {
@@ -106,7 +110,10 @@ public final class JsonSchemaRegex {
 
     String value(JsonNode s, int depth) {
         if (depth > MAX_DEPTH * 4) throw new IllegalArgumentException("the JSON schema nests too deeply (more than " + MAX_DEPTH * 4 + " levels)");
-        if (s.isBoolean()) return s.asBoolean() ? genericValue(2) : "(?!)";
+        if (s.isBoolean()) {
+            if (!s.asBoolean()) throw new IllegalArgumentException("the JSON schema `false` matches nothing");
+            return genericValue(2);
+        }
         if (s.has("$ref")) return depth > MAX_DEPTH * 3 ? NULL : value(resolve(s.get("$ref").asText()), depth + 1);
         for (String k : UNENFORCEABLE) if (s.has(k)) throw new IllegalArgumentException("the JSON schema keyword '" + k + "' is not supported");
         if (s.has("const")) return literal(s.get("const"));
@@ -193,16 +200,23 @@ public final class JsonSchemaRegex {
         if (s.path("uniqueItems").asBoolean(false) && !(max >= 0 && max <= 1))
             throw new IllegalArgumentException("uniqueItems is not supported (except with maxItems <= 1)");
         if (s.has("prefixItems")) return tuple(s, depth, min, max);
-        String item = s.has("items") ? value(s.get("items"), depth + 1) : genericValue(1);
-        String sep = ws + "," + ws;
-        String more = "(?:" + sep + item + ")";
-        String body;
-        if (max == 0) body = "";
-        else {
-            String rest = more + "{" + Math.max(0, min - 1) + "," + (max < 0 ? "" : String.valueOf(max - 1)) + "}";
-            body = "(?:" + item + rest + ")" + (min == 0 ? "?" : "");
+        if (s.path("items").isBoolean() && !s.get("items").asBoolean()) {  // items false: no items at all
+            if (min > 0) throw new IllegalArgumentException("minItems " + min + " with items false matches nothing");
+            max = 0;
         }
-        return "\\[" + ws + body + ws + "\\]";
+        if (max == 0) return "\\[" + ws + "\\]";
+        String item = s.has("items") ? value(s.get("items"), depth + 1) : genericValue(1);
+        String more = "(?:" + ws + "," + ws + item + ")";
+        return enclose("\\[", item + more + "{" + Math.max(0, min - 1) + "," + (max < 0 ? "" : String.valueOf(max - 1)) + "}", min == 0, "\\]");
+    }
+
+    /**
+     * open, the (non-empty) body, close, with one ws after open and one before close; when the body may be left
+     * out, only one ws in all (`[ ]`, never `[  ]`: at most one space by default).
+     */
+    private String enclose(String open, String body, boolean mayBeEmpty, String close) {
+        if (body.isEmpty()) return open + ws + close;
+        return mayBeEmpty ? open + ws + "(?:" + body + ws + ")?" + close : open + ws + body + ws + close;
     }
 
     /**
@@ -219,20 +233,23 @@ public final class JsonSchemaRegex {
         String sep = ws + "," + ws;
         // 1. the extra items after the prefix: between max(0, min - n) and hi - n of them
         String extras = "";
+        int lo = Math.max(0, min - n);
         if (hi < 0 || hi > n) {
             String item = items == null || items.isBoolean() ? genericValue(1) : value(items, depth + 1);
-            int lo = Math.max(0, min - n);
             String upper = hi < 0 ? "" : String.valueOf(hi - n - 1);
-            if (n == 0) extras = "(?:" + item + "(?:" + sep + item + "){" + Math.max(0, lo - 1) + "," + upper + "})" + (lo == 0 ? "?" : "");
+            if (n == 0) extras = item + "(?:" + sep + item + "){" + Math.max(0, lo - 1) + "," + upper + "}";  // optional when lo == 0 (enclose)
             else extras = "(?:" + sep + item + "){" + lo + "," + (hi < 0 ? "" : String.valueOf(hi - n)) + "}";
         }
-        // 2. the prefix items from the last back: element i may be left out (with all after it) once min are written
+        // 2. the prefix items from the last back: element i may be left out (with all after it) once min are written;
+        //    the first one's optionality is enclose's (so that an empty tuple holds one ws)
+        int written = Math.min(n, hi < 0 ? n : hi);
+        if (written == 0) return enclose("\\[", extras, lo == 0, "\\]");
         String tail = extras;
-        for (int i = Math.min(n, hi < 0 ? n : hi) - 1; i >= 0; i--) {
-            String elem = (i > 0 ? sep : "") + prefix.get(i) + tail;
+        for (int i = written - 1; i >= 1; i--) {
+            String elem = sep + prefix.get(i) + tail;
             tail = i >= min ? "(?:" + elem + ")?" : elem;
         }
-        return "\\[" + ws + tail + ws + "\\]";
+        return enclose("\\[", prefix.get(0) + tail, min == 0, "\\]");
     }
 
     private String object(JsonNode s, int depth) {
@@ -248,12 +265,11 @@ public final class JsonSchemaRegex {
         if (props == null || props.isEmpty()) {
             JsonNode ap = s.get("additionalProperties");
             if (ap != null && ap.isObject()) {  // a map: string keys to values of one schema
-                String member = STRING + ws + ":" + ws + value(ap, depth + 1);
-                return "\\{" + ws + "(?:" + member + "(?:" + ws + "," + ws + member + ")*)?" + ws + "\\}";
+                return members(STRING + ws + ":" + ws + value(ap, depth + 1));
             }
             return genericObject(2);
         }
-        java.util.Set<String> required = new java.util.HashSet<>();
+        java.util.Set<String> required = new java.util.LinkedHashSet<>();
         for (JsonNode r : s.path("required")) required.add(r.asText());
         List<String> names = new ArrayList<>();
         List<String> parts = new ArrayList<>();
@@ -262,6 +278,12 @@ public final class JsonSchemaRegex {
             Map.Entry<String, JsonNode> e = it.next();
             names.add(e.getKey());
             parts.add(Regex.quote("\"" + e.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + ws + ":" + ws + value(e.getValue(), depth + 1));
+        }
+        // a required property the schema does not declare: any JSON value (as xgrammar), after the declared ones
+        for (String r : required) {
+            if (props.has(r)) continue;
+            names.add(r);
+            parts.add(Regex.quote("\"" + r.replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + ws + ":" + ws + genericValue(2));
         }
         String sep = ws + "," + ws;
         int firstRequired = -1;
@@ -281,8 +303,8 @@ public final class JsonSchemaRegex {
                 for (int j = i + 1; j < names.size(); j++) a.append("(?:").append(sep).append(parts.get(j)).append(")?");
                 alts.add(a.toString());
             }
-            body.append("(?:").append(String.join("|", alts)).append(")?");
+            return enclose("\\{", "(?:" + String.join("|", alts) + ")", true, "\\}");
         }
-        return "\\{" + ws + body + ws + "\\}";
+        return enclose("\\{", body.toString(), false, "\\}");
     }
 }

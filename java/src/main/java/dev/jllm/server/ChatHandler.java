@@ -49,6 +49,7 @@ final class ChatHandler {
         List<Map<String, Object>> out = new ArrayList<>();
         for (JsonNode m : msgs) {
             if (!m.isObject() || !m.path("role").isTextual()) throw ApiException.badRequest("Each message must be an object with a string 'role'.", "messages");
+            checkToolCalls(m.get("tool_calls"));
             Map<String, Object> msg = JSON.convertValue(m, new TypeReference<LinkedHashMap<String, Object>>() {});
             JsonNode c = m.get("content");
             if ((c == null || c.isNull()) && !m.path("role").asText().equals("assistant"))
@@ -71,6 +72,24 @@ final class ChatHandler {
             out.add(msg);
         }
         return out;
+    }
+
+    /**
+     * A message's tool_calls as OpenAI types them (vLLM answers others with a 400): null, or a list of
+     * {"id"?: string, "type": "function", "function": {"name": string, "arguments": string or object}}.
+     */
+    private static void checkToolCalls(JsonNode calls) {
+        if (calls == null || calls.isNull()) return;
+        String shape = "a list of {\"id\": string, \"type\": \"function\", \"function\": {\"name\": string, \"arguments\": string}}";
+        if (!calls.isArray()) throw ApiException.badRequest("A message's 'tool_calls' must be " + shape + ", got " + LogText.escape(calls.toString(), 80) + ".", "messages");
+        for (JsonNode c : calls) {
+            JsonNode fn = c.path("function"), args = fn.path("arguments");
+            boolean ok = c.isObject() && (c.path("id").isMissingNode() || c.path("id").isNull() || c.path("id").isTextual())
+                    && (c.path("type").isMissingNode() || "function".equals(c.path("type").asText(null)))
+                    && fn.isObject() && fn.path("name").isTextual()
+                    && (args.isMissingNode() || args.isNull() || args.isTextual() || args.isObject());
+            if (!ok) throw ApiException.badRequest("A message's 'tool_calls' must be " + shape + ", got the item " + LogText.escape(c.toString(), 80) + ".", "messages");
+        }
     }
 
     /** The texts of a message's content: a string, a list of text parts, or null (none). */
@@ -232,6 +251,7 @@ final class ChatHandler {
         SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
         ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, b.constraint != null);
         if (tools.constraint() != null) b.constraint = tools.constraint();
+        SamplingFields.tokenFilter(f, tok, b);
         // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
         if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
         b.logprobs = r.logprobs() ? r.topLogprobs() : null;

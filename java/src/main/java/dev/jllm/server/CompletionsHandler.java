@@ -91,6 +91,7 @@ final class CompletionsHandler {
     /** Each prompt's sampling parameters: the shared fields, logprobs, max_tokens against its length; validated. */
     private List<SamplingParams> params(CompletionRequest r, List<int[]> prompts) {
         SamplingParams.Builder b = SamplingFields.read(r.fields(), ctx.tokenizer(), ctx.defaults());
+        SamplingFields.tokenFilter(r.fields(), ctx.tokenizer(), b);
         b.logprobs = r.logprobs();
         b.promptLogprobs = r.promptLogprobs();
         List<SamplingParams> params = new ArrayList<>();

@@ -60,12 +60,26 @@ final class Fields {
         return n.asBoolean();
     }
 
+    /**
+     * An integer; a number with no fraction (2.0) counts as one, as pydantic's lax mode takes it (2.5 does not). One
+     * outside the 32-bit range is a 400 that says so.
+     */
     Integer integer(String name, Integer fallback) {
         JsonNode n = raw(name);
         if (n == null) return fallback;
-        if (!n.isIntegralNumber() || !n.canConvertToInt())
-            throw ApiException.badRequest("'" + name + "' must be an integer, got " + n + ".", name);
-        return n.asInt();
+        java.math.BigInteger v = integral(n);
+        if (v == null) throw ApiException.badRequest("'" + name + "' must be an integer, got " + LogText.escape(n.toString(), 80) + ".", name);
+        if (v.bitLength() > 31)
+            throw ApiException.badRequest("'" + name + "' is out of range: " + v + " is not within " + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE + ".", name);
+        return v.intValue();
+    }
+
+    /** The value of an integer, or of a finite number with no fraction; null for anything else. */
+    private static java.math.BigInteger integral(JsonNode n) {
+        if (n.isIntegralNumber()) return n.bigIntegerValue();
+        if (!n.isNumber() || (n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) return null;
+        java.math.BigDecimal d = n.decimalValue().stripTrailingZeros();
+        return d.scale() <= 0 ? d.toBigIntegerExact() : null;
     }
 
     /** A count that must be at least 1 (max_tokens, max_output_tokens, truncate_prompt_tokens); null (absent) passes. */
@@ -77,16 +91,21 @@ final class Fields {
     Long longValue(String name) {
         JsonNode n = raw(name);
         if (n == null) return null;
-        if (!n.isIntegralNumber() || !n.canConvertToLong())
-            throw ApiException.badRequest("'" + name + "' must be an integer in the int64 range, got " + n + ".", name);
-        return n.asLong();
+        java.math.BigInteger v = integral(n);
+        if (v == null || v.bitLength() > 63)
+            throw ApiException.badRequest("'" + name + "' must be an integer in the int64 range, got " + LogText.escape(n.toString(), 80) + ".", name);
+        return v.longValue();
     }
 
+    /** A finite number (1e400 overflows to Infinity: a 400 that says it is not finite, not a range message about Infinity). */
     Float number(String name, Float fallback) {
         JsonNode n = raw(name);
         if (n == null) return fallback;
-        if (!n.isNumber()) throw ApiException.badRequest("'" + name + "' must be a number, got " + n + ".", name);
-        return (float) n.asDouble();
+        if (!n.isNumber()) throw ApiException.badRequest("'" + name + "' must be a number, got " + LogText.escape(n.toString(), 80) + ".", name);
+        double v = n.asDouble();
+        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE)
+            throw ApiException.badRequest("'" + name + "' must be a finite number, got " + LogText.escape(n.toString(), 80) + ".", name);
+        return (float) v;
     }
 
     /** A string or a list of strings. */

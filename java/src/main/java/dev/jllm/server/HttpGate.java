@@ -28,6 +28,7 @@ import java.util.logging.Logger;
  *     after idleTimeout, a client that takes no bytes for writeTimeout dropped;
  * <li>strict framing (HttpWire): bodies read whole (Content-Length or chunked, at most maxBodyBytes) before Helidon
  *     sees the request, errors answered OpenAI-shaped and then the connection closed, so nothing can be smuggled;
+ *     a Content-Encoding undone here ({@link ContentCoding}: gzip/deflate decoded within maxBodyBytes, others 415);
  * <li>each request forwarded to Helidon on a fresh loopback connection as HTTP/1.1 with Content-Length, the response
  *     relayed back (de-chunked for HTTP/1.0 clients); a client that goes away while it waits is reported to the
  *     handler (X-Jllm-Exchange, {@link #onClientGone}) so its engine requests are aborted.
@@ -264,6 +265,7 @@ final class HttpGate implements AutoCloseable {
                 HttpWire.Head head = HttpWire.readHead(in, idle, limits.headerTimeout().toMillis());
                 if (head == null) return;
                 byte[] body = HttpWire.readBody(in, head, maxBodyBytes, limits.readTimeout().toMillis(), out);
+                body = ContentCoding.decode(head.headers(), body, maxBodyBytes);
                 open = forward(c, in, out, head, body);
             } catch (HttpWire.Refused r) {
                 try {
@@ -291,7 +293,7 @@ final class HttpGate implements AutoCloseable {
             boolean host = false;
             for (String[] kv : head.headers()) {
                 String name = kv[0].toLowerCase(Locale.ROOT);
-                if (HOP_BY_HOP.contains(name)) continue;
+                if (HOP_BY_HOP.contains(name) || name.equals("content-encoding")) continue;  // the body went out decoded
                 host |= name.equals("host");
                 h.append(kv[0]).append(": ").append(kv[1]).append("\r\n");
             }

@@ -338,6 +338,7 @@ final class HttpWire {
             case 408 -> "Request Timeout";
             case 413 -> "Content Too Large";
             case 414 -> "URI Too Long";
+            case 415 -> "Unsupported Media Type";
             case 417 -> "Expectation Failed";
             case 431 -> "Request Header Fields Too Large";
             case 501 -> "Not Implemented";

@@ -220,7 +220,7 @@ public final class OpenAiServer implements AutoCloseable {
         }));
         r.get(p + "/version", wrap((req, res) -> json(res, 200, JSON.createObjectNode().put("version", VERSION))));
         r.get(p + "/v1/models", wrap((req, res) -> json(res, 200, models())));
-        r.get(p + "/v1/models/{id}", wrap((req, res) -> {
+        r.get(p + "/v1/models/{+id}", wrap((req, res) -> {  // the rest of the path: HF-style ids hold '/' (or %2F)
             String id = req.path().pathParameters().get("id");
             if (!ctx.servedNames().contains(id)) throw ApiException.notFound("The model `" + id + "` does not exist.");
             json(res, 200, card(id));

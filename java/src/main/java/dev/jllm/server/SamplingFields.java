@@ -16,7 +16,8 @@ final class SamplingFields {
             "spaces_between_special_tokens", "logit_bias", "use_beam_search", "length_penalty", "early_stopping",
             "max_tokens", "max_completion_tokens", "stream", "stream_options", "user", "echo", "response_format",
             "guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
-            "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs");
+            "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs", "allowed_token_ids",
+            "bad_words", "return_tokens_as_token_ids");
 
     static SamplingParams.Builder read(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingDefaults d) {
         int vocabSize = tok.vocabSize();
@@ -51,6 +52,27 @@ final class SamplingFields {
             throw ApiException.badRequest("early_stopping must be true, false or \"never\".", "early_stopping");
         b.earlyStopping = es == null ? "false" : es.asText().toLowerCase(java.util.Locale.ROOT);
         return b;
+    }
+
+    /**
+     * allowed_token_ids and bad_words (vLLM) around the request's final constraint (structured output or tool calls):
+     * called once that constraint is set. return_tokens_as_token_ids is refused when true (not implemented) rather
+     * than ignored.
+     */
+    static void tokenFilter(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingParams.Builder b) {
+        if (f.bool("return_tokens_as_token_ids", false))
+            throw ApiException.badRequest("return_tokens_as_token_ids is not supported.", "return_tokens_as_token_ids");
+        int vocabSize = tok.vocabSize();
+        int[] allowed = null;
+        if (f.has("allowed_token_ids")) {
+            java.util.List<Integer> ids = f.intList("allowed_token_ids");
+            if (ids.isEmpty()) throw ApiException.badRequest("allowed_token_ids must not be empty.", "allowed_token_ids");
+            for (int id : ids)
+                if (id < 0 || id >= vocabSize) throw ApiException.badRequest("allowed_token_ids contains " + id + ", outside the vocabulary (0.." + (vocabSize - 1) + ").", "allowed_token_ids");
+            allowed = TokenFilter.mask(ids, (vocabSize + 31) / 32);
+        }
+        java.util.List<int[]> bad = TokenFilter.badWords(f.stringOrList("bad_words"), tok);
+        if (allowed != null || !bad.isEmpty()) b.constraint = new TokenFilter(b.constraint, allowed, bad);
     }
 
     private static Map<Integer, Float> logitBias(JsonNode n, int vocabSize) {

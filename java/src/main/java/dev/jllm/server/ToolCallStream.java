@@ -8,6 +8,9 @@ import java.util.Set;
  * Splits a model's reply, as it is generated, into content and tool calls (OpenAI's deltas): text that may be the
  * start of a call's markup is held back until it is known not to be one, and then released as content; a call is
  * announced (id, name) once its name is complete, then its arguments follow piece by piece as the model writes them.
+ * With a parser's markup ("auto") a call is held back until it is complete and its arguments parse as JSON (as vLLM's
+ * json.loads): a reply that ends inside a call (EOS, stop string, max_tokens) gives that text as content, never a call
+ * with arguments that are not JSON.
  *
  * <p>The split does not depend on how the text is cut into deltas: a parse of the whole reply
  * ({@link #parse}) is exactly what the deltas of a stream add up to.
@@ -111,7 +114,10 @@ final class ToolCallStream {
         return out;
     }
 
-    /** The end of the reply: held-back text is released, unfinished calls end with the arguments written so far. */
+    /**
+     * The end of the reply: held-back text is released; a call the reply ended inside is content ("auto"), or
+     * (BARE, tool_choice "required" cut by max_tokens) ends with the arguments written so far once it is named.
+     */
     List<Event> finish() {
         List<Event> out = new ArrayList<>();
         step(out, true);
@@ -191,8 +197,11 @@ final class ToolCallStream {
             CallScan c = argsForm ? CallScan.scanArgsForm(text, i) : CallScan.scan(text, i);
             if (scans.size() > 0 && unknown(c.name())) { malformed = true; break; }  // a later call naming no tool: the region ends
             scans.add(c);
-            if (c.error() >= 0 || (c.complete() && c.name() == null)) { malformed = true; break; }
-            if (!c.complete()) break;
+            if (c.error() >= 0 || (c.complete() && (c.name() == null || parser != ToolParser.BARE && !ready(c)))) { malformed = true; break; }
+            if (!c.complete()) {
+                if (end && parser != ToolParser.BARE) malformed = true;  // "auto": a call the reply ended inside is no call
+                break;
+            }
             i = CallScan.skipWs(text, c.end());
             if (parser == ToolParser.HERMES) {
                 int close = text.indexOf("</tool_call>", i);
@@ -211,8 +220,11 @@ final class ToolCallStream {
         //    tool_choice "required" (BARE) cut by max_tokens is a partial call only once its name is complete (as
         //    vLLM): a call never comes back with an empty or cut name; before that the reply is content ("length")
         //    A first call naming no tool of the request is not markup either (see the class comment).
+        //    In "auto" (not BARE) a call counts only once it is complete with arguments that parse as JSON (as vLLM's
+        //    json.loads): a reply ending inside the first call (EOS, stop string, max_tokens) is content, not a call.
         boolean unknownFirst = announced.isEmpty() && !dropping && unknown(scans.get(0).name());
-        if (announced.isEmpty() && !dropping && (unknownFirst || scans.get(0).name() == null && (malformed || end))) {
+        boolean firstNotCall = !scans.isEmpty() && (parser == ToolParser.BARE ? scans.get(0).name() == null : !ready(scans.get(0)));
+        if (announced.isEmpty() && !dropping && (unknownFirst || firstNotCall && (malformed || end))) {
             if (parser == ToolParser.LLAMA3_JSON) contentOnly = true;
             int resume = parser == ToolParser.LLAMA3_JSON || parser == ToolParser.BARE ? n : regionStart;
             pendingWs.append(wsBeforeMarkup);  // not a call after all: the whitespace before it is content again
@@ -224,7 +236,7 @@ final class ToolCallStream {
         // 3. announce named calls, send their new arguments
         for (int k = 0; k < scans.size(); k++) {
             CallScan c = scans.get(k);
-            if (k == announced.size() && c.name() != null) announce(out, c, c.name());
+            if (k == announced.size() && c.name() != null && (parser == ToolParser.BARE || ready(c))) announce(out, c, c.name());
             if (k < announced.size()) sendArgs(out, k, c);
         }
         if (malformed) dropping = true;
@@ -237,6 +249,21 @@ final class ToolCallStream {
         pos = closedAt;
         markupStart = -1;
         return pos < n;
+    }
+
+    /**
+     * "auto": whether a call is complete, named, with arguments that are one JSON value; until then it is held back
+     * (streamed too: a call announced could not be taken back if the reply ended inside it).
+     */
+    private boolean ready(CallScan c) {
+        if (!c.complete() || c.name() == null) return false;
+        try (var p = ToolCalls.JSON.createParser(c.arguments(text))) {
+            if (p.nextToken() == null) return false;
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Whether a (complete) name is none of the request's functions; logged once per reply. */

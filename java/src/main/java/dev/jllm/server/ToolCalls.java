@@ -105,9 +105,16 @@ final class ToolCalls {
         throw ApiException.badRequest("tool_choice must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice");
     }
 
-    private static JsonNode parameters(JsonNode fn) {
+    /**
+     * A function's parameters schema; missing, null or empty ({}: any JSON value) is an object with no declared
+     * properties, as vLLM takes it, so that arguments are always a JSON object.
+     */
+    static JsonNode parameters(JsonNode fn) {
         JsonNode p = fn.get("parameters");
-        return p == null || p.isNull() ? JSON.createObjectNode().put("type", "object") : p;
+        if (p != null && !p.isNull() && !p.isEmpty()) return p;
+        ObjectNode o = JSON.createObjectNode().put("type", "object");
+        o.putObject("properties");
+        return o;
     }
 
     /** A Mistral tool-call id: 9 letters and digits. */

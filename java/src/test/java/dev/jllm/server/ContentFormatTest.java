@@ -142,4 +142,21 @@ class ContentFormatTest {
                     + " got " + JSON.valueToTree(got.substring(from, Math.min(got.length(), i + 60)));
         }
     }
+
+    /** A malformed assistant tool_calls is a 400 naming messages (as vLLM), not rendered as a call with an empty name. */
+    @Test
+    void malformedToolCallsAreRefused() throws Exception {
+        String[] bad = {"\"bad\"", "[5]", "[{\"type\": \"function\"}]", "[{\"function\": {\"name\": 3}}]",
+                "[{\"type\": \"x\", \"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]",
+                "[{\"function\": {\"name\": \"f\", \"arguments\": 7}}]", "[{\"id\": 1, \"function\": {\"name\": \"f\"}}]"};
+        for (String b : bad) {
+            JsonNode msgs = JSON.readTree("[{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"tool_calls\": " + b + "}]");
+            ApiException e = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class, () -> ChatHandler.messages(msgs), b);
+            assertEquals("messages", e.param(), b);
+            assertTrue(e.getMessage().contains("tool_calls"), e.getMessage());
+        }
+        JsonNode good = JSON.readTree("[{\"role\": \"assistant\", \"tool_calls\": [{\"id\": \"c\", \"type\": \"function\", "
+                + "\"function\": {\"name\": \"f\", \"arguments\": {\"x\": 1}}}, {\"function\": {\"name\": \"g\", \"arguments\": \"{}\"}}]}]");
+        assertEquals(1, ChatHandler.messages(good).size());
+    }
 }

@@ -74,14 +74,19 @@ class SharedValidationTest {
             new Row("guided_decoding_backend", "\"foo\"", Also.RESPONSES),
             new Row("guided_json", "{\"type\":\"object\"}", Also.RESPONSES, "{\"guided_regex\":\"a\"}"),
             new Row("structured_outputs", "1", Also.RESPONSES),
-            new Row("stream_options", "{\"include_usage\":true}", Also.NONE));
+            new Row("stream_options", "{\"include_usage\":true}", Also.NONE),
+            new Row("max_tokens", "1000000000000", Also.BOTH), new Row("max_tokens", "2.5", Also.BOTH));
 
     record Error(int status, String param, String message) {}
 
     static Error post(String path, ObjectNode body) throws Exception {
+        return post(path, body.toString());
+    }
+
+    static Error post(String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + ServerFixture.KEY).header("x-api-key", ServerFixture.KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode e = JSON.readTree(r.body()).path("error");
         return new Error(r.statusCode(), e.path("param").isTextual() ? e.path("param").asText() : null, e.path("message").asText(r.body()));
@@ -148,5 +153,27 @@ class SharedValidationTest {
         }
         ObjectNode two = (ObjectNode) JSON.readTree("{\"model\":\"stories\",\"max_tokens\":4,\"prompt\":[\"Once\",\"Upon\"],\"n\":600}");
         assertEquals(new Error(400, "n", "n = 600 x 2 prompts = 1200 exceeds 1024 sequences per request."), post("/v1/completions", two));
+    }
+
+    /** Messages say what is wrong: an integer out of range is not "must be an integer", 1e400 is not finite; 2.0 is the integer 2. */
+    @Test
+    void messagesSayWhatIsWrong() throws Exception {
+        for (String f : List.of("max_tokens", "n", "top_logprobs", "min_tokens", "best_of", "top_k")) {
+            Error e = post("/v1/chat/completions", body(CHAT, new Row(f, "1000000000000", Also.NONE), f));
+            assertEquals(400, e.status(), f);
+            assertEquals(f, e.param(), f);
+            assertTrue(e.message().contains("out of range") && !e.message().contains("must be an integer"), f + ": " + e.message());
+        }
+        // sent as the text 1e400 (a JsonNode would hold Infinity and write it as a string)
+        Error t = post("/v1/chat/completions", CHAT.replace("{\"model\"", "{\"temperature\":1e400,\"model\""));
+        assertEquals(400, t.status(), t.toString());
+        assertEquals("temperature", t.param());
+        assertTrue(t.message().startsWith("'temperature' must be a finite number"), t.message());
+        for (String path : List.of("/v1/chat/completions", "/v1/completions")) {
+            Error ok = post(path, body(path.contains("chat") ? CHAT : COMPLETION, new Row("max_tokens", "2.0", Also.NONE), "max_tokens"));
+            assertEquals(200, ok.status(), path + ": " + ok);
+        }
+        Error frac = post("/v1/chat/completions", body(CHAT, new Row("max_tokens", "2.5", Also.NONE), "max_tokens"));
+        assertEquals(new Error(400, "max_tokens", "'max_tokens' must be an integer, got 2.5."), frac);
     }
 }

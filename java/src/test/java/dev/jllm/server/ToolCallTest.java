@@ -63,6 +63,32 @@ class ToolCallTest extends OpenApiShapesTest {
         assertEquals(whole.path("choices").get(0).path("message").path("tool_calls").get(0).path("function").path("arguments").asText(), args.toString());
     }
 
+    /**
+     * A tool whose parameters are {} or missing takes a JSON object (as vLLM), never another JSON value: named and
+     * required calls, chat, Responses and Messages alike.
+     */
+    @Test
+    void emptyOrMissingParametersAreAnObject() throws Exception {
+        for (String fn : List.of("{\"name\":\"f\",\"parameters\":{}}", "{\"name\":\"f\"}", "{\"name\":\"f\",\"parameters\":null}"))
+            assertEquals(JSON.readTree("{\"type\":\"object\",\"properties\":{}}"), ToolCalls.parameters(JSON.readTree(fn)), fn);
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"fish\",\"parameters\":{}}}]";
+        for (int seed = 1; seed <= 4; seed++) {
+            for (String choice : List.of("\"required\"", "{\"type\":\"function\",\"function\":{\"name\":\"fish\"}}")) {
+                JsonNode r = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Fish?\"}],"
+                        + "\"max_tokens\":300,\"seed\":" + seed + ",\"tools\":" + tools + ",\"tool_choice\":" + choice + "}");
+                String args = r.path("choices").get(0).path("message").path("tool_calls").get(0).path("function").path("arguments").asText();
+                assertTrue(args.startsWith("{"), choice + " seed " + seed + ": " + args);
+                if (r.path("choices").get(0).path("finish_reason").asText().equals("tool_calls"))
+                    assertTrue(JSON.readTree(args).isObject(), args);
+            }
+            JsonNode m = post("/v1/messages", "{\"model\":\"stories\",\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":\"Fish?\"}],"
+                    + "\"tools\":[{\"name\":\"fish\",\"input_schema\":{}}],\"tool_choice\":{\"type\":\"tool\",\"name\":\"fish\"}}");
+            JsonNode use = m.path("content").get(m.path("content").size() - 1);
+            assertEquals("tool_use", use.path("type").asText(), m.toString());
+            assertTrue(use.path("input").isObject(), m.toString());
+        }
+    }
+
     @Test
     void requiredCallsOneOfTheTools() throws Exception {
         JsonNode r = post("/v1/chat/completions", body("\"required\"", false));

@@ -79,9 +79,6 @@ class ToolParserTest {
 
     @Test
     void aCallCutByMaxTokensKeepsItsPartialArguments() {
-        var h = parse(H, "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Par");
-        assertCall(h, 0, "get_weather", "{\"city\": \"Par");
-        assertNull(h.content());
         var b = parse(B, "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Pa");
         assertCall(b, 0, "get_weather", "{\"city\": \"Pa");
         var cutName = parse(B, "{\"name\": \"get_wea");
@@ -90,6 +87,32 @@ class ToolParserTest {
         var nameDone = parse(B, "{\"name\": \"get_weather\"");
         assertCall(nameDone, 0, "get_weather", "");
         assertCall(parse(B, "{\"name\": \"t\", \"arguments\": {\"zone\": \"UTC\"}}"), 0, "t", "{\"zone\": \"UTC\"}");
+    }
+
+    /** "auto": a reply that ends inside a call (EOS, stop, max_tokens) or whose arguments are not JSON has no call: its text is content. */
+    @Test
+    void autoCallsCutOrNotJsonAreContent() {
+        String[][] cases = {
+            {"H", "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"P"},
+            {"H", "Sure.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": "},
+            {"H", "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": tru}}</tool_call>"},
+            {"L", "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"P"},
+            {"M", "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\""},
+            {"M", "[TOOL_CALLS]get_weather[ARGS]{\"city\": "},
+        };
+        for (String[] c : cases) {
+            ToolParser p = c[0].equals("H") ? H : c[0].equals("L") ? L : M;
+            var r = parse(p, c[1]);
+            assertTrue(r.calls().isEmpty(), c[1]);
+            assertEquals(c[1], r.content(), c[1]);
+            Streamed s = stream(p, List.of(c[1].split("(?<=\\G.{3})")));
+            assertTrue(s.names.isEmpty(), "streamed: no call announced " + c[1]);
+            assertEquals(c[1], s.content.toString());
+        }
+        // a complete call followed by one the reply ended inside: the first is a call, the cut one is dropped
+        var two = parse(H, "<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>\n<tool_call>{\"name\": \"b\", \"arguments\": {\"x");
+        assertEquals(1, two.calls().size());
+        assertEquals("\n<tool_call>{\"name\": \"b\", \"arguments\": {\"x", two.content());
     }
 
     @Test
@@ -162,7 +185,9 @@ class ToolParserTest {
             new Object[] {M, "Sure [TOOL_CALLS][{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\", \"arguments\": {\"y\": 2}}] done"},
             new Object[] {M, "[TOOL_CALLS]get_time[ARGS]{\"zone\": \"UTC\"}[TOOL_CALLS]b[ARGS]{\"x\": [1]} after"},
             new Object[] {B, "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}"},
-            new Object[] {B, "{\"name\": \"get_wea"});
+            new Object[] {B, "{\"name\": \"get_wea"},
+            new Object[] {H, "Hi <tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call> <tool_call>{\"name\": \"b\", \"arguments\": {\"x\": \"P"},
+            new Object[] {M, "[TOOL_CALLS][{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\", \"arguments\": {"});
 
     @Test
     void streamedDeltasAddUpToTheWholeReplyParse() {
