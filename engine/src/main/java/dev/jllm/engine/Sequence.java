@@ -24,6 +24,7 @@ final class Sequence {
     final IncrementalDetokenizer.State detok;
     int emittedChars;          // characters of text already published
     int emittedTokens;         // output tokens already published
+    boolean finishPublished;   // its last delta (finished, with the reason) went out: it sends nothing more
     final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
     String finishReason;
     Object stopReason;

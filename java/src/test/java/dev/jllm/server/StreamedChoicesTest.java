@@ -1,0 +1,134 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streams of several choices and the text around a finish: each choice's finish goes out once, the streamed deltas
+ * add up to the whole reply, the finishing EOS token's text is not output, beam search and prompt logprobs.
+ */
+class StreamedChoicesTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        base = ServerFixture.get().base;
+    }
+
+    static JsonNode post(String path, String body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + ServerFixture.KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        JsonNode j = JSON.readTree(r.body());
+        assertEquals(200, r.statusCode(), r.body());
+        return j;
+    }
+
+    /** The JSON events of an SSE response, without [DONE] (which must end it). */
+    static List<JsonNode> stream(String path, String body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + ServerFixture.KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        List<String> data = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) if (line.startsWith("data: ")) data.add(line.substring(6));
+        }
+        assertEquals("[DONE]", data.get(data.size() - 1));
+        List<JsonNode> out = new ArrayList<>();
+        for (String d : data.subList(0, data.size() - 1)) out.add(JSON.readTree(d));
+        return out;
+    }
+
+    /** Per choice index: the concatenated deltas and how many chunks carried a finish_reason. */
+    record Streamed(String[] text, int[] finishes, String[] reasons) {}
+
+    static Streamed collect(List<JsonNode> events, int n, boolean chat) {
+        Streamed s = new Streamed(new String[n], new int[n], new String[n]);
+        for (int i = 0; i < n; i++) s.text[i] = "";
+        for (JsonNode e : events) {
+            for (JsonNode c : e.path("choices")) {
+                int i = c.path("index").asInt();
+                s.text[i] += chat ? c.path("delta").path("content").asText("") : c.path("text").asText();
+                if (!c.path("finish_reason").isNull() && !c.path("finish_reason").isMissingNode()) {
+                    s.finishes[i]++;
+                    s.reasons[i] = c.path("finish_reason").asText();
+                }
+            }
+        }
+        return s;
+    }
+
+    @Test
+    void eachStreamedCompletionChoiceFinishesOnceAndAddsUpToTheWhole() throws Exception {
+        // stop "e" ends the choices at different steps: the early ones must not repeat their last chunk
+        String body = "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":40,\"seed\":2,\"n\":3,\"stop\":[\"e\"]";
+        JsonNode whole = post("/v1/completions", body + "}");
+        Streamed s = collect(stream("/v1/completions", body + ",\"stream\":true}"), 3, false);
+        List<Integer> lengths = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = whole.path("choices").get(i);
+            assertEquals(1, s.finishes[i], "choice " + i + " finishes once");
+            assertEquals(c.path("text").asText(), s.text[i], "choice " + i);
+            assertEquals(c.path("finish_reason").asText(), s.reasons[i]);
+            lengths.add(c.path("text").asText().length());
+        }
+        assertNotEquals(1, lengths.stream().distinct().count(), "the choices end at different steps: " + lengths);
+    }
+
+    @Test
+    void eachStreamedChatChoiceFinishesOnceAndAddsUpToTheWhole() throws Exception {
+        String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":40,\"seed\":2,\"n\":3,\"stop\":[\"e\"]";
+        JsonNode whole = post("/v1/chat/completions", body + "}");
+        Streamed s = collect(stream("/v1/chat/completions", body + ",\"stream\":true}"), 3, true);
+        List<Integer> lengths = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = whole.path("choices").get(i);
+            assertEquals(1, s.finishes[i], "choice " + i + " finishes once");
+            assertEquals(c.path("message").path("content").asText(), s.text[i], "choice " + i);
+            lengths.add(c.path("message").path("content").asText().length());
+        }
+        assertNotEquals(1, lengths.stream().distinct().count(), "the choices end at different steps: " + lengths);
+    }
+
+    @Test
+    void theFinishingEosTokensTextIsNotOutputEvenWithSpecialTokensShown() throws Exception {
+        // the regex allows only EOS after "abc": generation ends on EOS, whose text "</s>" shows with skip_special_tokens false
+        String body = "{\"model\":\"stories\",\"prompt\":\"x\",\"max_tokens\":10,\"guided_regex\":\"abc\",\"skip_special_tokens\":false";
+        JsonNode c = post("/v1/completions", body + "}").path("choices").get(0);
+        assertEquals("abc", c.path("text").asText());
+        assertEquals("stop", c.path("finish_reason").asText());
+        Streamed s = collect(stream("/v1/completions", body + ",\"stream\":true}"), 1, false);
+        assertEquals("abc", s.text[0]);
+        assertEquals(1, s.finishes[0]);
+        // as for stop strings and stop tokens, include_stop_str_in_output keeps it
+        JsonNode kept = post("/v1/completions", body + ",\"include_stop_str_in_output\":true}").path("choices").get(0);
+        assertTrue(kept.path("text").asText().startsWith("abc") && kept.path("text").asText().length() > 3, kept.toString());
+        JsonNode chat = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                + "\"max_tokens\":10,\"guided_regex\":\"abc\",\"skip_special_tokens\":false}").path("choices").get(0);
+        assertEquals("abc", chat.path("message").path("content").asText());
+        Streamed cs = collect(stream("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                + "\"max_tokens\":10,\"guided_regex\":\"abc\",\"skip_special_tokens\":false,\"stream\":true}"), 1, true);
+        assertEquals("abc", cs.text[0]);
+    }
+}
