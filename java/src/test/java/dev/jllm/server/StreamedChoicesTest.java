@@ -131,4 +131,53 @@ class StreamedChoicesTest {
                 + "\"max_tokens\":10,\"guided_regex\":\"abc\",\"skip_special_tokens\":false,\"stream\":true}"), 1, true);
         assertEquals("abc", cs.text[0]);
     }
+
+    /** Checks vLLM's prompt_logprobs shape against the prompt ids and the echo+logprobs values of the same prompt. */
+    static void assertPromptLogprobs(JsonNode plp, JsonNode ids, JsonNode echoLps, int top) {
+        assertEquals(ids.size(), plp.size(), plp.toString());
+        assertTrue(plp.get(0).isNull(), "nothing scores the first prompt token");
+        for (int i = 1; i < ids.size(); i++) {
+            JsonNode entry = plp.get(i), own = entry.path(ids.get(i).asText());
+            assertTrue(own.isObject(), "entry " + i + " holds the prompt token " + ids.get(i) + ": " + entry);
+            assertTrue(entry.size() >= 1 && entry.size() <= top + 1, entry.toString());
+            assertEquals(echoLps.get(i).asDouble(), own.path("logprob").asDouble(), 1e-4, "entry " + i);
+            assertTrue(own.path("decoded_token").isTextual(), own.toString());
+            int ranked = 0;
+            for (var e : entry.properties()) {
+                assertTrue(e.getValue().path("logprob").asDouble() <= 0, entry.toString());
+                if (e.getValue().path("rank").isInt()) ranked++;
+            }
+            assertTrue(ranked >= Math.min(top, entry.size()), "the top entries are ranked: " + entry);
+        }
+    }
+
+    @Test
+    void promptLogprobsAreReturnedInVllmsShape() throws Exception {
+        JsonNode ids = post("/tokenize", "{\"model\":\"stories\",\"prompt\":\"Once upon a b\"}").path("tokens");
+        assertTrue(ids.size() >= 3, ids.toString());
+        // echo + logprobs scores the same prompt tokens the same way: the reference values
+        JsonNode echoLps = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a b\",\"echo\":true,\"logprobs\":2,\"max_tokens\":1,\"temperature\":0}")
+                .path("choices").get(0).path("logprobs").path("token_logprobs");
+        String body = "{\"model\":\"stories\",\"prompt\":\"Once upon a b\",\"prompt_logprobs\":2,\"max_tokens\":3,\"seed\":1,\"n\":2";
+        JsonNode whole = post("/v1/completions", body + "}");
+        for (JsonNode c : whole.path("choices")) assertPromptLogprobs(c.path("prompt_logprobs"), ids, echoLps, 2);
+        // streamed: each choice's first chunk carries them
+        List<JsonNode> events = stream("/v1/completions", body + ",\"stream\":true}");
+        int[] seen = new int[2];
+        for (JsonNode e : events)
+            for (JsonNode c : e.path("choices"))
+                if (c.has("prompt_logprobs")) {
+                    seen[c.path("index").asInt()]++;
+                    assertPromptLogprobs(c.path("prompt_logprobs"), ids, echoLps, 2);
+                }
+        assertEquals(1, seen[0]);
+        assertEquals(1, seen[1]);
+        // chat: at the response's top level, for the rendered prompt
+        JsonNode chat = post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"prompt_logprobs\":0,\"max_tokens\":2,\"temperature\":0}");
+        JsonNode plp = chat.path("prompt_logprobs");
+        assertEquals(chat.path("usage").path("prompt_tokens").asInt(), plp.size(), chat.toString());
+        assertTrue(plp.get(0).isNull());
+        for (int i = 1; i < plp.size(); i++) assertEquals(1, plp.get(i).size(), "prompt_logprobs 0: the prompt token alone: " + plp.get(i));
+    }
 }
