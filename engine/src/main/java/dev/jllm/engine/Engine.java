@@ -414,7 +414,7 @@ public final class Engine implements AutoCloseable {
             int at = r;
             if (g.params.useBeamSearch()) {
                 guarded(g, () -> beamRows.computeIfAbsent(g, k -> new java.util.LinkedHashMap<>())
-                        .put(row.seq(), logprobOf(at, result.tokens[at], 2 * g.params.bestOf())));
+                        .put(row.seq(), logprobOf(at, result.tokens[at], StepBuilder.beamLogprobs(g.params))));
             } else {
                 guarded(g, () -> applyRow(row, at));
             }

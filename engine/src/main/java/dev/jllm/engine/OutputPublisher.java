@@ -96,7 +96,7 @@ final class OutputPublisher {
             String prefix = tokenizer.decode(all, from, g.prompt.length, g.params.skipSpecialTokens());
             String text = tokenizer.decode(all, from, all.length, g.params.skipSpecialTokens());
             text = text.length() >= prefix.length() ? text.substring(prefix.length()) : text;
-            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), null, 0, true, h.finishReason(), h.stopReason(),
+            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), h.logprobs(), 0, true, h.finishReason(), h.stopReason(),
                     h.tokens().length, h.cumLogprob()));
         }
         end.accept(g);

@@ -25,7 +25,7 @@ final class Sequence {
     int emittedChars;          // characters of text already published
     int emittedTokens;         // output tokens already published
     boolean finishPublished;   // its last delta (finished, with the reason) went out: it sends nothing more
-    final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
+    final List<TokenLogprob> pendingLogprobs = new ArrayList<>();  // logprobs not yet published (a beam: all of them)
     String finishReason;
     Object stopReason;
 

@@ -180,4 +180,42 @@ class StreamedChoicesTest {
         assertTrue(plp.get(0).isNull());
         for (int i = 1; i < plp.size(); i++) assertEquals(1, plp.get(i).size(), "prompt_logprobs 0: the prompt token alone: " + plp.get(i));
     }
+
+    @Test
+    void beamSearchReturnsEachBeamsTokenLogprobs() throws Exception {
+        JsonNode whole = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon\",\"use_beam_search\":true,\"best_of\":3,"
+                + "\"n\":2,\"max_tokens\":6,\"temperature\":0,\"logprobs\":1}");
+        // the greedy first step: every beam's first alternatives hold its token with the same logprob
+        JsonNode greedy = post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon\",\"max_tokens\":1,\"temperature\":0,\"logprobs\":1}")
+                .path("choices").get(0).path("logprobs");
+        String greedyToken = greedy.path("tokens").get(0).asText();
+        double greedyLp = greedy.path("token_logprobs").get(0).asDouble();
+        List<Double> sums = new ArrayList<>();
+        for (JsonNode c : whole.path("choices")) {
+            JsonNode lp = c.path("logprobs");
+            int count = lp.path("tokens").size();
+            assertEquals("length", c.path("finish_reason").asText(), c.toString());
+            assertEquals(6, count, "one entry per output token: " + c);
+            assertEquals(count, lp.path("token_logprobs").size());
+            assertEquals(count, lp.path("top_logprobs").size());
+            assertEquals(count, lp.path("text_offset").size());
+            StringBuilder joined = new StringBuilder();
+            double sum = 0;
+            for (int i = 0; i < count; i++) {
+                String t = lp.path("tokens").get(i).asText();
+                double v = lp.path("token_logprobs").get(i).asDouble();
+                assertTrue(v <= 0 && v > -9999, lp.toString());
+                JsonNode top = lp.path("top_logprobs").get(i);
+                assertTrue(top.size() >= 1 && top.size() <= 2, top.toString());
+                assertEquals(v, top.path(t).asDouble(), 1e-6, "the token's own entry: " + top);
+                assertEquals(joined.length(), lp.path("text_offset").get(i).asInt(), lp.toString());
+                joined.append(t);
+                sum += v;
+            }
+            assertEquals(c.path("text").asText(), joined.toString());
+            assertEquals(greedyLp, lp.path("top_logprobs").get(0).path(greedyToken).asDouble(1), 1e-4, lp.toString());
+            sums.add(sum);
+        }
+        assertTrue(sums.get(0) >= sums.get(1) - 1e-6, "the best beam first (same lengths, length_penalty 1): " + sums);
+    }
 }
