@@ -218,4 +218,28 @@ class StreamedChoicesTest {
         }
         assertTrue(sums.get(0) >= sums.get(1) - 1e-6, "the best beam first (same lengths, length_penalty 1): " + sums);
     }
+
+    @Test
+    void eachStreamedToolCallChoiceFinishesOnceWithItsWholeArguments() throws Exception {
+        String body = ToolCallTest.body("\"required\"", false).replace("\"seed\":3", "\"seed\":3,\"n\":2");
+        JsonNode whole = post("/v1/chat/completions", body);
+        List<JsonNode> events = stream("/v1/chat/completions", body.replace("\"n\":2", "\"n\":2,\"stream\":true"));
+        int[] finishes = new int[2];
+        String[] args = {"", ""}, names = {"", ""};
+        for (JsonNode e : events)
+            for (JsonNode c : e.path("choices")) {
+                int i = c.path("index").asInt();
+                if (!c.path("finish_reason").isNull()) finishes[i]++;
+                for (JsonNode call : c.path("delta").path("tool_calls")) {
+                    names[i] += call.path("function").path("name").asText("");
+                    args[i] += call.path("function").path("arguments").asText("");
+                }
+            }
+        for (int i = 0; i < 2; i++) {
+            JsonNode call = whole.path("choices").get(i).path("message").path("tool_calls").get(0);
+            assertEquals(1, finishes[i], "choice " + i + " finishes once");
+            assertEquals(call.path("function").path("name").asText(), names[i]);
+            assertEquals(call.path("function").path("arguments").asText(), args[i], "choice " + i);
+        }
+    }
 }
