@@ -8,7 +8,8 @@
 //     LIST: comma-separated; dtypes f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k q4_k_m
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
 //     --batches LIST: decode batch sizes (default 1,8,32); --prefill N: prompt tokens (0 skips the prefill figure)
-//     --steps N: timed decode steps at batch 1 (half as many, at least 5, at larger batches)
+//     --steps N: timed decode steps at batch 1 (half as many, at least 5, at larger batches); batch 1 also reports
+//     its fastest step against the read rate (bw_frac_best), the figure a loaded machine moves least
 //   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N]: the same figures for
 //     GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file for scripts
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
@@ -213,17 +214,22 @@ static int bench_model(jllm_model* m, const std::string& label, const BenchPlan&
         r.step(batch, plan.ctx, 0);  // a context of plan.ctx tokens per sequence
         int steps = batch == 1 ? plan.steps : std::max(5, plan.steps / 2);
         steps = std::min(steps, 16 * plan.blocks_per_seq - plan.ctx);
-        double total = 0;
-        for (int i = 0; i < steps; i++) total += r.step(batch, 1, plan.ctx + i);
+        double total = 0, best = 1e30;
+        for (int i = 0; i < steps; i++) {
+            double t = r.step(batch, 1, plan.ctx + i);
+            total += t;
+            best = std::min(best, t);
+        }
         double tps = batch * steps / total;
         printf("  decode batch %2d:      %9.1f tokens/s  (%.2f ms/step)", batch, tps, 1e3 * total / steps);
         snprintf(buf, sizeof buf, " tg_b%d=%.2f", batch, tps);
         result += buf;
         if (batch == 1) {
             bw = std::max(bw, read_bandwidth(threads));
-            double frac = info.weight_bytes * (steps / total) / bw;
-            printf("  read-bandwidth fraction %.2f", frac);
-            snprintf(buf, sizeof buf, " bw_frac=%.3f", frac);
+            // the fastest step against the best read rate: the figure least moved by other load on the machine
+            double frac = info.weight_bytes * (steps / total) / bw, frac_best = info.weight_bytes / best / bw;
+            printf("  read-bandwidth fraction %.2f (fastest step %.2f ms: %.2f)", frac, 1e3 * best, frac_best);
+            snprintf(buf, sizeof buf, " bw_frac=%.3f bw_frac_best=%.3f", frac, frac_best);
             result += buf;
         }
         printf("\n");

@@ -8,12 +8,14 @@
 #include "cpu/attention.h"
 #include "cpu/encoder_ops.h"
 #include "cpu/gemm.h"
+#include "cpu/gemv.h"
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
 #include "cpu/sampling.h"
 #include "cpu/thread_pool.h"
 #include "model/decoder.h"
 #include "model/encoder.h"
+#include "model/timed_ops.h"
 #include "util/error.h"
 
 namespace jllm {
@@ -93,6 +95,14 @@ public:
         attn_scratch_.alloc((int64_t)s.num_threads * attn_stride_, "attention scores");
         samplers_.resize(s.num_threads);
         for (auto& sc : samplers_) sc.resize(c.vocab_size);
+        if (const char* e = std::getenv("JLLM_PROFILE"); e && *e && strcmp(e, "0")) {
+            profile_ = std::make_unique<TimedOps>();
+            profile_->inner = this;
+        }
+    }
+
+    ~CpuBackend() override {
+        if (profile_) profile_->print(stderr, profiled_steps_);
     }
 
     const char* name() const override { return "cpu"; }
@@ -103,7 +113,11 @@ public:
         for (int32_t sq = 0; sq < b.num_seqs; sq++)
             for (int32_t t = b.query_start[sq]; t < b.query_start[sq + 1]; t++) tok_seq_[t] = sq;
         DecoderBuffers buf{x_.get(), xb_.get(), q_.get(), k_.get(), v_.get(), att_.get(), gate_.get(), up_.get(), xr_.get()};
-        decoder_forward(m_, *this, buf, b, rows, num_rows, logits);
+        // JLLM_PROFILE: decode steps (one token per sequence) go through the op timers
+        const bool timed = profile_ && b.num_tokens == b.num_seqs;
+        profiled_steps_ += timed;
+        last_step_timed_ = timed;
+        decoder_forward(m_, timed ? (DecoderOps&)*profile_ : *this, buf, b, rows, num_rows, logits);
     }
 
     void embed(const jllm_embed_batch& e, float* out) override {
@@ -160,8 +174,19 @@ public:
                 for (int64_t i = 0; i < H; i++) x[t * H + i] *= scale;
         }
     }
+    // Batch 1 (decode of one sequence) reads each weight once per token: gemv, which runs the weights that share
+    // an input in one parallel region.
     void matmul(const WeightTensor& w, const float* x, int64_t M, float* y, const float* bias) override {
-        cpu::matmul(w, x, M, y, w.rows, bias, s_.num_threads, gemm_scratch_.get());
+        if (M == 1) {
+            const MatmulOut out{&w, y, bias};
+            cpu::gemv(x, &out, 1, s_.num_threads);
+        } else {
+            cpu::matmul(w, x, M, y, w.rows, bias, s_.num_threads, gemm_scratch_.get());
+        }
+    }
+    void matmuls(const float* x, int64_t M, const MatmulOut* out, int n) override {
+        if (M == 1) cpu::gemv(x, out, n, s_.num_threads);
+        else DecoderOps::matmuls(x, M, out, n);
     }
     void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t dim, float eps) override {
         cpu::rmsnorm(x, w, out, rows, dim, eps);
@@ -204,6 +229,11 @@ public:
     void sample(const float* logits, int32_t num_rows, const jllm_sampling_params* params,
                 jllm_step_output* out) override {
         const int32_t V = m_.config.vocab_size;
+        if (profile_ && last_step_timed_) {
+            last_step_timed_ = false;
+            profile_->timed("sample", 0, [&] { sample(logits, num_rows, params, out); });
+            return;
+        }
         cpu::parallel_for(num_rows, s_.num_threads, [&](int64_t r, int tid) {
             cpu::SampleScratch& sc = samplers_[tid];
             int32_t* tids = out->top_ids ? out->top_ids + (int64_t)r * out->top_stride : nullptr;
@@ -250,6 +280,9 @@ private:
     std::vector<int32_t> embed_pos_, embed_ctx_;  // [T], [num_seqs] of the embedding run
     std::vector<float> dense_scratch_;            // [num_threads * max_model_len] attention scores
     std::vector<cpu::SampleScratch> samplers_;
+    std::unique_ptr<TimedOps> profile_;  // JLLM_PROFILE set: per-op timers, printed when the engine is freed
+    int64_t profiled_steps_ = 0;
+    bool last_step_timed_ = false;
 };
 
 }  // namespace

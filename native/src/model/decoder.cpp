@@ -25,9 +25,8 @@ void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf,
         // 2. attention input: xb [T, H] = rmsnorm(x)
         ops.rmsnorm(x, l.attn_norm, buf.xb, T, H, eps);
         // 3. projections: q [T, nh*hd], k and v [T, nkv*hd] (+ Qwen2 biases)
-        ops.matmul(l.wq, buf.xb, T, buf.q, l.bq);
-        ops.matmul(l.wk, buf.xb, T, buf.k, l.bk);
-        ops.matmul(l.wv, buf.xb, T, buf.v, l.bv);
+        const MatmulOut qkv[] = {{&l.wq, buf.q, l.bq}, {&l.wk, buf.k, l.bk}, {&l.wv, buf.v, l.bv}};
+        ops.matmuls(buf.xb, T, qkv, 3);
         // 4. per-head q/k norm over hd (Qwen3, Gemma 3)
         if (c.qk_norm) {
             ops.rmsnorm(buf.q, l.q_norm, buf.q, T * nh, hd, eps);
@@ -55,8 +54,8 @@ void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf,
 
         // 8. MLP: xb = rmsnorm(x); gate, up [T, I]; gate = act(gate) * up; xb = down(gate) [T, H]
         ops.rmsnorm(x, l.ffn_norm, buf.xb, T, H, eps);
-        ops.matmul(l.w_gate, buf.xb, T, buf.gate, nullptr);
-        ops.matmul(l.w_up, buf.xb, T, buf.up, nullptr);
+        const MatmulOut gate_up[] = {{&l.w_gate, buf.gate, nullptr}, {&l.w_up, buf.up, nullptr}};
+        ops.matmuls(buf.xb, T, gate_up, 2);
         ops.gated_activation(c.activation, buf.gate, buf.up, T * I);
         ops.matmul(l.w_down, buf.gate, T, buf.xb, nullptr);
         // 9. Gemma's post-feedforward norm; residual

@@ -8,6 +8,13 @@
 
 namespace jllm {
 
+// One output of DecoderOps::matmuls: y = x · w^T (+ bias), y: [M, w.rows].
+struct MatmulOut {
+    const WeightTensor* w;
+    float* y;
+    const float* bias;  // [w.rows] or null
+};
+
 class DecoderOps {
 public:
     virtual ~DecoderOps() = default;
@@ -15,6 +22,11 @@ public:
     virtual void embed(const WeightTensor& table, const int32_t* ids, int64_t T, float scale, float* x) = 0;
     // y[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]); any weight dtype. x: [M, w.cols], y: [M, w.rows]
     virtual void matmul(const WeightTensor& w, const float* x, int64_t M, float* y, const float* bias) = 0;
+    // matmul of one input x [M, K] by several weights of width K (q/k/v, gate/up): a backend may run them as one
+    // pass over the weights instead of one per weight.
+    virtual void matmuls(const float* x, int64_t M, const MatmulOut* out, int n) {
+        for (int i = 0; i < n; i++) matmul(*out[i].w, x, M, out[i].y, out[i].bias);
+    }
     // out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w, rows of length dim; out may equal x
     virtual void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t dim, float eps) = 0;
     // Rotates q [T, nh * hd] and k [T, nkv * hd] in place by each token's position at frequencies inv_freq
