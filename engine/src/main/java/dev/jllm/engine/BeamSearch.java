@@ -14,15 +14,17 @@ import java.util.Map;
  * twice fork, sharing KV blocks copy-on-write; beams not chosen are freed). Engine thread only.
  */
 final class BeamSearch {
-    /** A finished beam: its output tokens, cumulative logprob and finish reason. */
-    record Hypothesis(int[] tokens, double cumLogprob, int promptLen, boolean endsWithEos, String finishReason, Object stopReason) {
+    /** A finished beam: its output tokens, cumulative logprob, finish reason and (when asked) each token's logprobs. */
+    record Hypothesis(int[] tokens, double cumLogprob, int promptLen, boolean endsWithEos, String finishReason, Object stopReason,
+                      List<TokenLogprob> logprobs) {
         double score(float lengthPenalty) {
             int len = promptLen + tokens.length - (endsWithEos ? 1 : 0);
             return cumLogprob / Math.pow(len, lengthPenalty);
         }
     }
 
-    private record Candidate(Sequence parent, int token, double cum) {}
+    /** A beam's continuation: the token, its own logprob, the cumulative one; its step's proposal (the alternatives). */
+    private record Candidate(Sequence parent, int token, float logprob, double cum, TokenLogprob proposal) {}
 
     private final BlockManager blocks;
     private final Tokenizer tokenizer;
@@ -54,7 +56,8 @@ final class BeamSearch {
         for (var e : proposals.entrySet()) {
             TokenLogprob lp = e.getValue();
             for (int i = 0; i < Math.min(2 * width, lp.topIds().length); i++)
-                if (Float.isFinite(lp.topLogprobs()[i])) cands.add(new Candidate(e.getKey(), lp.topIds()[i], e.getKey().cumLogprob + lp.topLogprobs()[i]));
+                if (Float.isFinite(lp.topLogprobs()[i]))
+                    cands.add(new Candidate(e.getKey(), lp.topIds()[i], lp.topLogprobs()[i], e.getKey().cumLogprob + lp.topLogprobs()[i], lp));
         }
         cands.sort(Comparator.comparingDouble(Candidate::cum).reversed());
         if (cands.size() > 2 * width) cands = cands.subList(0, 2 * width);
@@ -65,7 +68,7 @@ final class BeamSearch {
             if (isStop(p, c.token()) && minOk) {
                 int[] out = appendTo(c.parent(), c.token());
                 Object reason = p.stopTokenIds().contains(c.token()) ? (Object) c.token() : null;
-                g.beamFinished.add(new Hypothesis(out, c.cum(), c.parent().promptLen, true, "stop", reason));
+                g.beamFinished.add(new Hypothesis(out, c.cum(), c.parent().promptLen, true, "stop", reason, logprobsWith(p, c.parent(), c)));
             } else if (!isStop(p, c.token()) && next.size() < width) {
                 next.add(c);
             }
@@ -86,10 +89,12 @@ final class BeamSearch {
                 Sequence child = parent.fork(g.nextIndex++, parent.seed);
                 blocks.fork(parent, child);
                 g.seqs.add(child);
+                if (p.logprobs() != null) child.pendingLogprobs.addAll(logprobsWith(p, parent, uses.get(k)));  // all its tokens'
                 child.tokens.add(uses.get(k).token());
                 child.cumLogprob = uses.get(k).cum();
                 live.add(child);
             }
+            if (p.logprobs() != null) parent.pendingLogprobs.add(entry(p, uses.get(0)));
             parent.tokens.add(uses.get(0).token());
             parent.cumLogprob = uses.get(0).cum();
             live.add(parent);
@@ -97,7 +102,9 @@ final class BeamSearch {
         // 4. termination: max length, or no running beam can beat the worst kept hypothesis
         boolean done = live.isEmpty();
         if (!done && live.get(0).outputLen() >= p.maxTokens() || !done && live.get(0).tokens.size() >= maxModelLen) {
-            for (Sequence s : live) g.beamFinished.add(new Hypothesis(outputOf(s), s.cumLogprob, s.promptLen, false, "length", null));
+            for (Sequence s : live)
+                g.beamFinished.add(new Hypothesis(outputOf(s), s.cumLogprob, s.promptLen, false, "length", null,
+                        p.logprobs() == null ? null : List.copyOf(s.pendingLogprobs)));
             g.beamFinished.sort(Comparator.comparingDouble((Hypothesis h) -> h.score(p.lengthPenalty())).reversed());
             done = true;
         } else if (!done && g.beamFinished.size() >= width) {
@@ -116,6 +123,21 @@ final class BeamSearch {
         }
         if (done) for (Sequence s : live) drop(g, s);
         return done;
+    }
+
+    /** The logprobs entry of a chosen continuation: its token's logprob and the `logprobs` likeliest of its step. */
+    private static TokenLogprob entry(SamplingParams p, Candidate c) {
+        int k = Math.min(p.logprobs(), c.proposal().topIds().length);
+        return new TokenLogprob(c.token(), c.logprob(), java.util.Arrays.copyOf(c.proposal().topIds(), k),
+                java.util.Arrays.copyOf(c.proposal().topLogprobs(), k));
+    }
+
+    /** The parent beam's logprobs then the candidate's (null when logprobs were not asked for). */
+    private static List<TokenLogprob> logprobsWith(SamplingParams p, Sequence parent, Candidate c) {
+        if (p.logprobs() == null) return null;
+        List<TokenLogprob> out = new ArrayList<>(parent.pendingLogprobs);
+        out.add(entry(p, c));
+        return out;
     }
 
     private void drop(SequenceGroup g, Sequence s) {

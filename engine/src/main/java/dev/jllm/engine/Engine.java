@@ -414,7 +414,7 @@ public final class Engine implements AutoCloseable {
             int at = r;
             if (g.params.useBeamSearch()) {
                 guarded(g, () -> beamRows.computeIfAbsent(g, k -> new java.util.LinkedHashMap<>())
-                        .put(row.seq(), logprobOf(at, result.tokens[at], 2 * g.params.bestOf())));
+                        .put(row.seq(), logprobOf(at, result.tokens[at], StepBuilder.beamLogprobs(g.params))));
             } else {
                 guarded(g, () -> applyRow(row, at));
             }
@@ -492,14 +492,12 @@ public final class Engine implements AutoCloseable {
     private void checkStop(Sequence s, int token, String delta) {
         SamplingParams p = s.group.params;
         if (s.outputLen() >= p.minTokens()) {
-            if (!p.ignoreEos() && token == tokenizer.eosId()) {
-                finish(s, "stop", null);
-                return;
-            }
-            if (p.stopTokenIds().contains(token) || (!p.ignoreEos() && tokenizer.eosIds().contains(token))) {
-                // like a stop string, a stop token's text belongs to the output only when asked for (vLLM's StopChecker)
-                if (p.stopTokenIds().contains(token) && !p.includeStopStrInOutput()) s.text.setLength(s.text.length() - delta.length());
-                finish(s, "stop", token);
+            boolean eos = !p.ignoreEos() && (token == tokenizer.eosId() || tokenizer.eosIds().contains(token));
+            if (eos || p.stopTokenIds().contains(token)) {
+                // like a stop string, the finishing EOS or stop token's text (e.g. "</s>" with skip_special_tokens
+                // false) belongs to the output only when asked for (vLLM's StopChecker)
+                if (!p.includeStopStrInOutput()) s.text.setLength(s.text.length() - delta.length());
+                finish(s, "stop", eos && token == tokenizer.eosId() ? null : token);
                 return;
             }
             if (!p.stop().isEmpty() && !delta.isEmpty()) {

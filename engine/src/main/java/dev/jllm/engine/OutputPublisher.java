@@ -40,6 +40,7 @@ final class OutputPublisher {
         s.emittedTokens = s.outputLen();
         List<TokenLogprob> lps = p.logprobs() == null ? null : new ArrayList<>(s.pendingLogprobs);
         s.pendingLogprobs.clear();
+        s.finishPublished = s.finished();
         return new RequestOutput.SeqDelta(index, text, ids, lps, offset, s.finished(), s.finishReason, s.stopReason,
                 s.outputLen(), s.cumLogprob);
     }
@@ -70,7 +71,9 @@ final class OutputPublisher {
                 deltas.add(fullDelta(s, i));
             }
         } else {
-            for (Sequence s : g.seqs) deltas.add(delta(s, s.index, false));
+            // a choice that finished at an earlier step has said everything: its finish goes out once (vLLM), while
+            // the group's other choices go on
+            for (Sequence s : g.seqs) if (!s.finishPublished) deltas.add(delta(s, s.index, false));
         }
         RequestOutput out = new RequestOutput(g.requestId, g.prompt.length, deltas, promptLps, done, null, 0);
         if (done) {  // ended and counted before the client sees its last output
@@ -93,7 +96,7 @@ final class OutputPublisher {
             String prefix = tokenizer.decode(all, from, g.prompt.length, g.params.skipSpecialTokens());
             String text = tokenizer.decode(all, from, all.length, g.params.skipSpecialTokens());
             text = text.length() >= prefix.length() ? text.substring(prefix.length()) : text;
-            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), null, 0, true, h.finishReason(), h.stopReason(),
+            deltas.add(new RequestOutput.SeqDelta(i, text, h.tokens(), h.logprobs(), 0, true, h.finishReason(), h.stopReason(),
                     h.tokens().length, h.cumLogprob()));
         }
         end.accept(g);

@@ -24,7 +24,8 @@ final class Sequence {
     final IncrementalDetokenizer.State detok;
     int emittedChars;          // characters of text already published
     int emittedTokens;         // output tokens already published
-    final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
+    boolean finishPublished;   // its last delta (finished, with the reason) went out: it sends nothing more
+    final List<TokenLogprob> pendingLogprobs = new ArrayList<>();  // logprobs not yet published (a beam: all of them)
     String finishReason;
     Object stopReason;
 

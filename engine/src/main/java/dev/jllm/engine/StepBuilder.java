@@ -92,9 +92,14 @@ final class StepBuilder {
             for (int c = 0; c < samples; c++) {
                 StepBatch.SamplingRow row = addRow(batch.numTokens - 1, new Row(s, false, c));
                 fillSampling(row, s, c);
-                if (beam) row.numLogprobs = 2 * g.params.bestOf();
+                if (beam) row.numLogprobs = beamLogprobs(g.params);
             }
         }
+    }
+
+    /** Top entries a beam row returns: its 2·width proposals, and the `logprobs` alternatives when asked. */
+    static int beamLogprobs(SamplingParams p) {
+        return Math.max(2 * p.bestOf(), p.logprobs() == null ? 0 : p.logprobs());
     }
 
     private static boolean wantsPromptLogprobs(Sequence s) {

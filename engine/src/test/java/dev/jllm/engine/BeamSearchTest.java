@@ -99,6 +99,36 @@ class BeamSearchTest extends EngineGoldenTest {
     }
 
     @Test
+    void eachBeamCarriesItsTokensLogprobsSummingToItsScore() throws Exception {
+        int[] prompt = tok.encode("Once upon a time", true, false);
+        SamplingParams.Builder b = SamplingParams.builder();
+        b.temperature = 0;
+        b.useBeamSearch = true;
+        b.bestOf = 3;
+        b.n = 3;
+        b.maxTokens = 10;
+        b.logprobs = 2;
+        SamplingParams p = b.build();
+        p.validate(20);
+        RequestStream s = engine.submit("beam-lp-" + System.nanoTime(), prompt, p);
+        RequestOutput o;
+        do o = s.poll(60, TimeUnit.SECONDS); while (!o.finished());
+        assertEquals(3, o.seqs().size());
+        for (RequestOutput.SeqDelta d : o.seqs()) {
+            assertEquals(d.tokenIds().length, d.logprobs().size(), "one entry per output token, beam " + d.index());
+            double sum = 0;
+            for (int i = 0; i < d.tokenIds().length; i++) {
+                TokenLogprob lp = d.logprobs().get(i);
+                assertEquals(d.tokenIds()[i], lp.tokenId());
+                assertEquals(2, lp.topIds().length);
+                assertTrue(lp.topLogprobs()[0] >= lp.logprob(), "the likeliest first");
+                sum += lp.logprob();
+            }
+            assertEquals(d.cumulativeLogprob(), sum, 1e-4, "beam " + d.index() + ": its tokens' logprobs add up to its score");
+        }
+    }
+
+    @Test
     void invalidBeamParametersAreRefused() {
         SamplingParams.Builder b = SamplingParams.builder();
         b.temperature = 0;

@@ -17,14 +17,16 @@ import java.util.Set;
  * @param logprobs      whether to return the sampled tokens' logprobs
  * @param topLogprobs   alternatives per token, 0..--max-logprobs (0 when absent)
  * @param maxTokens     max_completion_tokens, else max_tokens; null: fill the context
+ * @param promptLogprobs prompt_logprobs: the prompt tokens' logprobs and this many alternatives, returned at the
+ *                      response's top level (vLLM); null: none
  */
 record ChatCompletionRequest(Fields fields, String model, boolean stream, boolean echo, StreamOptions streamOptions,
-                             boolean logprobs, int topLogprobs, Integer maxTokens) {
+                             boolean logprobs, int topLogprobs, Integer maxTokens, Integer promptLogprobs) {
     static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
 
     static {
         KNOWN.addAll(List.of("messages", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
-                "add_generation_prompt", "continue_final_message", "documents", "chat_template", "chat_template_kwargs"));
+                "add_generation_prompt", "continue_final_message", "prompt_logprobs", "documents", "chat_template", "chat_template_kwargs"));
     }
 
     /** The request of a client's body: unknown fields are logged under `endpoint`. */
@@ -44,7 +46,8 @@ record ChatCompletionRequest(Fields fields, String model, boolean stream, boolea
         if (top != null && !logprobs) throw ApiException.badRequest("when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs");
         if (top != null && (top < 0 || top > ctx.maxLogprobs()))
             throw ApiException.badRequest("top_logprobs must be in [0, " + ctx.maxLogprobs() + "], got " + top + ".", "top_logprobs");
-        return new ChatCompletionRequest(f, model, stream, echo, so, logprobs, top == null ? 0 : top, SamplingFields.requestedMaxTokens(f, null));
+        return new ChatCompletionRequest(f, model, stream, echo, so, logprobs, top == null ? 0 : top, SamplingFields.requestedMaxTokens(f, null),
+                f.integer("prompt_logprobs", null));
     }
 
     /** The role of the last message (echo repeats its content when the reply continues that role). */

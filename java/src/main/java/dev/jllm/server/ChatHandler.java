@@ -255,6 +255,7 @@ final class ChatHandler {
         // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
         if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
         b.logprobs = r.logprobs() ? r.topLogprobs() : null;
+        b.promptLogprobs = r.promptLogprobs();
         int promptLen = prompt.ids().length;
         b.maxTokens = cutToContext
                 ? Math.min(Fields.atLeastOne(r.maxTokens(), "max_tokens"), SamplingFields.maxTokens(null, promptLen, ctx.maxModelLen(), "messages"))
@@ -291,6 +292,7 @@ final class ChatHandler {
             split[i] = tools.stream();
         }
         boolean fakeStream = stream && (params.bestOf() != n || params.useBeamSearch());
+        JsonNode promptLps = null;  // prompt_logprobs, when asked (the whole response's, as vLLM; not streamed)
         try (Generation gen = new Generation(ctx.engine(), id, List.of(prompt.ids()), List.of(params))) {
             out.watch(gen);
             HttpOut.Sse sse = stream && !fakeStream ? out.sse() : null;
@@ -308,6 +310,8 @@ final class ChatHandler {
                     if (o == null) continue;
                     RequestOutput r = o.output();
                     if (r.error() != null && Responses.reportError(r, sse)) return;
+                    if (req.promptLogprobs() != null && r.promptLogprobs() != null)
+                        promptLps = Logprobs.prompt(tok, prompt.ids(), r.promptLogprobs(), params.promptLogprobs());
                     for (RequestOutput.SeqDelta d : r.seqs()) {
                         int i = d.index();
                         texts[i].append(d.text());
@@ -380,6 +384,7 @@ final class ChatHandler {
                     Responses.putFinish(ch, finish[i], stopReasons[i]);
                 }
                 resp.set("usage", Responses.usage(prompt.ids().length, completion));
+                if (promptLps != null) resp.set("prompt_logprobs", promptLps);
                 if (fakeStream) Responses.sendChatAsChunks(out, resp, so.includeUsage());
                 else Responses.send(out, resp, false);
             } finally {

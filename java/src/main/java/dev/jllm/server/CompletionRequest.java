@@ -16,10 +16,11 @@ import java.util.Set;
  * @param logprobs         logprobs of the sampled tokens and this many alternatives; null: none
  * @param promptLogprobs   logprobs of the prompt's tokens (echo with logprobs asks for them too)
  * @param maxTokens        max_completion_tokens, else max_tokens, else 16; null: fill the context
+ * @param returnPromptLogprobs prompt_logprobs was asked for: each choice carries them (vLLM's shape)
  */
 record CompletionRequest(Fields fields, String model, boolean stream, boolean echo, StreamOptions streamOptions,
                          JsonNode prompt, boolean addSpecialTokens, Integer truncate, Integer logprobs,
-                         Integer promptLogprobs, Integer maxTokens) {
+                         Integer promptLogprobs, Integer maxTokens, boolean returnPromptLogprobs) {
     static final Set<String> KNOWN = new HashSet<>(SamplingFields.COMMON);
 
     static {
@@ -37,7 +38,8 @@ record CompletionRequest(Fields fields, String model, boolean stream, boolean ec
         Integer truncate = Fields.atLeastOne(f.integer("truncate_prompt_tokens", null), "truncate_prompt_tokens");
         Integer logprobs = f.integer("logprobs", null), promptLogprobs = f.integer("prompt_logprobs", null);
         return new CompletionRequest(f, model, stream, echo, so, f.raw("prompt"), f.bool("add_special_tokens", true), truncate,
-                logprobs, echo && logprobs != null ? logprobs : promptLogprobs, SamplingFields.requestedMaxTokens(f, 16));
+                logprobs, echo && logprobs != null ? logprobs : promptLogprobs, SamplingFields.requestedMaxTokens(f, 16),
+                promptLogprobs != null);
     }
 
     /** echo with max_tokens 0: the prompt alone, nothing generated (vLLM). */

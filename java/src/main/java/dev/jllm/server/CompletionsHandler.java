@@ -31,6 +31,7 @@ final class CompletionsHandler {
         String finishReason;
         Object stopReason;
         boolean echoed;
+        boolean promptLogprobsSent;
     }
 
     /** The prompt(s) as token ids; text far over the context (PromptOptions) is refused before it is tokenized. */
@@ -121,6 +122,7 @@ final class CompletionsHandler {
         }
         int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
         ctx.logRequest(id, req.promptText(), promptTokens, p0);
+        JsonNode[] promptLps = new JsonNode[prompts.size()];  // prompt_logprobs per prompt, when asked
         boolean fakeStream = stream && (p0.bestOf() != n || p0.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
             out.watch(gen);
@@ -132,6 +134,8 @@ final class CompletionsHandler {
                     RequestOutput r = o.output();
                     if (r.error() != null && Responses.reportError(r, sse)) return;
                     int[] prompt = prompts.get(o.promptIndex());
+                    if (req.returnPromptLogprobs() && r.promptLogprobs() != null)
+                        promptLps[o.promptIndex()] = Logprobs.prompt(tok, prompt, r.promptLogprobs(), p0.promptLogprobs());
                     for (RequestOutput.SeqDelta d : r.seqs()) {
                         int ci = o.promptIndex() * n + d.index();
                         Choice c = choices[ci];
@@ -161,7 +165,8 @@ final class CompletionsHandler {
                         }
                         if (sse != null) {
                             String delta = c.text.substring(before);
-                            if (delta.isEmpty() && !d.finished() && (c.logprobs == null || c.logprobs.size() == c.sentLogprobs)) continue;
+                            JsonNode plp = c.promptLogprobsSent ? null : promptLps[o.promptIndex()];
+                            if (delta.isEmpty() && !d.finished() && (c.logprobs == null || c.logprobs.size() == c.sentLogprobs) && plp == null) continue;
                             ObjectNode chunk = JSON.createObjectNode();
                             chunk.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
                             ObjectNode ch = chunk.putArray("choices").addObject();
@@ -173,6 +178,10 @@ final class CompletionsHandler {
                                 ch.putNull("logprobs");
                             }
                             Responses.putFinish(ch, d.finished() ? c.finishReason : null, d.finished() ? c.stopReason : null);
+                            if (plp != null) {  // a choice's first chunk carries the prompt's logprobs
+                                ch.set("prompt_logprobs", plp);
+                                c.promptLogprobsSent = true;
+                            }
                             // per-chunk usage only with continuous_usage_stats (OpenAI's completion chunks have none)
                             if (so.continuous()) chunk.set("usage", Responses.usage(prompt.length, c.tokens));
                             sse.event(JSON.writeValueAsString(chunk));
@@ -196,6 +205,7 @@ final class CompletionsHandler {
                     if (choices[i].logprobs != null) ch.set("logprobs", choices[i].logprobs.node);
                     else ch.putNull("logprobs");
                     Responses.putFinish(ch, choices[i].finishReason, choices[i].stopReason);
+                    if (req.returnPromptLogprobs()) ch.set("prompt_logprobs", promptLps[i / n]);
                 }
                 resp.set("usage", Responses.usage(promptTokens, completionTokens));
                 Responses.send(out, resp, fakeStream);

@@ -65,6 +65,35 @@ final class Logprobs {
         }
     }
 
+    /**
+     * vLLM's prompt_logprobs: null for the first prompt token (nothing before it), then per prompt token
+     * {token_id: {logprob, rank, decoded_token}} for the token itself and the `top` likeliest. lps[i] scores
+     * prompt[i + 1]. rank is 1-based; the prompt token's rank is known when it is among the returned likeliest,
+     * else null (the native step returns the top entries, not the whole ranking).
+     */
+    static ArrayNode prompt(Tokenizer tok, int[] prompt, List<TokenLogprob> lps, int top) {
+        ArrayNode out = F.arrayNode();
+        out.addNull();
+        for (int i = 0; i < lps.size() && i + 1 < prompt.length; i++) {
+            TokenLogprob lp = lps.get(i);
+            ObjectNode entry = out.addObject();
+            Integer rank = null;
+            int k = Math.min(top, lp.topIds().length);
+            for (int j = 0; j < k; j++) if (lp.topIds()[j] == lp.tokenId()) rank = j + 1;
+            promptEntry(entry, tok, lp.tokenId(), lp.logprob(), rank);
+            for (int j = 0; j < k; j++) if (!entry.has(Integer.toString(lp.topIds()[j]))) promptEntry(entry, tok, lp.topIds()[j], lp.topLogprobs()[j], j + 1);
+        }
+        return out;
+    }
+
+    private static void promptEntry(ObjectNode entry, Tokenizer tok, int id, float logprob, Integer rank) {
+        ObjectNode e = entry.putObject(Integer.toString(id));
+        e.put("logprob", clamp(logprob));
+        if (rank == null) e.putNull("rank");
+        else e.put("rank", rank);
+        e.put("decoded_token", tok.tokenText(id));
+    }
+
     private static ObjectNode chatEntry(Tokenizer tok, int id, float lp) {
         ObjectNode e = F.objectNode();
         String text = tok.tokenText(id);
