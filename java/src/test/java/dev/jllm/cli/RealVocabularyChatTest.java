@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.TestModels;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,48 +32,16 @@ class RealVocabularyChatTest {
     })
     void chatUsesTheFamilysTemplateTokenizerAndEndOfTurn(String family, String arch, int vocab, int endOfTurn, String eos,
                                                          String marker, @TempDir Path dir) throws Exception {
-        // 1. a model directory: small shape, real vocabulary and tokenizer files
+        // 1-2. a model directory (small shape, real vocabulary and tokenizer files), served with dummy weights
         String familyKeys = switch (family) {
             case "gemma3" -> "\"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": 512, \"sliding_window_pattern\": 6, "
                     + "\"query_pre_attn_scalar\": 16, \"rope_local_base_freq\": 10000.0, \"model_type\": \"gemma3_text\"";
             case "qwen3" -> "\"hidden_act\": \"silu\", \"model_type\": \"qwen3\"";
             default -> "\"hidden_act\": \"silu\", \"model_type\": \"llama\"";
         };
-        Files.writeString(dir.resolve("config.json"), """
-                {"architectures": ["%s"], "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-                 "vocab_size": %d, "max_position_embeddings": 2048, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
-                 "tie_word_embeddings": true, "torch_dtype": "bfloat16", %s}
-                """.formatted(arch, vocab, familyKeys));
-        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": " + eos + "}");
-        Path tokenizers = TestModels.shared().resolve("tokenizers").resolve(family);
-        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"})
-            Files.createSymbolicLink(dir.resolve(f), tokenizers.resolve(f).toAbsolutePath());
-
-        // 2. serve it with dummy weights
-        int port = ShutdownTest.freePort();
-        CountDownLatch stop = new CountDownLatch(1);
-        Throwable[] failed = new Throwable[1];
-        Thread serve = Thread.ofPlatform().start(() -> {
-            try {
-                Main.serve(new String[] {"--model", dir.toString(), "--load-format", "dummy", "--host", "127.0.0.1",
-                        "--port", String.valueOf(port), "--threads", "1", "--max-model-len", "1024", "--disable-log-requests"}, stop);
-            } catch (Throwable t) {
-                failed[0] = t;
-            }
-        });
-        try {
-            HttpClient http = HttpClient.newHttpClient();
-            String base = "http://127.0.0.1:" + port;
-            int health = 0;
-            for (int i = 0; i < 1200 && health != 200 && failed[0] == null; i++) {
-                try {
-                    health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(100);
-                }
-            }
-            assertEquals(200, health, "server did not start: " + failed[0]);
+        try (DummyModelServer server = new DummyModelServer(dir, family, arch, vocab, familyKeys, eos)) {
+            HttpClient http = server.http;
+            String base = server.base;
             String messages = "[{\"role\": \"system\", \"content\": \"You are terse.\"}, {\"role\": \"user\", \"content\": \"Hello, 世界! 👋\"}]";
 
             // 3. the prompt is the family's template, tokenized by its tokenizer (a round trip through /detokenize)
@@ -110,9 +75,6 @@ class RealVocabularyChatTest {
             // 6. without the bias it generates (random weights: any text) up to max_tokens or a stop
             JsonNode free = post(http, base + "/v1/chat/completions", "{\"messages\": " + messages + ", \"max_tokens\": 8, \"temperature\": 0}");
             assertTrue(free.path("usage").path("completion_tokens").asInt() >= 1, free.toString());
-        } finally {
-            stop.countDown();
-            serve.join(120_000);
         }
     }
 
