@@ -11,6 +11,7 @@ import jinjava.de.odysseus.el.ExpressionFactoryImpl;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.TreeStore;
 import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.Parser.ExtensionHandler;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.javax.el.ExpressionFactory;
@@ -61,12 +62,29 @@ final class PyOperators {
     static final class PyParser extends ExtendedParser {
         PyParser(PyTreeBuilder builder, String input) {
             super(builder, input);
+            // `in` / `not in` are parser extensions that build their node directly: replace them with Python's
+            putExtensionHandler(com.hubspot.jinjava.el.ext.CollectionMembershipOperator.TOKEN, binary(
+                    com.hubspot.jinjava.el.ext.CollectionMembershipOperator.HANDLER, IN));
+            putExtensionHandler(com.hubspot.jinjava.el.ext.CollectionNonMembershipOperator.TOKEN, binary(
+                    com.hubspot.jinjava.el.ext.CollectionNonMembershipOperator.HANDLER, NOT_IN));
+        }
+
+        private static ExtensionHandler binary(ExtensionHandler original, AstBinary.Operator operator) {
+            return new ExtensionHandler(original.getExtensionPoint()) {
+                @Override
+                public AstNode createAstNode(AstNode... children) {
+                    return new AstBinary(children[0], children[1], operator);
+                }
+            };
         }
 
         @Override
         protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator operator) {
             AstBinary.Operator py = operator == AstBinary.EQ ? EQ : operator == AstBinary.NE ? NE
-                    : operator == AstBinary.MUL ? MUL : operator == AstBinary.MOD ? MOD : operator;
+                    : operator == AstBinary.MUL ? MUL : operator == AstBinary.MOD ? MOD
+                    : operator == AstBinary.ADD || operator == com.hubspot.jinjava.el.ext.AdditionOperator.OP ? ADD
+                    : operator == com.hubspot.jinjava.el.ext.CollectionMembershipOperator.OP || operator == com.hubspot.jinjava.el.ext.CollectionNonMembershipOperator.IN_OP ? IN
+                    : operator == com.hubspot.jinjava.el.ext.CollectionNonMembershipOperator.NOT_IN_OP ? NOT_IN : operator;
             return super.createAstBinary(left, right, py);
         }
     }
@@ -107,6 +125,79 @@ final class PyOperators {
         @Override
         public String toString() {
             return "!=";
+        }
+    };
+
+    private static boolean isNumeric(Object v) {
+        return v instanceof Number || v instanceof Boolean;
+    }
+
+    /** Python's bool is an int: True + 1 == 2. */
+    private static Object asNumber(Object v) {
+        return v instanceof Boolean x ? (Object) (x ? 1L : 0L) : v;
+    }
+
+    /**
+     * Python +: str + str, list + list, numbers; anything else raises as Python does ("can only concatenate list
+     * (not "str") to list", None + str, dict + dict), where Jinjava would append, join or merge.
+     */
+    static final AstBinary.Operator ADD = new AstBinary.SimpleOperator() {
+        @Override
+        public Object apply(TypeConverter converter, Object a, Object b) {
+            if (a instanceof PyValues.PyUndefined u) throw u.fail();
+            if (b instanceof PyValues.PyUndefined u) throw u.fail();
+            if (isStr(a) && isStr(b)) {
+                String s = a.toString() + b;
+                if (s.length() > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(s.length());
+                return s;
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y && PyValues.isTuple(a) == PyValues.isTuple(b)) {
+                PyValues.PList out = new PyValues.PList();
+                out.addAll(x);
+                out.addAll(y);
+                return PyValues.isTuple(a) ? new com.hubspot.jinjava.objects.collections.PyList(java.util.Collections.unmodifiableList(out)) : out;
+            }
+            if (isNumeric(a) && isNumeric(b)) return jinjava.de.odysseus.el.misc.NumberOperations.add(converter, asNumber(a), asNumber(b));
+            String ta = PyValues.isTuple(a) ? "tuple" : TemplateSandbox.pyType(a), tb = PyValues.isTuple(b) ? "tuple" : TemplateSandbox.pyType(b);
+            if (ta.equals("str") || ta.equals("list") || ta.equals("tuple"))
+                throw TemplateSandbox.fail("can only concatenate " + ta + " (not \"" + tb + "\") to " + ta);
+            throw TemplateSandbox.fail("unsupported operand type(s) for +: '" + ta + "' and '" + tb + "'");
+        }
+
+        @Override
+        public String toString() {
+            return "+";
+        }
+    };
+
+    /** Python `in`: membership as Jinjava tests it, but `x in None` raises ("argument of type 'NoneType' is not iterable"). */
+    static boolean contains(TypeConverter converter, Object a, Object b) {
+        if (b instanceof PyValues.PyNone) throw TemplateSandbox.fail("argument of type 'NoneType' is not iterable");
+        if (b instanceof PyValues.PyUndefined) return false;  // Undefined iterates as empty
+        return Boolean.TRUE.equals(com.hubspot.jinjava.el.ext.CollectionMembershipOperator.OP.apply(converter, a, b));
+    }
+
+    static final AstBinary.Operator IN = new AstBinary.SimpleOperator() {
+        @Override
+        public Object apply(TypeConverter converter, Object a, Object b) {
+            return contains(converter, a, b);
+        }
+
+        @Override
+        public String toString() {
+            return "in";
+        }
+    };
+
+    static final AstBinary.Operator NOT_IN = new AstBinary.SimpleOperator() {
+        @Override
+        public Object apply(TypeConverter converter, Object a, Object b) {
+            return !contains(converter, a, b);
+        }
+
+        @Override
+        public String toString() {
+            return "not in";
         }
     };
 

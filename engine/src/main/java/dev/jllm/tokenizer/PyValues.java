@@ -18,7 +18,6 @@ final class PyValues {
     static final class Dict extends LinkedHashMap<String, Object> {
         @Override
         public String toString() {
-            refuseConcatenation("can only concatenate str (not \"dict\") to str");
             return repr(this);
         }
     }
@@ -27,27 +26,13 @@ final class PyValues {
     static final class PList extends ArrayList<Object> {
         @Override
         public String toString() {
-            refuseConcatenation("can only concatenate str (not \"list\") to str");
             return repr(this);
         }
     }
 
     /**
-     * Python refuses `"text" + [..]` ("can only concatenate str (not "list") to str") where Jinjava would join the
-     * two; a chat template relying on that fails in transformers, so it fails here too.
-     */
-    static void refuseConcatenation(String pythonError) {
-        boolean inAddition = StackWalker.getInstance().walk(frames -> frames.limit(12)
-                .anyMatch(f -> f.getClassName().endsWith("AdditionOperator")));
-        if (inAddition) {
-            ChatTemplate.noteError(pythonError);
-            throw new IllegalStateException(pythonError);
-        }
-    }
-
-    /**
      * Python's None inside template data: false in tests of truth, "None" when printed, `is none` (the none test
-     * is overridden to know it), and an error where Python raises one — concatenated with a string, or iterated.
+     * is overridden to know it), and an error where Python raises one: iterated (`+` and `in` are PyOperators').
      */
     static final class PyNone implements com.hubspot.jinjava.util.HasObjectTruthValue, Iterable<Object> {
         static final PyNone INSTANCE = new PyNone();
@@ -61,7 +46,6 @@ final class PyValues {
 
         @Override
         public String toString() {
-            refuseConcatenation("unsupported operand type(s) for +: 'NoneType' and 'str'");
             return "None";
         }
 
@@ -98,7 +82,6 @@ final class PyValues {
 
         @Override
         public String toString() {
-            refuseConcatenation(hint);
             return "";
         }
 

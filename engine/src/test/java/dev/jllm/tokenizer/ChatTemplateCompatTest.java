@@ -163,4 +163,24 @@ class ChatTemplateCompatTest {
         assertEquals("1e-05|a-2|hi!|1.23|   ab|", render("{{ \"%s\"|format(1e-5) }}|{{ \"%s-%d\"|format(\"a\", 2) }}|{{ \"%(x)s!\"|format(x=\"hi\") }}|"
                 + "{{ \"%.2f\"|format(1.234) }}|{{ \"%5s|\"|format(\"ab\") }}"));
     }
+
+    @Test
+    void plusAndInFollowPython() {
+        assertEquals("ab|[1, 2, 3]|(1, 2, 3, 4)|3|2", render("{{ 'a' + 'b' }}|{{ [1] + [2, 3] }}|{{ (1, 2) + (3, 4) }}|{{ 1 + 2 }}|{{ true + 1 }}"));
+        Map<String, Object> m = new java.util.HashMap<>(Map.of("role", "user", "parts", List.of("x")));
+        m.put("none", null);
+        // Python raises where Jinjava would append, join or merge
+        String[][] cases = {
+            {"{{ messages[0].parts + 'x' }}", "can only concatenate list (not \"str\") to list"},
+            {"{{ 'x' + messages[0].parts }}", "can only concatenate str (not \"list\") to str"},
+            {"{{ 'x' + 1 }}", "can only concatenate str (not \"int\") to str"},
+            {"{{ {'a': 1} + {'b': 2} }}", "unsupported operand type(s) for +: 'dict' and 'dict'"},
+            {"{{ 'a' in messages[0].none }}", "argument of type 'NoneType' is not iterable"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> renderMessage(c[0], m), c[0]);
+            assertEquals("chat template error: " + c[1], e.getMessage(), c[0]);
+        }
+        assertEquals("False|True", renderMessage("{{ 'a' in messages[0].missing }}|{{ 'x' in messages[0].parts }}", m));
+    }
 }
