@@ -2,9 +2,11 @@
 # absent content with tool calls, content parts, names, tool results, string or object arguments, reasoning, Unicode
 # and whitespace edge cases; tools, documents and template kwargs) rendered with Python jinja2 configured as
 # transformers' apply_chat_template configures it (../shared/chat-templates/README.md), written in the layout of
-# ../shared/chat-templates so ChatTemplateFuzzTest compares jllm's renderer with it pair by pair.
+# one JSON file that ChatTemplateFuzzTest reads to compare jllm's renderer with it pair by pair (the templates
+# themselves are read from ../shared at test time). Regenerating is an explicit act; the output is checked in:
 #
-#   python3 gen.py SHARED_CHAT_TEMPLATES OUT CASES SEED     (OUT/chat-templates/{templates,cases,expected,manifest.json})
+#   python3 ci/chat-template-fuzz/gen.py ../shared/chat-templates \
+#       engine/src/test/resources/chat-template-fuzz/fuzz.json 40 20261130
 import json, os, random, shutil, sys, hashlib
 import jinja2, jinja2.ext
 from datetime import datetime
@@ -88,17 +90,15 @@ def conversation():
             msgs.append(a)
     return msgs
 
-os.makedirs(OUT + "/chat-templates/cases", exist_ok=True); os.makedirs(OUT + "/chat-templates/expected", exist_ok=True)
-shutil.copytree(SRC + "/templates", OUT + "/chat-templates/templates", dirs_exist_ok=True)
 templates = sorted(f[:-6] for f in os.listdir(SRC + "/templates") if f.endswith(".jinja"))
-pairs = []
+cases, pairs = {}, []
 for ci in range(N):
     kase = {"name": f"fuzz{ci}", "messages": conversation(), "tools": rng.choice([None, None, TOOLS[:rng.randint(1, 3)]]),
             "documents": rng.choice([None, None, None, [{"title": "Doc", "text": "Body ✓"}]]),
             "add_generation_prompt": rng.random() < 0.7,
             "template_kwargs": rng.choice([{}, {}, {"enable_thinking": False}, {"enable_thinking": True}, {"date_string": "01 Jan 2025"}, {"reasoning_effort": "high"}])}
     if kase["messages"][-1]["role"] == "assistant" and rng.random() < 0.3: kase["add_generation_prompt"] = False
-    json.dump(kase, open(f"{OUT}/chat-templates/cases/fuzz{ci}.json", "w"), ensure_ascii=False)
+    cases[kase["name"]] = kase
     for t in templates:
         src = open(f"{SRC}/templates/{t}.jinja", encoding="utf-8").read()
         tok = json.load(open(f"{SRC}/templates/{t}.json"))
@@ -108,15 +108,16 @@ for ci in range(N):
         ctx.update(kase["template_kwargs"])
         ctx.update(messages=kase["messages"], tools=kase["tools"], documents=kase["documents"], add_generation_prompt=kase["add_generation_prompt"])
         try:
-            out = env.from_string(src).render(**ctx); outcome = "ok"; fn = f"expected/{t}__fuzz{ci}.txt"
+            out = env.from_string(src).render(**ctx); outcome = "ok"
         except jinja2.exceptions.TemplateError as e:
-            if type(e) is jinja2.exceptions.TemplateError: outcome = "raise_exception"
-            else: outcome = "error"
-            out = str(e); fn = f"expected/{t}__fuzz{ci}.error.txt"
+            outcome = "raise_exception" if type(e) is jinja2.exceptions.TemplateError else "error"; out = str(e)
         except Exception as e:
-            outcome = "error"; out = str(e); fn = f"expected/{t}__fuzz{ci}.error.txt"
-        open(f"{OUT}/chat-templates/{fn}", "w", encoding="utf-8", newline="").write(out)
-        pairs.append({"template": t, "case": f"fuzz{ci}", "outcome": outcome, "file": fn})
-json.dump({"pairs": pairs}, open(OUT + "/chat-templates/manifest.json", "w"))
+            outcome = "error"; out = str(e)
+        pairs.append({"template": t, "case": kase["name"], "outcome": outcome, "text": out})
+os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
+with open(OUT, "w", encoding="utf-8") as f:
+    json.dump({"reference": f"Python {sys.version.split()[0]}, jinja2 {jinja2.__version__}", "seed": seed,
+               "cases": cases, "pairs": pairs}, f, ensure_ascii=False, separators=(",", ":"))
+    f.write("\n")
 from collections import Counter
 print(len(pairs), Counter(p["outcome"] for p in pairs))

@@ -38,25 +38,33 @@ class ChatTemplateGoldenTest {
             JsonNode tokens = JSON.readTree(root.resolve("templates/" + t + ".json").toFile());
             JsonNode kase = JSON.readTree(root.resolve("cases/" + c + ".json").toFile());
             String expected = Files.readString(root.resolve(pair.path("file").asText()));
-            List<Map<String, Object>> messages = JSON.convertValue(kase.path("messages"), new TypeReference<>() {});
-            Map<String, Object> kwargs = JSON.convertValue(kase.path("template_kwargs"), new TypeReference<LinkedHashMap<String, Object>>() {});
-            Object tools = JSON.convertValue(kase.get("tools"), Object.class);
-            Object docs = JSON.convertValue(kase.get("documents"), Object.class);
-            String bos = tokens.path("bos_token").isNull() ? null : tokens.path("bos_token").asText();
-            String eos = tokens.path("eos_token").isNull() ? null : tokens.path("eos_token").asText();
-            ChatTemplate tpl = new ChatTemplate(source, () -> LocalDateTime.of(2024, 7, 26, 0, 0));
-            String name = t + "__" + c;
-            try {
-                String got = tpl.render(messages, tools, docs, kase.path("add_generation_prompt").asBoolean(), kwargs, bos, eos);
-                if (outcome.equals("ok")) out.add(new Outcome(name, got.equals(expected), diff(expected, got)));
-                else out.add(new Outcome(name, false, "rendered, but the reference failed with: " + expected));
-            } catch (ChatTemplate.TemplateRaised e) {
-                out.add(new Outcome(name, outcome.equals("raise_exception") && e.getMessage().equals(expected), "raised: " + e.getMessage()));
-            } catch (RuntimeException e) {
-                out.add(new Outcome(name, outcome.equals("error"), "error: " + e.getMessage()));
-            }
+            out.add(check(t + "__" + c, source, tokens, kase, outcome, expected));
         }
         return out;
+    }
+
+    /**
+     * One pair: the template rendered on the case as transformers would (bos/eos from tokens unless null, the
+     * case's kwargs, messages, tools, documents, add_generation_prompt) against Python's outcome — "ok" with its
+     * text, "raise_exception" with the message, or "error".
+     */
+    static Outcome check(String name, String source, JsonNode tokens, JsonNode kase, String outcome, String expected) {
+        List<Map<String, Object>> messages = JSON.convertValue(kase.path("messages"), new TypeReference<>() {});
+        Map<String, Object> kwargs = JSON.convertValue(kase.path("template_kwargs"), new TypeReference<LinkedHashMap<String, Object>>() {});
+        Object tools = JSON.convertValue(kase.get("tools"), Object.class);
+        Object docs = JSON.convertValue(kase.get("documents"), Object.class);
+        String bos = tokens.path("bos_token").isNull() ? null : tokens.path("bos_token").asText();
+        String eos = tokens.path("eos_token").isNull() ? null : tokens.path("eos_token").asText();
+        ChatTemplate tpl = new ChatTemplate(source, () -> LocalDateTime.of(2024, 7, 26, 0, 0));
+        try {
+            String got = tpl.render(messages, tools, docs, kase.path("add_generation_prompt").asBoolean(), kwargs, bos, eos);
+            if (outcome.equals("ok")) return new Outcome(name, got.equals(expected), diff(expected, got));
+            return new Outcome(name, false, "rendered, but the reference failed with: " + expected);
+        } catch (ChatTemplate.TemplateRaised e) {
+            return new Outcome(name, outcome.equals("raise_exception") && e.getMessage().equals(expected), "raised: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return new Outcome(name, outcome.equals("error"), "error: " + e.getMessage());
+        }
     }
 
     static String diff(String want, String got) {
