@@ -72,7 +72,11 @@ public final class Constraints {
         synchronized (grammars) {
             g = grammars.get(text);
             if (g == null) {
-                g = Grammar.parse(text);
+                try {
+                    g = Grammar.parse(text);
+                } catch (StackOverflowError e) {  // the parser recurses once per nested group
+                    throw new IllegalArgumentException("the grammar nests too deeply");
+                }
                 grammars.put(text, g);
             }
             if (texts == null) texts = GrammarConstraint.texts(TokenVocabulary.of(tokenizer));

@@ -22,10 +22,39 @@ public final class Dfa {
     private final List<int[][]> ranges = new ArrayList<>();             // DFA state -> outgoing code point ranges
     public final int start;
 
+    private final BitSet live;  // NFA states from which the accepting state can be reached
+
     public Dfa(Regex nfa) {
         this.nfa = nfa;
+        this.live = coReachable(nfa);
         intern(new int[0]);  // dead
         start = intern(closure(new int[] {nfa.start}));
+    }
+
+    /**
+     * The NFA states that can still reach acceptance. Only these enter DFA states, so every state a walk can reach
+     * can still complete: a branch that matches nothing (a schema cut at its recursion bound) is never entered
+     * rather than becoming a dead end halfway through an output.
+     */
+    private static BitSet coReachable(Regex nfa) {
+        int n = nfa.eps.size();
+        List<List<Integer>> into = new ArrayList<>();
+        for (int i = 0; i < n; i++) into.add(new ArrayList<>());
+        for (int i = 0; i < n; i++) {
+            for (int t : nfa.eps.get(i)) into.get(t).add(i);
+            if (nfa.lo.get(i) >= 0) into.get(nfa.to.get(i)).add(i);
+        }
+        BitSet seen = new BitSet(n);
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+        seen.set(nfa.accept);
+        queue.add(nfa.accept);
+        while (!queue.isEmpty())
+            for (int f : into.get(queue.poll()))
+                if (!seen.get(f)) {
+                    seen.set(f);
+                    queue.add(f);
+                }
+        return seen;
     }
 
     private int[] closure(int[] seeds) {
@@ -33,12 +62,12 @@ public final class Dfa {
         int[] stack = new int[64];
         int sp = 0;
         for (int s : seeds) {
-            if (!seen.get(s)) { seen.set(s); if (sp == stack.length) stack = Arrays.copyOf(stack, sp * 2); stack[sp++] = s; }
+            if (live.get(s) && !seen.get(s)) { seen.set(s); if (sp == stack.length) stack = Arrays.copyOf(stack, sp * 2); stack[sp++] = s; }
         }
         while (sp > 0) {
             int s = stack[--sp];
             for (int t : nfa.eps.get(s)) {
-                if (seen.get(t)) continue;
+                if (seen.get(t) || !live.get(t)) continue;
                 seen.set(t);
                 if (sp == stack.length) stack = Arrays.copyOf(stack, sp * 2);
                 stack[sp++] = t;
@@ -60,7 +89,7 @@ public final class Dfa {
         List<int[]> rs = new ArrayList<>();
         for (int s : set) {
             if (s == nfa.accept) acc = true;
-            if (nfa.lo.get(s) >= 0) rs.add(new int[] {nfa.lo.get(s), nfa.hi.get(s)});
+            if (nfa.lo.get(s) >= 0 && live.get(nfa.to.get(s))) rs.add(new int[] {nfa.lo.get(s), nfa.hi.get(s)});
         }
         accepting.add(acc);
         ranges.add(rs.toArray(int[][]::new));
@@ -72,7 +101,8 @@ public final class Dfa {
         Integer cached = next.get(state).get(cp);
         if (cached != null) return cached;
         List<Integer> targets = new ArrayList<>();
-        for (int s : sets.get(state)) if (nfa.lo.get(s) >= 0 && nfa.lo.get(s) <= cp && cp <= nfa.hi.get(s)) targets.add(nfa.to.get(s));
+        for (int s : sets.get(state))
+            if (nfa.lo.get(s) >= 0 && nfa.lo.get(s) <= cp && cp <= nfa.hi.get(s) && live.get(nfa.to.get(s))) targets.add(nfa.to.get(s));
         int r = targets.isEmpty() ? DEAD : intern(closure(targets.stream().mapToInt(Integer::intValue).toArray()));
         next.get(state).put(cp, r);
         return r;

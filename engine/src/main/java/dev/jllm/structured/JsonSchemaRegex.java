@@ -93,7 +93,8 @@ public final class JsonSchemaRegex {
     }
 
     private JsonNode resolve(String ref) {
-        if (!ref.startsWith("#/")) throw new IllegalArgumentException("only local $ref (#/...) is supported, got " + ref);
+        if (ref.equals("#")) return root;
+        if (!ref.startsWith("#/")) throw new IllegalArgumentException("only local $ref (# or #/...) is supported, got " + ref);
         JsonNode n = root;
         for (String part : ref.substring(2).split("/")) n = n.path(part.replace("~1", "/").replace("~0", "~"));
         if (n.isMissingNode()) throw new IllegalArgumentException("$ref " + ref + " points nowhere");
@@ -114,7 +115,9 @@ public final class JsonSchemaRegex {
             if (!s.asBoolean()) throw new IllegalArgumentException("the JSON schema `false` matches nothing");
             return genericValue(2);
         }
-        if (s.has("$ref")) return depth > MAX_DEPTH * 3 ? NULL : value(resolve(s.get("$ref").asText()), depth + 1);
+        // past the recursion bound a $ref matches nothing: the output takes a branch that ends (an empty array, an
+        // optional property left out) and a schema with no such branch is refused as matching no text
+        if (s.has("$ref")) return depth > MAX_DEPTH * 3 ? "(?!)" : value(resolve(s.get("$ref").asText()), depth + 1);
         for (String k : UNENFORCEABLE) if (s.has(k)) throw new IllegalArgumentException("the JSON schema keyword '" + k + "' is not supported");
         if (s.has("const")) return literal(s.get("const"));
         if (s.has("enum")) {

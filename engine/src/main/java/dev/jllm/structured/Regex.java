@@ -23,7 +23,11 @@ public final class Regex {
     private record Frag(int start, int end) {}
 
     public static Regex compile(String pattern) {
-        return new Regex(pattern);
+        try {
+            return new Regex(pattern);
+        } catch (StackOverflowError e) {  // the parser recurses once per nested group
+            throw new IllegalArgumentException("the regular expression nests too deeply");
+        }
     }
 
     private Regex(String pattern) {
@@ -184,6 +188,15 @@ public final class Regex {
     private Frag atom() {
         if (pos >= src.length()) throw error("unexpected end");
         int c = src.codePointAt(pos);
+        if (src.startsWith("(?!)", pos)) {  // the empty language: a branch nothing can take (a cut recursion)
+            pos += 4;
+            return new Frag(newState(), newState());
+        }
+        if (src.startsWith("(?=", pos) || src.startsWith("(?!", pos) || src.startsWith("(?<=", pos) || src.startsWith("(?<!", pos))
+            throw error("lookahead and lookbehind are not supported");
+        if (src.startsWith("(?>", pos) || (src.startsWith("(?", pos) && pos + 2 < src.length() && Character.isLetter(src.charAt(pos + 2))
+                && !src.startsWith("(?P<", pos) && !src.startsWith("(?J:", pos)))
+            throw error("atomic groups and inline flags are not supported");
         if (c == '(') {
             pos++;
             boolean json = src.startsWith("?J:", pos);  // jllm's own: a pattern placed inside a JSON string

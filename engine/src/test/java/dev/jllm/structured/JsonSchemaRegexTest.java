@@ -134,4 +134,38 @@ class JsonSchemaRegexTest {
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c[1]), e.getMessage());
         }
     }
+
+    @Test
+    void recursionPastItsBoundTakesABranchThatEnds() throws Exception {
+        // a Pydantic tree: beyond the $ref bound only an empty `kids` remains possible — never a null node
+        String tree = "{\"$defs\":{\"Node\":{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"integer\"},"
+                + "\"kids\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Node\"}}},\"required\":[\"v\",\"kids\"]}},\"$ref\":\"#/$defs/Node\"}";
+        yes(tree, "{\"v\":1,\"kids\":[]}", "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[]}]}");
+        no(tree, "{\"v\":1,\"kids\":[null]}");
+        String deep = "{\"v\":0,\"kids\":[]}";
+        for (int i = 0; i < 40; i++) deep = "{\"v\":0,\"kids\":[" + deep + "]}";
+        no(tree, deep);  // past the bound
+        String nulls = "{\"v\":0,\"kids\":[null]}";
+        for (int i = 0; i < 40; i++) nulls = "{\"v\":0,\"kids\":[" + nulls + "]}";
+        no(tree, nulls);
+        // no state a walk can reach is a dead end: from every prefix of a valid document some continuation remains
+        Dfa d = new Dfa(Regex.compile(JsonSchemaRegex.toRegex(JSON.readTree(tree), null)));
+        String doc = "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[]}]}";
+        for (int k = 0; k <= doc.length(); k++) org.junit.jupiter.api.Assertions.assertTrue(d.isLive(d.walk(d.start, doc.substring(0, k))), doc.substring(0, k));
+        // `#` is the root; a recursion that must go on forever matches no text
+        yes("{\"type\":\"object\",\"properties\":{\"c\":{\"$ref\":\"#\"}}}", "{\"c\":{}}");
+        String endless = "{\"$defs\":{\"N\":{\"type\":\"object\",\"properties\":{\"c\":{\"$ref\":\"#/$defs/N\"}},\"required\":[\"c\"]}},\"$ref\":\"#/$defs/N\"}";
+        Dfa e = new Dfa(Regex.compile(JsonSchemaRegex.toRegex(JSON.readTree(endless), null)));
+        org.junit.jupiter.api.Assertions.assertFalse(e.isLive(e.start), "an endless required recursion matches nothing");
+    }
+
+    @Test
+    void unsupportedRegexSyntaxIsRefusedClearly() {
+        String[][] cases = {{"(?<=a)b", "lookahead and lookbehind"}, {"(?!a)b", "lookahead and lookbehind"}, {"(?i)abc", "inline flags"},
+            {"(".repeat(20000) + "a" + ")".repeat(20000), "nests too deeply"}};
+        for (String[] c : cases) {
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Regex.compile(c[0]));
+            org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains(c[1]), ex.getMessage());
+        }
+    }
 }

@@ -303,7 +303,7 @@ public final class OpenAiServer implements AutoCloseable {
             } catch (IOException | UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
                 LOG.fine("client went away: " + LogText.escape(e.getMessage(), 200));  // its engine requests were aborted by the handler
                 endForGoneClient(res);
-            } catch (Exception e) {
+            } catch (Exception | StackOverflowError e) {  // a bug, or input nested past the stack: one request's 500
                 String rid = UUID.randomUUID().toString();
                 LOG.log(Level.SEVERE, "request " + rid + " failed", e);
                 if (!res.isSent()) error(res, new ApiException(500, "InternalServerError", "Internal server error (request id " + rid + ").", null), anthropic);
