@@ -80,6 +80,7 @@ final class ToolCalls {
                 return new Plan(Mode.AUTO, null, null, parser, maxCalls, ids, names);
             }
             if (choice.isTextual() && choice.asText().equals("required")) {
+                if (functions.isEmpty()) throw ApiException.badRequest("tool_choice \"required\" needs at least one tool in `tools`.", "tool_choice");
                 ArrayNode any = JSON.createArrayNode();
                 for (JsonNode fn : functions) {
                     ObjectNode o = any.addObject();

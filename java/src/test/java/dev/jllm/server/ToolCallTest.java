@@ -250,6 +250,17 @@ class ToolCallTest extends OpenApiShapesTest {
         assertTrue(cutName && partialCall, "max_tokens 1..60 cut both inside and after the name");
     }
 
+    /** "required" with an empty tools list has nothing to call: a 400, not an empty reply that finishes "stop". */
+    @Test
+    void requiredWithNoToolsIsRefused() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).header("Authorization", "Bearer " + ServerFixture.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body("\"required\"", false).replace(TOOLS, "[]"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).path("error");
+        assertEquals("tool_choice", e.path("param").asText(), e.toString());
+        assertTrue(e.path("message").asText().contains("needs at least one tool"), e.toString());
+    }
+
     /** Every tool's parameters must be a JSON schema object, whatever tool_choice (the template renders them all). */
     @Test
     void aNonObjectParametersSchemaIsRefusedForEveryToolChoice() throws Exception {
