@@ -89,6 +89,25 @@ final class PyOperators {
         }
     }
 
+    /** An EL binary operator from its Python meaning (converter: Jinjava's type coercions). */
+    interface Apply {
+        Object apply(TypeConverter converter, Object a, Object b);
+    }
+
+    private static AstBinary.Operator operator(String symbol, Apply f) {
+        return new AstBinary.SimpleOperator() {
+            @Override
+            public Object apply(TypeConverter converter, Object a, Object b) {
+                return f.apply(converter, a, b);
+            }
+
+            @Override
+            public String toString() {
+                return symbol;
+            }
+        };
+    }
+
     private static boolean isStr(Object v) {
         return v instanceof String || v instanceof com.hubspot.jinjava.objects.SafeString;
     }
@@ -104,29 +123,9 @@ final class PyOperators {
         return jinjava.de.odysseus.el.misc.BooleanOperations.eq(converter, a, b);
     }
 
-    static final AstBinary.Operator EQ = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            return pyEquals(converter, a, b);
-        }
+    static final AstBinary.Operator EQ = operator("==", (converter, a, b) -> pyEquals(converter, a, b));
 
-        @Override
-        public String toString() {
-            return "==";
-        }
-    };
-
-    static final AstBinary.Operator NE = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            return !pyEquals(converter, a, b);
-        }
-
-        @Override
-        public String toString() {
-            return "!=";
-        }
-    };
+    static final AstBinary.Operator NE = operator("!=", (converter, a, b) -> !pyEquals(converter, a, b));
 
     private static boolean isNumeric(Object v) {
         return v instanceof Number || v instanceof Boolean;
@@ -141,34 +140,26 @@ final class PyOperators {
      * Python +: str + str, list + list, numbers; anything else raises as Python does ("can only concatenate list
      * (not "str") to list", None + str, dict + dict), where Jinjava would append, join or merge.
      */
-    static final AstBinary.Operator ADD = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            if (a instanceof PyValues.PyUndefined u) throw u.fail();
-            if (b instanceof PyValues.PyUndefined u) throw u.fail();
-            if (isStr(a) && isStr(b)) {
-                String s = a.toString() + b;
-                if (s.length() > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(s.length());
-                return s;
-            }
-            if (a instanceof List<?> x && b instanceof List<?> y && PyValues.isTuple(a) == PyValues.isTuple(b)) {
-                PyValues.PList out = new PyValues.PList();
-                out.addAll(x);
-                out.addAll(y);
-                return PyValues.isTuple(a) ? new com.hubspot.jinjava.objects.collections.PyList(java.util.Collections.unmodifiableList(out)) : out;
-            }
-            if (isNumeric(a) && isNumeric(b)) return jinjava.de.odysseus.el.misc.NumberOperations.add(converter, asNumber(a), asNumber(b));
-            String ta = PyValues.isTuple(a) ? "tuple" : TemplateSandbox.pyType(a), tb = PyValues.isTuple(b) ? "tuple" : TemplateSandbox.pyType(b);
-            if (ta.equals("str") || ta.equals("list") || ta.equals("tuple"))
-                throw TemplateSandbox.fail("can only concatenate " + ta + " (not \"" + tb + "\") to " + ta);
-            throw TemplateSandbox.fail("unsupported operand type(s) for +: '" + ta + "' and '" + tb + "'");
+    static final AstBinary.Operator ADD = operator("+", (converter, a, b) -> {
+        if (a instanceof PyValues.PyUndefined u) throw u.fail();
+        if (b instanceof PyValues.PyUndefined u) throw u.fail();
+        if (isStr(a) && isStr(b)) {
+            String s = a.toString() + b;
+            if (s.length() > TemplateSandbox.maxChars()) throw TemplateSandbox.outputBreach(s.length());
+            return s;
         }
-
-        @Override
-        public String toString() {
-            return "+";
+        if (a instanceof List<?> x && b instanceof List<?> y && PyValues.isTuple(a) == PyValues.isTuple(b)) {
+            PyValues.PList out = new PyValues.PList();
+            out.addAll(x);
+            out.addAll(y);
+            return PyValues.isTuple(a) ? new com.hubspot.jinjava.objects.collections.PyList(java.util.Collections.unmodifiableList(out)) : out;
         }
-    };
+        if (isNumeric(a) && isNumeric(b)) return jinjava.de.odysseus.el.misc.NumberOperations.add(converter, asNumber(a), asNumber(b));
+        String ta = PyValues.isTuple(a) ? "tuple" : TemplateSandbox.pyType(a), tb = PyValues.isTuple(b) ? "tuple" : TemplateSandbox.pyType(b);
+        if (ta.equals("str") || ta.equals("list") || ta.equals("tuple"))
+            throw TemplateSandbox.fail("can only concatenate " + ta + " (not \"" + tb + "\") to " + ta);
+        throw TemplateSandbox.fail("unsupported operand type(s) for +: '" + ta + "' and '" + tb + "'");
+    });
 
     /** Python `in`: membership as Jinjava tests it, but `x in None` raises ("argument of type 'NoneType' is not iterable"). */
     static boolean contains(TypeConverter converter, Object a, Object b) {
@@ -177,44 +168,16 @@ final class PyOperators {
         return Boolean.TRUE.equals(com.hubspot.jinjava.el.ext.CollectionMembershipOperator.OP.apply(converter, a, b));
     }
 
-    static final AstBinary.Operator IN = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            return contains(converter, a, b);
-        }
+    static final AstBinary.Operator IN = operator("in", (converter, a, b) -> contains(converter, a, b));
 
-        @Override
-        public String toString() {
-            return "in";
-        }
-    };
-
-    static final AstBinary.Operator NOT_IN = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            return !contains(converter, a, b);
-        }
-
-        @Override
-        public String toString() {
-            return "not in";
-        }
-    };
+    static final AstBinary.Operator NOT_IN = operator("not in", (converter, a, b) -> !contains(converter, a, b));
 
     /** Python *: a str or list repeated n times (bounded by the output limit), else numeric multiplication. */
-    static final AstBinary.Operator MUL = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            if ((isStr(a) || a instanceof List<?>) && isInt(b)) return repeat(a, ((Number) b).longValue());
-            if (isInt(a) && (isStr(b) || b instanceof List<?>)) return repeat(b, ((Number) a).longValue());
-            return jinjava.de.odysseus.el.misc.NumberOperations.mul(converter, a, b);
-        }
-
-        @Override
-        public String toString() {
-            return "*";
-        }
-    };
+    static final AstBinary.Operator MUL = operator("*", (converter, a, b) -> {
+        if ((isStr(a) || a instanceof List<?>) && isInt(b)) return repeat(a, ((Number) b).longValue());
+        if (isInt(a) && (isStr(b) || b instanceof List<?>)) return repeat(b, ((Number) a).longValue());
+        return jinjava.de.odysseus.el.misc.NumberOperations.mul(converter, a, b);
+    });
 
     private static Object repeat(Object seq, long n) {
         long size = seq instanceof List<?> l ? l.size() : seq.toString().length();
@@ -228,28 +191,20 @@ final class PyOperators {
     }
 
     /** Python %: printf-style formatting of a str; on numbers, a remainder with the divisor's sign (-7 % 3 == 2). */
-    static final AstBinary.Operator MOD = new AstBinary.SimpleOperator() {
-        @Override
-        public Object apply(TypeConverter converter, Object a, Object b) {
-            if (isStr(a)) return PyFormat.percent(a.toString(), b);
-            if (isInt(a) && isInt(b)) {
-                if (((Number) b).longValue() == 0) throw TemplateSandbox.fail("integer modulo by zero");
-                return Math.floorMod(((Number) a).longValue(), ((Number) b).longValue());
-            }
-            if (a instanceof Number x && b instanceof Number y) {
-                double d = y.doubleValue();
-                if (d == 0) throw TemplateSandbox.fail("float modulo");
-                double r = x.doubleValue() % d;
-                return r != 0 && (r < 0) != (d < 0) ? r + d : r;
-            }
-            return jinjava.de.odysseus.el.misc.NumberOperations.mod(converter, a, b);
+    static final AstBinary.Operator MOD = operator("%", (converter, a, b) -> {
+        if (isStr(a)) return PyFormat.percent(a.toString(), b);
+        if (isInt(a) && isInt(b)) {
+            if (((Number) b).longValue() == 0) throw TemplateSandbox.fail("integer modulo by zero");
+            return Math.floorMod(((Number) a).longValue(), ((Number) b).longValue());
         }
-
-        @Override
-        public String toString() {
-            return "%";
+        if (a instanceof Number x && b instanceof Number y) {
+            double d = y.doubleValue();
+            if (d == 0) throw TemplateSandbox.fail("float modulo");
+            double r = x.doubleValue() % d;
+            return r != 0 && (r < 0) != (d < 0) ? r + d : r;
         }
-    };
+        return jinjava.de.odysseus.el.misc.NumberOperations.mod(converter, a, b);
+    });
 
     /** Python's printf-style `str % args`. */
     static final class PyFormat {
