@@ -193,6 +193,21 @@ public final class ChatTemplate {
         }
     }
 
+    /** A filter that reads keyword arguments (`x|f(a, key=b)`); called without them, it gets an empty map. */
+    abstract static class KwargsFilter extends NamedFilter {
+        KwargsFilter(String name) {
+            super(name);
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public abstract Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs);
+    }
+
     static final class PyStrFilter extends NamedFilter {
         PyStrFilter() {
             this("jllm_str");
@@ -418,15 +433,9 @@ public final class ChatTemplate {
     }
 
     /** tojson as transformers defines it (json.dumps, ensure_ascii=False), with indent and sort_keys. */
-    static final class TojsonFilter implements com.hubspot.jinjava.lib.filter.Filter {
-        @Override
-        public String getName() {
-            return "tojson";
-        }
-
-        @Override
-        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, args, Map.of());
+    static final class TojsonFilter extends KwargsFilter {
+        TojsonFilter() {
+            super("tojson");
         }
 
         @Override
@@ -439,14 +448,9 @@ public final class ChatTemplate {
     }
 
     /** jinja2's default(value, default_value='', boolean=False): the default for Undefined (or, with boolean, any falsy value). */
-    static final class DefaultFilter extends NamedFilter {
+    static final class DefaultFilter extends KwargsFilter {
         DefaultFilter(String name) {
             super(name);
-        }
-
-        @Override
-        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, (Object[]) args, Map.of());
         }
 
         @Override

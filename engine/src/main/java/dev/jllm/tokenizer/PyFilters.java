@@ -63,14 +63,9 @@ final class PyFilters {
     }
 
     /** jinja2's join(value, d='', attribute=None): str() of every item (or of its attribute), joined by d. */
-    static final class Join extends ChatTemplate.NamedFilter {
+    static final class Join extends ChatTemplate.KwargsFilter {
         Join() {
             super("join");
-        }
-
-        @Override
-        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, (Object[]) args, Map.of());
         }
 
         @Override
@@ -90,14 +85,9 @@ final class PyFilters {
     }
 
     /** jinja2's format(value, *args, **kwargs): `value % args`, or `value % kwargs` with %(name)s fields. */
-    static final class Format extends ChatTemplate.NamedFilter {
+    static final class Format extends ChatTemplate.KwargsFilter {
         Format() {
             super("format");
-        }
-
-        @Override
-        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, (Object[]) args, Map.of());
         }
 
         @Override
@@ -113,17 +103,12 @@ final class PyFilters {
      * jinja2's max / min(value, case_sensitive=False, attribute=None): the first greatest (smallest) item; strings
      * compare case-insensitively unless case_sensitive; an empty sequence gives Undefined.
      */
-    static final class Extreme extends ChatTemplate.NamedFilter {
+    static final class Extreme extends ChatTemplate.KwargsFilter {
         private final boolean max;
 
         Extreme(String name, boolean max) {
             super(name);
             this.max = max;
-        }
-
-        @Override
-        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, (Object[]) args, Map.of());
         }
 
         @Override
