@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # 1B-class CPU benchmark, jllm against llama.cpp on the same GGUF files in the same run (issue 11). Prints prefill
 # tokens/s, decode tokens/s at batch 1/8/32 and the batch-1 fraction of the memory read rate (weight bytes per
-# token x tokens/s / STREAM-style read rate measured by jllm_bench in the same run, the best of its measurements), next
-# to llama-bench's pp and tg.
+# token x tokens/s / STREAM-style read rate measured by jllm_bench next to it: a pass before each timed jllm step,
+# 20 passes before and after each llama-bench run), next to llama-bench's pp and tg.
 # A benchmark: it prints figures and never fails on a time.
 #
 #   ci/bench-1b.sh [--quick] [--models LIST] [--dtypes LIST] [--threads N] [--no-llama]
@@ -68,8 +68,12 @@ if [ "$LLAMA" = 1 ]; then
   : >"$LOG.llama"
   for f in "${files[@]}"; do
     echo "llama-bench -m $(basename "$f") -p $PP -n $TG -t $THREADS -r $REPS"
+    # the read rate right before and after, so llama.cpp's fraction is taken against the rate of its moment too
+    rr1="$("$ROOT/jllm" bench --read-rate --threads "$THREADS" | sed -n 's/^RESULT read_rate read_gbs=\([0-9.]*\).*/\1/p')"
     "$LLAMA_BIN/llama-bench" -m "$f" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -o jsonl 2>/dev/null >>"$LOG.llama" \
       || echo "llama-bench failed on $f" >&2
+    rr2="$("$ROOT/jllm" bench --read-rate --threads "$THREADS" | sed -n 's/^RESULT read_rate read_gbs=\([0-9.]*\).*/\1/p')"
+    echo "$(basename "$f") $rr1 $rr2" >>"$LOG.llama-rate"
   done
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -78,14 +82,12 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$LOG.jllm" "$LOG.llama" "$LLAMA" <<'PY'
 import json, os, sys
 jllm, llama = {}, {}
-read_gbs = None
+llama_rate = {}  # file -> mean read rate (GB/s) right before and after its llama-bench run
 for line in open(sys.argv[1]):
     if not line.startswith("RESULT "):
         continue
     parts = line.split()
     kv = dict(p.split("=", 1) for p in parts[2:])
-    if "read_gbs" in kv:  # the best read rate measured so far (re-measured before each batch-1 figure)
-        read_gbs = max(float(kv["read_gbs"]), read_gbs or 0.0)
     if parts[1] != "read_bandwidth":
         jllm[parts[1]] = kv
 if sys.argv[3] == "1" and os.path.exists(sys.argv[2]):
@@ -94,18 +96,27 @@ if sys.argv[3] == "1" and os.path.exists(sys.argv[2]):
         name = os.path.basename(r["model_filename"])
         kind = "pp" if r["n_prompt"] > 0 and r["n_gen"] == 0 else "tg"
         llama.setdefault(name, {})[kind] = r["avg_ts"]
-print(f"\nmemory read rate (STREAM-style, jllm_bench, best of the run): {read_gbs} GB/s")
-hdr = f"{'file':28} {'MiB':>7} | {'jllm pp':>8} {'tg b1':>7} {'tg b8':>7} {'tg b32':>7} {'bw frac':>7} | {'llama pp':>8} {'tg':>7} {'bw frac':>7}"
+    if os.path.exists(sys.argv[2] + "-rate"):
+        for line in open(sys.argv[2] + "-rate"):
+            parts = line.split()
+            rates = [float(v) for v in parts[1:] if v]
+            if rates:
+                llama_rate[parts[0]] = sum(rates) / len(rates)
+hdr = f"{'file':28} {'MiB':>7} | {'jllm pp':>8} {'tg b1':>7} {'tg b8':>7} {'tg b32':>7} {'bw frac':>7} {'GB/s':>5} | {'llama pp':>8} {'tg':>7} {'bw frac':>7} {'GB/s':>5}"
 print(hdr)
 print("-" * len(hdr))
 for name, kv in jllm.items():
     pp = next((v for k, v in kv.items() if k.startswith("pp")), "-")
     lm = llama.get(name, {})
     mib = float(kv["weight_mib"])
-    lfrac = f"{mib * 1048576 * lm['tg'] / (float(read_gbs) * 1e9):.2f}" if "tg" in lm and read_gbs else "-"
+    lr = llama_rate.get(name)
+    lfrac = f"{mib * 1048576 * lm['tg'] / (lr * 1e9):.2f}" if "tg" in lm and lr else "-"
     f = lambda v: f"{float(v):.1f}" if v not in (None, "-") else "-"
     print(f"{name:28} {mib:7.0f} | {f(pp):>8} {f(kv.get('tg_b1')):>7} {f(kv.get('tg_b8')):>7} {f(kv.get('tg_b32')):>7} "
-          f"{kv.get('bw_frac', '-'):>7} | {f(lm.get('pp')):>8} {f(lm.get('tg')):>7} {lfrac:>7}")
-print("(tokens/s; bw frac = weight bytes per token x batch-1 tokens/s / read rate; llama.cpp's tg is batch 1)")
+          f"{kv.get('bw_frac', '-'):>7} {f(kv.get('read_gbs')):>5} | {f(lm.get('pp')):>8} {f(lm.get('tg')):>7} {lfrac:>7} "
+          f"{f(lr):>5}")
+print("(tokens/s; bw frac = weight bytes per token x batch-1 tokens/s / the STREAM-style read rate (GB/s) measured")
+print(" next to it: for jllm a pass before each timed step, for llama.cpp 20 passes before and after its run;")
+print(" llama.cpp's tg is batch 1)")
 PY
 echo "logs: $LOG.jllm $LOG.llama"

@@ -9,9 +9,12 @@
 //     (default bf16,q8_0,q4_k_m); models 15m 110m 1b, or all (default 15m,110m)
 //     --batches LIST: decode batch sizes (default 1,8,32); --prefill N: prompt tokens (0 skips the prefill figure)
 //     --steps N: timed decode steps at batch 1 (half as many, at least 5, at larger batches); batch 1 also reports
-//     its fastest step against the read rate (bw_frac_best), the figure a loaded machine moves least
+//     its fastest step against the read rate (bw_frac_best); each batch-1 step follows a read-rate pass, and the
+//     fraction is taken against the rate measured next to the steps (a shared machine's rate moves)
 //   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N]: the same figures for
 //     GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file for scripts
+//   jllm_bench --read-rate [--threads N]: the mean read rate of 20 passes (ci/bench-1b.sh takes one next to each
+//     llama-bench run)
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
 //     weights read, against the read rate; in cache on one thread, batch 1, 4 and 8 (GB/s of weights) and 64
 //     (multiply-adds per second)
@@ -33,28 +36,39 @@
 using Clock = std::chrono::steady_clock;
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// STREAM-style read rate (bytes read per second) over a buffer far larger than the caches, each thread summing
-// its own slice; the best of five passes.
-static double read_bandwidth(int threads) {
-    const size_t n = 128ull << 20;  // uint64 words: 1 GiB
-    std::vector<uint64_t> a(n);
-    for (size_t i = 0; i < n; i++) a[i] = i;
-    double best = 0;
-    std::atomic<uint64_t> sink{0};
-    for (int rep = 0; rep < 5; rep++) {
+// STREAM-style read rate (bytes read per second): each thread sums its own slice of a buffer far larger than the
+// caches (512 MiB, 16x a 32 MiB L3). One pass takes about 10 ms, so a pass can sit next to each timed decode step:
+// on a shared machine the rate moves with other tenants' traffic, and a step is compared with the rate of its moment.
+struct ReadProbe {
+    std::vector<uint64_t> a;
+    int threads;
+    explicit ReadProbe(int threads) : a(64ull << 20), threads(threads) {
+        for (size_t i = 0; i < a.size(); i++) a[i] = i;
+    }
+    double pass() {
+        std::atomic<uint64_t> sink{0};
         auto t = Clock::now();
         std::vector<std::thread> ts;
         for (int th = 0; th < threads; th++)
             ts.emplace_back([&, th] {
-                size_t b = n * th / threads, e = n * (th + 1) / threads;
+                size_t b = a.size() * th / threads, e = a.size() * (th + 1) / threads;
                 uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 for (size_t i = b; i + 4 <= e; i += 4) { s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3]; }
                 sink += s0 + s1 + s2 + s3;
             });
         for (auto& x : ts) x.join();
-        best = std::max(best, n * sizeof(uint64_t) / seconds_since(t));
+        return a.size() * sizeof(uint64_t) / seconds_since(t) + (double)(sink.load() & 0);
     }
-    return best + (double)(sink.load() & 0);
+    double best(int passes) {
+        double b = 0;
+        for (int i = 0; i < passes; i++) b = std::max(b, pass());
+        return b;
+    }
+};
+
+static double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 static std::vector<std::string> split(const std::string& s) {
@@ -181,10 +195,11 @@ static void kernel_bench(int threads, double bw) {
 // `blocks_per_seq` 16-token blocks; decode runs at a context of `ctx` tokens.
 struct BenchPlan { int prefill, steps, blocks_per_seq, ctx; };
 
-// bw: the best read rate measured so far in this run; re-measured before each batch-1 figure (a shared machine's
-// rate moves), and the fraction uses the best.
+// Batch 1 is timed step by step, each step right after a read-rate pass of the probe: bw_frac is weight bytes per
+// step / the median step time against the median of those passes; bw_frac_best is the fastest step against the
+// fastest pass. Tokens/s is the plain mean.
 static int bench_model(jllm_model* m, const std::string& label, const BenchPlan& plan, const std::string& batches,
-                       int threads, double& bw) {
+                       int threads, ReadProbe& probe) {
     jllm_model_info info;
     jllm_model_get_info(m, &info);
     jllm_engine_params ep = jllm_engine_default_params();
@@ -214,28 +229,34 @@ static int bench_model(jllm_model* m, const std::string& label, const BenchPlan&
         r.step(batch, plan.ctx, 0);  // a context of plan.ctx tokens per sequence
         int steps = batch == 1 ? plan.steps : std::max(5, plan.steps / 2);
         steps = std::min(steps, 16 * plan.blocks_per_seq - plan.ctx);
-        double total = 0, best = 1e30;
+        std::vector<double> times, rates;  // each batch-1 step's time and the read rate of the pass before it
         for (int i = 0; i < steps; i++) {
-            double t = r.step(batch, 1, plan.ctx + i);
-            total += t;
-            best = std::min(best, t);
+            if (batch == 1) rates.push_back(probe.pass());
+            times.push_back(r.step(batch, 1, plan.ctx + i));
         }
+        double total = 0;
+        for (double t : times) total += t;
         double tps = batch * steps / total;
         printf("  decode batch %2d:      %9.1f tokens/s  (%.2f ms/step)", batch, tps, 1e3 * total / steps);
         snprintf(buf, sizeof buf, " tg_b%d=%.2f", batch, tps);
         result += buf;
         if (batch == 1) {
-            bw = std::max(bw, read_bandwidth(threads));
-            // the fastest step against the best read rate: the figure least moved by other load on the machine
-            double frac = info.weight_bytes * (steps / total) / bw, frac_best = info.weight_bytes / best / bw;
-            printf("  read-bandwidth fraction %.2f (fastest step %.2f ms: %.2f)", frac, 1e3 * best, frac_best);
-            snprintf(buf, sizeof buf, " bw_frac=%.3f bw_frac_best=%.3f", frac, frac_best);
+            // Medians: a shared machine's rare stalls (a pass or a step several times slower than the others) move
+            // the means of both by more than the figure being measured.
+            const double t_med = median(times), rate_med = median(rates);
+            const double best = *std::min_element(times.begin(), times.end());
+            const double rate_max = *std::max_element(rates.begin(), rates.end());
+            double frac = info.weight_bytes / t_med / rate_med, frac_best = info.weight_bytes / best / rate_max;
+            printf("  read-bandwidth fraction %.2f (median step %.2f ms, median read rate %.1f GB/s of %.1f-%.1f; "
+                   "fastest step %.2f ms against the fastest pass: %.2f)", frac, 1e3 * t_med, rate_med / 1e9,
+                   *std::min_element(rates.begin(), rates.end()) / 1e9, rate_max / 1e9, 1e3 * best, frac_best);
+            snprintf(buf, sizeof buf, " bw_frac=%.3f bw_frac_best=%.3f read_gbs=%.2f", frac, frac_best, rate_med / 1e9);
             result += buf;
         }
         printf("\n");
         fflush(stdout);
     }
-    snprintf(buf, sizeof buf, " weight_mib=%.1f read_gbs=%.2f", info.weight_bytes / 1048576.0, bw / 1e9);
+    snprintf(buf, sizeof buf, " weight_mib=%.1f", info.weight_bytes / 1048576.0);
     printf("%s%s\n", result.c_str(), buf);
     fflush(stdout);
     jllm_engine_free(e);
@@ -246,9 +267,11 @@ int main(int argc, char** argv) {
     std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m", batches = "1,8,32", ggufs;
     int prefill = -1, steps = -1;
     int threads = 0;
-    bool kernels_only = false;
-    for (int i = 1; i < argc; i++)
+    bool kernels_only = false, read_rate_only = false;
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kernels")) kernels_only = true;
+        if (!strcmp(argv[i], "--read-rate")) read_rate_only = true;
+    }
     for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--dtype")) dtypes = argv[i + 1];
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
@@ -261,9 +284,16 @@ int main(int argc, char** argv) {
     if (models == "all") models = "15m,110m,1b";
     if (threads <= 0) threads = (int)std::thread::hardware_concurrency();
     printf("%s\n", jllm_build_info());
-    double bw = read_bandwidth(threads);
-    printf("memory read rate (STREAM-style sum, %d threads): %.2f GB/s\n", threads, bw / 1e9);
+    ReadProbe probe(threads);
+    double bw = probe.best(5);
+    printf("memory read rate (STREAM-style sum, %d threads, best of 5): %.2f GB/s\n", threads, bw / 1e9);
     printf("RESULT read_bandwidth read_gbs=%.2f threads=%d\n", bw / 1e9, threads);
+    if (read_rate_only) {  // the mean of 20 passes: for a figure taken by another program next to this one
+        double sum = 0;
+        for (int i = 0; i < 20; i++) sum += probe.pass();
+        printf("RESULT read_rate read_gbs=%.2f threads=%d\n", sum / 20 / 1e9, threads);
+        return 0;
+    }
     if (kernels_only) {
         kernel_bench(threads, bw);
         return 0;
@@ -277,7 +307,7 @@ int main(int argc, char** argv) {
             jllm_model* m = nullptr;
             if (jllm_model_load(path.c_str(), &mp, &m) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
             std::string label = path.substr(path.rfind('/') + 1);
-            int rc = bench_model(m, label, plan, batches, threads, bw);
+            int rc = bench_model(m, label, plan, batches, threads, probe);
             jllm_model_free(m);
             if (rc) return rc;
         }
@@ -299,7 +329,7 @@ int main(int argc, char** argv) {
                 jllm_model* m = nullptr;
                 if (jllm_model_load(dir.c_str(), &mp, &m) != JLLM_OK) { fprintf(stderr, "%s\n", jllm_last_error()); return 1; }
                 BenchPlan plan{prefill >= 0 ? prefill : s.prefill, steps > 0 ? steps : s.steps, s.blocks_per_seq, s.ctx};
-                int rc = bench_model(m, std::string(s.name) + "-" + dtype, plan, batches, threads, bw);
+                int rc = bench_model(m, std::string(s.name) + "-" + dtype, plan, batches, threads, probe);
                 jllm_model_free(m);
                 unlink((dir + "/config.json").c_str());
                 rmdir(dir.c_str());

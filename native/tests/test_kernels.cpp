@@ -339,6 +339,59 @@ TEST(rmsnorm_and_silu_match_naive) {
     for (int i = 0; i < 50; i++) CHECK(std::fabs(g2[i] - g[i] / (1 + std::exp(-g[i])) * u[i]) < 1e-5);
 }
 
+// The exp-based kernels of every SIMD build against double-precision references: exp_sum (the softmax normaliser of
+// sampling and attention) over logits spanning the whole float range below the max, -inf entries (masked tokens,
+// which must weigh exactly 0) and lengths with odd tails; max_f32 skipping NaNs; SiLU and GELU-tanh gating at
+// arguments from -100 to 100.
+TEST(exp_kernels_of_every_simd_build_match_double) {
+    std::vector<const cpu::Kernels*> sets = {&cpu::scalar_kernels()};
+    for (const cpu::Kernels* k : {cpu::avx2_kernels(), cpu::avx512_kernels(), cpu::avx512vnni_kernels()})
+        if (k) sets.push_back(k);
+    std::uniform_real_distribution<float> wide(-120.0f, 30.0f);
+    for (const cpu::Kernels* k : sets)
+        for (int64_t n : {1, 7, 16, 33, 1000, 4099}) {
+            std::vector<float> x(n), e(n, -1.0f);
+            for (auto& v : x) v = wide(rng);
+            for (int64_t i = 0; i < n; i += 5) x[i] = -INFINITY;
+            if (n > 3) x[3] = NAN;  // max_f32 skips it; exp_sum is not asked about NaNs
+            float mx = k->max_f32(x.data(), n);
+            float want_mx = -INFINITY;
+            for (float v : x) if (v > want_mx) want_mx = v;
+            CHECK_MSG(mx == want_mx, "%s n %lld: max %g want %g", k->name, (long long)n, mx, want_mx);
+            if (n > 3) x[3] = -50.0f, mx = std::max(mx, -50.0f);
+            if (mx == -INFINITY) continue;
+            double z = k->exp_sum(x.data(), n, mx, e.data()), want_z = 0;
+            for (int64_t i = 0; i < n; i++) {
+                double r = std::exp((double)x[i] - mx);
+                want_z += r;
+                if (x[i] == -INFINITY) CHECK_MSG(e[i] == 0.0f, "%s: exp(-inf) = %g", k->name, e[i]);
+                // x - mx is rounded to f32 first: e^(x - mx) inherits half an ulp of |x - mx| as relative error
+                else CHECK_MSG(std::fabs(e[i] - r) <= (4e-7 + 6e-8 * (mx - x[i])) * r + 1e-37,
+                               "%s: exp(%g) = %.9g want %.9g", k->name, x[i] - mx, e[i], r);
+            }
+            CHECK_MSG(std::fabs(z - want_z) <= 1e-6 * want_z, "%s n %lld: sum %.9g want %.9g", k->name, (long long)n,
+                      z, want_z);
+        }
+    for (const cpu::Kernels* k : sets) {
+        const int64_t n = 203;
+        std::vector<float> g(n), u = randn(n);
+        for (int64_t i = 0; i < n; i++) g[i] = -100.0f + 200.0f * i / (n - 1) + (i % 7) * 0.01f;
+        std::vector<float> s = g, tg = g;
+        k->silu_mul(s.data(), u.data(), n);
+        k->gelu_tanh_mul(tg.data(), u.data(), n);
+        for (int64_t i = 0; i < n; i++) {
+            double x = g[i], silu = x / (1 + std::exp(-x)) * u[i];
+            // 0.5 x (1 + tanh(t)) written as x sigmoid(2 t): the same function without tanh's cancellation to 0
+            // (t is computed in f32, so e^-t carries t's rounding: a relative error of about |t| ulp)
+            double t = 2 * 0.7978845608028654 * (x + 0.044715 * x * x * x), gelu = x / (1 + std::exp(-t)) * u[i];
+            CHECK_MSG(std::fabs(s[i] - silu) <= 1e-6 * std::fabs(silu) + 1e-30, "%s silu(%g): %.9g want %.9g", k->name,
+                      x, s[i], silu);
+            CHECK_MSG(std::fabs(tg[i] - gelu) <= 2.5e-7 * (4 + std::fabs(t)) * std::fabs(gelu) + 1e-30,
+                      "%s gelu(%g): %.9g want %.9g", k->name, x, tg[i], gelu);
+        }
+    }
+}
+
 TEST(thread_pool_runs_every_item_exactly_once) {
     // Many short jobs of varying width back to back (workers that sit a job out must not run the next one twice),
     // a dynamic loop, and a nested call that runs serially.

@@ -60,11 +60,8 @@ static void attend_group(const float* q, float* out, const void* k_cache, const 
     // 2. softmax per query head
     for (int g = 0; g < group; g++) {
         float* s = scores + g * n;
-        float mx = -INFINITY;
-        for (int64_t p = 0; p < n; p++) mx = std::max(mx, s[p]);
-        double sum = 0;
-        for (int64_t p = 0; p < n; p++) { s[p] = std::exp(s[p] - mx); sum += s[p]; }
-        float inv = (float)(1.0 / sum);
+        const float mx = k.max_f32(s, n);
+        float inv = (float)(1.0 / k.exp_sum(s, n, mx, s));
         for (int64_t p = 0; p < n; p++) s[p] *= inv;
         std::fill(out + g * hd, out + (g + 1) * hd, 0.0f);
     }

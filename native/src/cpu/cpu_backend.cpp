@@ -62,7 +62,7 @@ struct Sizes {
     int64_t scratch_floats(const Model& m, const EngineShape& s) const {  // every f32 buffer below
         return T * H + T * std::max(H, qd) + 2 * T * qd + 2 * T * kvd + 2 * T * I + logit_rows * H +
                logit_rows * m.config.vocab_size + gemm_scratch + (int64_t)s.num_threads * attn_stride +
-               (int64_t)s.num_threads * m.config.vocab_size * 3;  // samplers: about 3 floats per vocab entry
+               (int64_t)s.num_threads * m.config.vocab_size * 4;  // samplers: 4 arrays of the vocabulary
     }
 };
 
@@ -215,7 +215,7 @@ public:
                              b.num_tokens, scale, window, softcap, s_.num_threads, attn_scratch_.get(), attn_stride_);
     }
     void gated_activation(Activation act, float* gate, const float* up, int64_t n) override {
-        if (act == Activation::SiLU) cpu::silu_mul(gate, up, n);
+        if (act == Activation::SiLU) cpu::silu_mul(gate, up, n);  // vectorized (kernels.h)
         else cpu::gelu_tanh_mul(gate, up, n);
     }
     void add(float* x, const float* y, int64_t n) override {

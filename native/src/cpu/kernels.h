@@ -59,6 +59,14 @@ struct Kernels {
     void (*dot_4x4)(const float* x, int64_t ldx, const float* w, int64_t ldw, int64_t K, float* y, int64_t ldy);
     // y[k] += a * x[k]
     void (*axpy)(float a, const float* x, float* y, int64_t K);
+    // max_k x[k], NaNs skipped (-inf when n = 0)
+    float (*max_f32)(const float* x, int64_t n);
+    // e[k] = exp(x[k] - mx) (0 where x[k] = -inf) and sum_k e[k], summed in double; e may equal x. Vector sets
+    // use a polynomial exp within about 2 ulp of std::exp (the scalar set).
+    double (*exp_sum)(const float* x, int64_t n, float mx, float* e);
+    // g[k] = act(g[k]) * u[k]: SiLU (SwiGLU) and GELU with PyTorch's tanh approximation (GeGLU)
+    void (*silu_mul)(float* g, const float* u, int64_t n);
+    void (*gelu_tanh_mul)(float* g, const float* u, int64_t n);
 
     // Block-quantized weights. quantize_acts fills q [K], d [K/32], ds [K/16] (see QuantizedActs).
     void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, float* ds);

@@ -1,5 +1,6 @@
 #include "ops.h"
 #include <cmath>
+#include "kernels.h"
 
 namespace jllm::cpu {
 
@@ -44,17 +45,9 @@ void rope(float* q, float* k, const int32_t* positions, int64_t T, int nh, int n
     }
 }
 
-void silu_mul(float* g, const float* u, int64_t n) {
-    for (int64_t i = 0; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
-}
+void silu_mul(float* g, const float* u, int64_t n) { kernels().silu_mul(g, u, n); }
 
-void gelu_tanh_mul(float* g, const float* u, int64_t n) {
-    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
-    for (int64_t i = 0; i < n; i++) {
-        float x = g[i];
-        g[i] = 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x))) * u[i];
-    }
-}
+void gelu_tanh_mul(float* g, const float* u, int64_t n) { kernels().gelu_tanh_mul(g, u, n); }
 
 void softcap(float* x, int64_t n, float cap) {
     const float inv = 1.0f / cap;

@@ -1,6 +1,7 @@
 #include "sampling.h"
 #include <algorithm>
 #include <cmath>
+#include "kernels.h"
 #include "util/error.h"
 
 namespace jllm::cpu {
@@ -95,8 +96,9 @@ void sample_row(const float* logits, int32_t vocab, const jllm_sampling_params& 
             if (w[id] < kth) w[id] = -INFINITY;
     }
 
-    float mx = -INFINITY;
-    for (int32_t id = 0; id < vocab; id++) mx = std::max(mx, w[id]);
+    const Kernels& k = kernels();
+    float* e = s.prob.data();  // exp(w - mx), from the last exp_sum pass
+    float mx = k.max_f32(w, vocab);
     if (mx == -INFINITY) {  // everything masked: nothing can be sampled
         *token = p.forced_token >= 0 ? p.forced_token : -1;
         *logprob = -INFINITY;
@@ -106,18 +108,18 @@ void sample_row(const float* logits, int32_t vocab, const jllm_sampling_params& 
 
     // 5. top-p over the sorted probabilities: keep the shortest prefix whose mass reaches p (at least one)
     if (top_p < 1.0f) {
-        double z = 0;
+        const double z = k.exp_sum(w, vocab, mx, e);
         int32_t n = 0;
         for (int32_t id = 0; id < vocab; id++)
-            if (w[id] > -INFINITY) { z += std::exp((double)w[id] - mx); idx[n++] = id; }
-        int32_t k = std::min<int32_t>(n, 64), kept = n;
-        for (;;) {
-            std::partial_sort(idx, idx + k, idx + n, [&](int32_t a, int32_t b) { return better(w, a, b); });
+            if (w[id] > -INFINITY) idx[n++] = id;
+        int32_t head = std::min<int32_t>(n, 64), kept = n;
+        for (;;) {  // sort a longer head until its mass reaches top_p
+            std::partial_sort(idx, idx + head, idx + n, [&](int32_t a, int32_t b) { return better(w, a, b); });
             double cum = 0;
             int32_t j = 0;
-            for (; j < k && cum < top_p * z; j++) cum += std::exp((double)w[idx[j]] - mx);
-            if (cum >= top_p * z || k == n) { kept = std::max(j, 1); break; }
-            k = std::min<int32_t>(n, k * 4);
+            for (; j < head && cum < top_p * z; j++) cum += e[idx[j]];
+            if (cum >= top_p * z || head == n) { kept = std::max(j, 1); break; }
+            head = std::min<int32_t>(n, head * 4);
         }
         for (int32_t j = kept; j < n; j++) w[idx[j]] = -INFINITY;
     }
@@ -130,25 +132,22 @@ void sample_row(const float* logits, int32_t vocab, const jllm_sampling_params& 
     }
 
     // 7. log-softmax normaliser
-    double z = 0;
-    for (int32_t id = 0; id < vocab; id++)
-        if (w[id] > -INFINITY) z += std::exp((double)w[id] - mx);
+    const double z = k.exp_sum(w, vocab, mx, e);
     const float lse = mx + (float)std::log(z);
 
     // 8. choose
     int32_t chosen;
     if (p.forced_token >= 0) {
         chosen = p.forced_token;
-    } else if (greedy) {
+    } else if (greedy) {  // the first id holding the maximum
         chosen = 0;
-        for (int32_t id = 1; id < vocab; id++)
-            if (w[id] > w[chosen]) chosen = id;
+        while (chosen + 1 < vocab && w[chosen] != mx) chosen++;
     } else {  // inverse CDF in id order with the row's own draw
         double u = uniform_draw(p.seed, p.rng_step) * z, cum = 0;
         chosen = -1;
         for (int32_t id = 0; id < vocab; id++) {
             if (w[id] == -INFINITY) continue;
-            cum += std::exp((double)w[id] - mx);
+            cum += e[id];
             chosen = id;
             if (cum > u) break;
         }

@@ -11,8 +11,9 @@ struct SampleScratch {
     std::vector<float> work;     // [vocab] processed logits
     std::vector<int32_t> counts; // [vocab] zero between rows
     std::vector<int32_t> idx;    // [vocab] candidate ids
+    std::vector<float> prob;     // [vocab] exp(logit - max), unnormalised
     explicit SampleScratch(int32_t vocab = 0) { resize(vocab); }
-    void resize(int32_t vocab) { work.resize(vocab); counts.assign(vocab, 0); idx.resize(vocab); }
+    void resize(int32_t vocab) { work.resize(vocab); counts.assign(vocab, 0); idx.resize(vocab); prob.resize(vocab); }
 };
 
 // Processes logits [vocab] with p and picks a token. Writes *token (-1 when every token is masked), *logprob,
