@@ -20,6 +20,7 @@ public final class Dfa {
     private final List<Map<Integer, Integer>> next = new ArrayList<>();  // DFA state -> code point -> state
     private final List<Boolean> accepting = new ArrayList<>();
     private final List<int[][]> ranges = new ArrayList<>();             // DFA state -> outgoing code point ranges
+    private final List<int[]> ascii = new ArrayList<>();                // DFA state -> [cp < 128] -> state, -1 unknown
     public final int start;
 
     private final BitSet live;  // NFA states from which the accepting state can be reached
@@ -85,6 +86,9 @@ public final class Dfa {
         sets.add(set);
         ids.put(key, nid);
         next.add(new HashMap<>());
+        int[] a = new int[128];
+        Arrays.fill(a, -1);
+        ascii.add(a);
         boolean acc = false;
         List<int[]> rs = new ArrayList<>();
         for (int s : set) {
@@ -98,6 +102,7 @@ public final class Dfa {
 
     public synchronized int step(int state, int cp) {
         if (state == DEAD) return DEAD;
+        if (cp < 128 && cp >= 0 && ascii.get(state)[cp] >= 0) return ascii.get(state)[cp];  // the common case, unboxed
         Integer cached = next.get(state).get(cp);
         if (cached != null) return cached;
         List<Integer> targets = new ArrayList<>();
@@ -105,6 +110,7 @@ public final class Dfa {
             if (nfa.lo.get(s) >= 0 && nfa.lo.get(s) <= cp && cp <= nfa.hi.get(s) && live.get(nfa.to.get(s))) targets.add(nfa.to.get(s));
         int r = targets.isEmpty() ? DEAD : intern(closure(targets.stream().mapToInt(Integer::intValue).toArray()));
         next.get(state).put(cp, r);
+        if (cp < 128 && cp >= 0) ascii.get(state)[cp] = r;
         return r;
     }
 

@@ -101,6 +101,18 @@ final class Earley {
         return seed.isEmpty() ? null : close(c, seed);
     }
 
+    /**
+     * The chart one position after c in which the terminal at the dot of each given item (all scanning the same
+     * terminal) has just ended: each item advanced past it, then closed. Positions between c and the end of the
+     * terminal hold no item that any other refers to, so one chart stands for the terminal ending after any number
+     * of characters.
+     */
+    Chart afterTerminal(Chart c, List<Item> items) {
+        List<Item> seed = new ArrayList<>(items.size());
+        for (Item it : items) seed.add(item(it.prod(), it.dot() + 1, it.origin()));
+        return close(c, seed);
+    }
+
     boolean accepts(Chart c) {
         for (Item it : c.items)
             if (it.origin() == 0 && g.productions.get(it.prod()).lhs() == g.start && it.dot() == g.productions.get(it.prod()).rhs().length) return true;

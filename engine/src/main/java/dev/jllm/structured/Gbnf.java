@@ -272,9 +272,23 @@ final class Gbnf {
         else g.addProduction(lhs, symbols(body));
     }
 
+    /**
+     * A sequence as symbols; each run of adjacent pure items becomes one terminal ("\"" [^"]* "\"" is one DFA that
+     * accepts only after the closing quote, rather than a class that may end anywhere: the token-mask split in
+     * {@link GrammarMasks} then finds most tokens inside the terminal). The same language either way.
+     */
     private int[] symbols(Node n) {
-        if (n instanceof Seq s && !pure(s)) return s.items().stream().mapToInt(this::symbol).toArray();
-        return new int[] {symbol(n)};
+        if (!(n instanceof Seq s) || pure(s)) return new int[] {symbol(n)};
+        List<Integer> out = new ArrayList<>();
+        List<Node> run = new ArrayList<>();
+        for (Node x : s.items()) {
+            if (pure(x)) { run.add(x); continue; }
+            if (!run.isEmpty()) out.add(symbol(run.size() == 1 ? run.get(0) : new Seq(List.copyOf(run))));
+            run.clear();
+            out.add(symbol(x));
+        }
+        if (!run.isEmpty()) out.add(symbol(run.size() == 1 ? run.get(0) : new Seq(List.copyOf(run))));
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** A node as one grammar symbol: a terminal when pure, else a rule (given or generated). */

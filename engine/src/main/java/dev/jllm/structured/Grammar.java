@@ -21,6 +21,12 @@ public final class Grammar {
     final List<Dfa> terminals = new ArrayList<>();
     final Map<Integer, List<Integer>> byLhs = new HashMap<>();
     int start;
+    private final Map<TokenVocabulary, GrammarMasks> masks = new java.util.WeakHashMap<>();
+
+    /** The mask parts every request of this grammar on this vocabulary shares. */
+    synchronized GrammarMasks masks(TokenVocabulary vocab) {
+        return masks.computeIfAbsent(vocab, v -> new GrammarMasks(this, v));
+    }
 
     private final Map<String, Integer> ntIds = new HashMap<>();
     private final Map<String, String> terminalDefs = new LinkedHashMap<>();  // NAME -> regex

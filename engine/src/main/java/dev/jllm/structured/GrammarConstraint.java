@@ -9,12 +9,13 @@ import java.util.Set;
 
 /**
  * guided_grammar: a per-sequence Earley chart over the output text. A token is allowed when all of its text can be
- * scanned from the current chart; EOS when the text so far is a complete sentence of the grammar. Tokens whose
- * bytes are not whole UTF-8 characters are not used under a grammar.
+ * scanned from the current chart (found by {@link GrammarMasks} from parts shared between requests); EOS when the
+ * text so far is a complete sentence of the grammar. Tokens whose bytes are not whole UTF-8 characters are not
+ * used under a grammar.
  */
 public final class GrammarConstraint implements TokenConstraint {
     private final Earley earley;
-    private final TokenVocabulary vocab;
+    private final GrammarMasks masks;
     private final Set<Integer> eos;
     private final String[] texts;  // token -> its text, or null
     private Earley.Chart chart;
@@ -22,7 +23,7 @@ public final class GrammarConstraint implements TokenConstraint {
 
     GrammarConstraint(Grammar g, TokenVocabulary vocab, Set<Integer> eos, String[] texts) {
         this.earley = new Earley(g);
-        this.vocab = vocab;
+        this.masks = g.masks(vocab);
         this.eos = eos;
         this.texts = texts;
         this.chart = earley.start();
@@ -30,7 +31,7 @@ public final class GrammarConstraint implements TokenConstraint {
 
     private GrammarConstraint(GrammarConstraint o) {
         this.earley = o.earley;
-        this.vocab = o.vocab;
+        this.masks = o.masks;
         this.eos = o.eos;
         this.texts = o.texts;
         this.chart = o.chart;
@@ -61,39 +62,10 @@ public final class GrammarConstraint implements TokenConstraint {
         return c;
     }
 
-    /**
-     * Walks the vocabulary's byte trie from the current chart: each edge that completes a UTF-8 character scans
-     * it, so tokens sharing a prefix share the parsing work and a dead prefix prunes every token below it.
-     */
-    private void walk(TokenVocabulary.Node node, Earley.Chart c, int acc, int need, int[] mask) {
-        if (need == 0) for (int id : node.tokens) mask[id >> 5] |= 1 << (id & 31);
-        for (int b = 0; b < 256; b++) {
-            TokenVocabulary.Node child = node.children[b];
-            if (child == null) continue;
-            if (need == 0) {
-                if (b < 0x80) {
-                    Earley.Chart next = earley.scan(c, b);
-                    if (next != null) walk(child, next, 0, 0, mask);
-                } else if (b >= 0xC2 && b <= 0xF4) {
-                    int n = b <= 0xDF ? 1 : b <= 0xEF ? 2 : 3;
-                    walk(child, c, b & (0x3F >> n), n, mask);
-                }
-            } else if ((b & 0xC0) == 0x80) {
-                int a = (acc << 6) | (b & 0x3F);
-                if (need > 1) {
-                    walk(child, c, a, need - 1, mask);
-                } else {
-                    Earley.Chart next = earley.scan(c, a);
-                    if (next != null) walk(child, next, 0, 0, mask);
-                }
-            }
-        }
-    }
-
     @Override
     public void fillAllowed(int[] mask) {
         if (done || chart == null) return;
-        walk(vocab.root, chart, 0, 0, mask);
+        masks.fill(earley, chart, mask);
         if (isComplete()) for (int id : eos) if (id >= 0 && (id >> 5) < mask.length) mask[id >> 5] |= 1 << (id & 31);
     }
 
@@ -105,6 +77,11 @@ public final class GrammarConstraint implements TokenConstraint {
         }
         String t = tokenId >= 0 && tokenId < texts.length ? texts[tokenId] : null;
         chart = t == null || chart == null ? null : walk(chart, t);
+    }
+
+    /** The chart after the text so far (null once the text left the grammar); for tests. */
+    Earley.Chart chart() {
+        return chart;
     }
 
     @Override

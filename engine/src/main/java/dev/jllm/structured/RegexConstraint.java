@@ -88,12 +88,10 @@ public final class RegexConstraint implements TokenConstraint {
 
     private static void walk(Compiled c, TokenVocabulary.Node node, int state, int acc, int need, int total, int[] mask) {
         for (int id : node.tokens) mask[id >> 5] |= 1 << (id & 31);
-        for (int b = 0; b < 256; b++) {
-            TokenVocabulary.Node child = node.children[b];
-            if (child == null) continue;
-            long[] r = feed(c.dfa, state, acc, need, total, b);
+        for (int i = 0; i < node.labels.length; i++) {
+            long[] r = feed(c.dfa, state, acc, need, total, node.labels[i]);
             if (r == null || r[0] == Dfa.DEAD) continue;
-            walk(c, child, (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
+            walk(c, node.kids[i], (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
         }
     }
 
@@ -101,11 +99,10 @@ public final class RegexConstraint implements TokenConstraint {
         int[] mask = new int[(c.vocab.vocabSize + 31) / 32];
         if (!done) {
             TokenVocabulary.Node root = c.vocab.root;
-            for (int b = 0; b < 256; b++) {
-                if (root.children[b] == null) continue;
-                long[] r = feed(c.dfa, state, acc, need, total, b);
+            for (int i = 0; i < root.labels.length; i++) {
+                long[] r = feed(c.dfa, state, acc, need, total, root.labels[i]);
                 if (r == null || r[0] == Dfa.DEAD) continue;
-                walk(c, root.children[b], (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
+                walk(c, root.kids[i], (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
             }
         }
         return mask;
