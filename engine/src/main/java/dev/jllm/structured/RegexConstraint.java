@@ -86,25 +86,43 @@ public final class RegexConstraint implements TokenConstraint {
                 || (Math.max(lo, 0xE000) <= hi && dfa.anyIn(state, (int) Math.max(lo, 0xE000), (int) hi));
     }
 
+    /**
+     * The tokens below node whose bytes the DFA can take from (state, partial character acc/need/total), as
+     * {@link #feed} steps them one byte at a time, without allocating per edge (a cold mask walks ~10^5 edges).
+     */
     private static void walk(Compiled c, TokenVocabulary.Node node, int state, int acc, int need, int total, int[] mask) {
         for (int id : node.tokens) mask[id >> 5] |= 1 << (id & 31);
+        Dfa dfa = c.dfa;
         for (int i = 0; i < node.labels.length; i++) {
-            long[] r = feed(c.dfa, state, acc, need, total, node.labels[i]);
-            if (r == null || r[0] == Dfa.DEAD) continue;
-            walk(c, node.kids[i], (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
+            int b = node.labels[i];
+            TokenVocabulary.Node child = node.kids[i];
+            if (need == 0) {
+                if (b < 0x80) {
+                    int ns = dfa.step(state, b);
+                    if (ns != Dfa.DEAD) walk(c, child, ns, 0, 0, 0, mask);
+                    continue;
+                }
+                int n, bits;
+                if (b >= 0xC2 && b <= 0xDF) { n = 1; bits = b & 0x1F; }
+                else if (b >= 0xE0 && b <= 0xEF) { n = 2; bits = b & 0x0F; }
+                else if (b >= 0xF0 && b <= 0xF4) { n = 3; bits = b & 0x07; }
+                else continue;
+                if (possible(dfa, state, bits, n, n)) walk(c, child, state, bits, n, n, mask);
+            } else if ((b & 0xC0) == 0x80) {
+                int a = (acc << 6) | (b & 0x3F);
+                if (need > 1) {
+                    if (possible(dfa, state, a, need - 1, total)) walk(c, child, state, a, need - 1, total, mask);
+                } else if (a >= minCodePoint(total) && (a < 0xD800 || a > 0xDFFF) && a <= 0x10FFFF) {
+                    int ns = dfa.step(state, a);
+                    if (ns != Dfa.DEAD) walk(c, child, ns, 0, 0, 0, mask);
+                }
+            }
         }
     }
 
     private int[] computeMask() {
         int[] mask = new int[(c.vocab.vocabSize + 31) / 32];
-        if (!done) {
-            TokenVocabulary.Node root = c.vocab.root;
-            for (int i = 0; i < root.labels.length; i++) {
-                long[] r = feed(c.dfa, state, acc, need, total, root.labels[i]);
-                if (r == null || r[0] == Dfa.DEAD) continue;
-                walk(c, root.kids[i], (int) r[0], (int) r[1], (int) r[2], (int) r[3], mask);
-            }
-        }
+        if (!done && state != Dfa.DEAD) walk(c, c.vocab.root, state, acc, need, total, mask);
         return mask;
     }
 
@@ -134,6 +152,11 @@ public final class RegexConstraint implements TokenConstraint {
             need = (int) r[2];
             total = (int) r[3];
         }
+    }
+
+    /** Whether the bytes so far can still become a match; for tests. */
+    boolean alive() {
+        return state != Dfa.DEAD;
     }
 
     @Override

@@ -77,6 +77,54 @@ class GrammarMaskDiffTest {
         }
     }
 
+    /**
+     * The regex path (json_schema, guided_regex): each cached per-state mask against feeding every token's bytes to
+     * a fork of the constraint, on Qwen3's vocabulary, along the output and off it at a random step.
+     */
+    @Test
+    void regexMaskEqualsFeedingEachToken() throws Exception {
+        long seed = Long.getLong("jllm.test.seed", System.nanoTime());
+        System.out.println("GrammarMaskDiffTest regex seed " + seed);
+        Random rnd = new Random(seed);
+        var schema = new com.fasterxml.jackson.databind.ObjectMapper().readTree(MaskSpeed.SCHEMA);
+        try (Tokenizer tok = Tokenizers.load(TestModels.shared().resolve("tokenizers/qwen3"), null)) {
+            int words = (tok.vocabSize() + 31) / 32;
+            int compared = 0;
+            String[][] cases = {{"json_schema", MaskSpeed.DOC}, {MaskSpeed.REGEX, "2024-05-17 Today we walked along the river ü."}};
+            for (String[] k : cases) {
+                int[] ids = tok.encode(k[1], false, false);
+                int leaveAt = rnd.nextInt(ids.length);
+                Constraints compiler = new Constraints(tok);
+                RegexConstraint c = (RegexConstraint) (k[0].equals("json_schema") ? compiler.jsonSchema(schema, null) : compiler.regex(k[0]));
+                List<Integer> taken = new ArrayList<>();
+                for (int step = 0; step < Math.min(ids.length, 40); step++) {
+                    int[] fast = new int[words], want = new int[words];
+                    c.fillAllowed(fast);
+                    for (int id = 0; id < tok.vocabSize(); id++) {
+                        if (tok.eosIds().contains(id)) {
+                            if (c.isComplete()) want[id >> 5] |= 1 << (id & 31);
+                            continue;
+                        }
+                        RegexConstraint f = (RegexConstraint) c.fork();
+                        f.accept(id);
+                        byte[] bytes = TokenVocabulary.of(tok).bytesOf(id);
+                        if (f.alive() && bytes != null && bytes.length > 0) want[id >> 5] |= 1 << (id & 31);
+                    }
+                    String where = k[0] + " after tokens " + taken + " (seed " + seed + ")";
+                    assertEquals(diff(want, fast), "", where);
+                    compared++;
+                    List<Integer> allowed = new ArrayList<>();
+                    for (int id = 0; id < tok.vocabSize(); id++) if (bit(want, id) && !tok.eosIds().contains(id)) allowed.add(id);
+                    if (allowed.isEmpty()) break;
+                    int t = step < leaveAt && bit(want, ids[step]) ? ids[step] : allowed.get(rnd.nextInt(allowed.size()));
+                    taken.add(t);
+                    c.accept(t);
+                }
+            }
+            assertTrue(compared >= 20, "compared " + compared + " masks");
+        }
+    }
+
     /** Spot check of the reference: a sample of tokens scanned one by one from the chart. */
     private static void checkReference(Earley e, Earley.Chart chart, String[] texts, int[] want, Random rnd, String where) {
         for (int i = 0; i < 3000; i++) {
