@@ -39,12 +39,30 @@ final class GrammarMasks {
 
     /** ORs the tokens allowed after chart c (not EOS) into mask. */
     void fill(Earley earley, Earley.Chart c, int[] mask) {
-        int[] work = {0};
-        try {
-            fill(earley, c, vocab.root, mask, 0, work);
-        } catch (OverBudget e) {  // what is in mask so far is allowed; the full walk adds the rest
-            walk(earley, vocab.root, c, 0, 0, mask, 0, null);
+        java.util.Set<Long> signature = new java.util.TreeSet<>(groups(c).keySet());
+        if (!overBudget.contains(signature)) {
+            try {
+                fill(earley, c, vocab.root, mask, 0, new int[1]);
+                return;
+            } catch (OverBudget e) {  // what is in mask so far is allowed; the full walk adds the rest
+                if (overBudget.size() < 4096) overBudget.add(signature);
+            }
         }
+        walk(earley, vocab.root, c, 0, 0, mask, 0, null);
+    }
+
+    /** The (terminal, DFA state) sets of charts on which the split went over budget: the full walk at once. */
+    private final java.util.Set<java.util.Set<Long>> overBudget = ConcurrentHashMap.newKeySet();
+
+    /** The chart's scanning items, grouped by (terminal, DFA state) as one long key: terminal << 32 | state. */
+    private Map<Long, List<Earley.Item>> groups(Earley.Chart c) {
+        Map<Long, List<Earley.Item>> groups = new HashMap<>();
+        for (Earley.Item it : c.items) {
+            int[] rhs = g.productions.get(it.prod()).rhs();
+            if (it.dot() >= rhs.length || rhs[it.dot()] >= 0) continue;
+            groups.computeIfAbsent(((long) (-rhs[it.dot()] - 1) << 32) | it.tstate(), k -> new ArrayList<>()).add(it);
+        }
+        return groups;
     }
 
     /**
@@ -81,13 +99,7 @@ final class GrammarMasks {
     private void fill(Earley earley, Earley.Chart c, TokenVocabulary.Node n, int[] mask, int level, int[] work) {
         spend(work);
         // 1. the chart's scanning items, grouped by (terminal, DFA state)
-        Map<Long, List<Earley.Item>> groups = new HashMap<>();
-        for (Earley.Item it : c.items) {
-            int[] rhs = g.productions.get(it.prod()).rhs();
-            if (it.dot() >= rhs.length || rhs[it.dot()] >= 0) continue;
-            groups.computeIfAbsent(((long) (-rhs[it.dot()] - 1) << 32) | it.tstate(), k -> new ArrayList<>()).add(it);
-        }
-        for (Map.Entry<Long, List<Earley.Item>> e : groups.entrySet()) {
+        for (Map.Entry<Long, List<Earley.Item>> e : groups(c).entrySet()) {
             Span sp = span((int) (e.getKey() >>> 32), (int) (long) e.getKey(), n);
             // 2. inside tokens: the terminal takes all of them
             if (sp.insideBits() != null) for (int w = 0; w < sp.insideBits().length; w++) mask[w] |= sp.insideBits()[w];
