@@ -109,13 +109,13 @@ public final class Grammar {
         finish(startName);
     }
 
-    /** Checks every rule used is defined, then adds __start → startName (with optional ignored text around it). */
+    /** Checks every rule used is defined, then adds __start → startName (with optional ignored text before it). */
     void finish(String startName) {
         for (int i = 0; i < nonterminals.size(); i++)
             if (!byLhs.containsKey(i)) throw new IllegalArgumentException("rule '" + nonterminals.get(i) + "' is used but not defined");
         int s = nt("__start");
         int inner = nt(startName);
-        if (ignore != null) addProduction(s, new int[] {ignoreSym(), inner, ignoreSym()});
+        if (ignore != null) addProduction(s, new int[] {ignoreSym(), inner});  // each terminal takes the ignored text after it
         else addProduction(s, new int[] {inner});
         start = s;
     }
@@ -167,7 +167,18 @@ public final class Grammar {
         return nonterminals.size() - 1;
     }
 
+    /**
+     * A terminal symbol for a regex. Under %ignore each terminal also takes the ignored text after it: ignored text
+     * may stand between any two tokens, and every such place follows some terminal (or starts the text: __start
+     * takes it there), so the language is the same as with an ignore symbol between the items of each sequence, but
+     * without its ambiguity (two ignore symbols side by side around an empty rule could split one run of spaces in
+     * many ways, each a separate parse the token masks would follow).
+     */
     int terminal(String regex) {
+        return ignore == null ? rawTerminal(regex) : rawTerminal("(?:" + regex + ")(?:" + ignore + ")*");
+    }
+
+    private int rawTerminal(String regex) {
         Integer id = terminalIds.get(regex);
         if (id != null) return -(id + 1);
         Dfa d = new Dfa(Regex.compile(regex));
@@ -178,11 +189,11 @@ public final class Grammar {
 
     private int ignoreSymbol = Integer.MIN_VALUE;
 
-    /** A nonterminal for the ignored text between two tokens: IGN → (ignore-regex)*. */
+    /** A nonterminal for the ignored text before the first token: IGN → (ignore-regex)*. */
     private int ignoreSym() {
         if (ignoreSymbol != Integer.MIN_VALUE) return ignoreSymbol;
         int n = nt("__ignore");
-        addProduction(n, new int[] {terminal("(?:" + ignore + ")*")});  // any number of ignored tokens, or none
+        addProduction(n, new int[] {rawTerminal("(?:" + ignore + ")*")});  // any number of ignored tokens, or none
         ignoreSymbol = n;
         return n;
     }
@@ -203,17 +214,12 @@ public final class Grammar {
         List<List<Integer>> alts = alternatives(false);
         skipWs();
         if (pos != src.length()) throw new IllegalArgumentException("unexpected '" + src.charAt(pos) + "' in rule " + nonterminals.get(lhs));
-        for (List<Integer> a : alts) addProduction(lhs, withIgnore(a));
+        for (List<Integer> a : alts) addProduction(lhs, asRhs(a));
     }
 
-    private int[] withIgnore(List<Integer> seq) {
-        if (ignore == null || seq.size() < 2) return seq.stream().mapToInt(Integer::intValue).toArray();
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < seq.size(); i++) {
-            if (i > 0) out.add(ignoreSym());
-            out.add(seq.get(i));
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+    /** A sequence as a production's symbols (ignored text between them is taken by each terminal: {@link #terminal}). */
+    private static int[] asRhs(List<Integer> seq) {
+        return seq.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private void skipWs() {
@@ -255,8 +261,8 @@ public final class Grammar {
         int n = nt("__rep" + fresh++);
         switch (op) {
             case '?' -> { addProduction(n, new int[0]); addProduction(n, new int[] {sym}); }
-            case '*' -> { addProduction(n, new int[0]); addProduction(n, withIgnore(List.of(n, sym))); }
-            default -> { addProduction(n, new int[] {sym}); addProduction(n, withIgnore(List.of(n, sym))); }
+            case '*' -> { addProduction(n, new int[0]); addProduction(n, asRhs(List.of(n, sym))); }
+            default -> { addProduction(n, new int[] {sym}); addProduction(n, asRhs(List.of(n, sym))); }
         }
         return n;
     }
@@ -271,7 +277,7 @@ public final class Grammar {
             if (pos >= src.length() || src.charAt(pos) != close) throw new IllegalArgumentException("missing '" + close + "' in grammar");
             pos++;
             int n = nt("__grp" + fresh++);
-            for (List<Integer> a : alts) addProduction(n, withIgnore(a));
+            for (List<Integer> a : alts) addProduction(n, asRhs(a));
             if (close == ']') addProduction(n, new int[0]);
             return n;
         }
