@@ -34,6 +34,16 @@ class GrammarTest {
         for (String bad : new String[] {"", "1+", "((1)", "1 2", "*3", "(1))"}) assertEquals(false, accepts(ARITH, bad), bad);
     }
 
+    /** %ignore text may stand before, between and after tokens, around optional parts too, and nowhere inside one. */
+    @Test
+    void ignoredWhitespaceAroundOptionalParts() {
+        String sql = MaskSpeed.LARK_SQL;
+        for (String ok : new String[] {"SELECT * FROM t", "  SELECT  a ,b.c AS d\nFROM t  WHERE a = 1 ORDER BY a ;  ", "SELECT a FROM t;"})
+            assertEquals(true, accepts(sql, ok), ok);
+        for (String bad : new String[] {"SEL ECT * FROM t", "SELECT * FROM t WHERE", "SELECT a b FROM t", "SELECT * FROM t ; ;"})
+            assertEquals(false, accepts(sql, bad), bad);
+    }
+
     @Test
     void balancedParenthesesNeedAPushdownAutomaton() {
         String g = "start: \"(\" start \")\" start | \"\"\n";
