@@ -58,16 +58,17 @@ final class Gbnf {
             if (!src.startsWith("::=", pos)) throw error("expected '::=' after rule name '" + name + "'");
             pos += 3;
             space(true);
-            int lhs = g.nt(name);
+            g.nt(name);
             Node body = alternatives(false);
             if (pos < src.length() && src.charAt(pos) != '\n' && src.charAt(pos) != '\r')
                 throw error("unexpected '" + src.charAt(pos) + "' in rule '" + name + "'");
             if (bodies.put(name, body) != null) { pos = at; throw error("rule '" + name + "' is defined twice"); }
             order.add(name);
-            define(lhs, body);
             space(true);
         }
         if (order.isEmpty()) throw new IllegalArgumentException("the grammar defines no rules");
+        inlineRegularRules(bodies, order);
+        for (String name : order) define(g.nt(name), bodies.get(name));
         g.finish(bodies.containsKey("root") ? "root" : order.get(0));
     }
 
@@ -245,24 +246,47 @@ final class Gbnf {
 
     // ---- 2. lowering: Node -> terminals and productions --------------------------------------------------------
 
-    private static boolean pure(Node n) {
+    /** Rule id -> its regex, for rules that are regular (characters and other regular rules, no recursion). */
+    private final Map<Integer, String> inlined = new HashMap<>();
+    static final int MAX_INLINED = 10_000;  // regex characters; a longer rule stays a rule
+
+    /**
+     * Finds the rules whose language is regular on its face (built from characters and rules already found, so no
+     * recursion) and lets references to them be pure: `string ::= "\"" char* "\"" space` with a per-character rule
+     * becomes one DFA terminal, as if written with a class, instead of one Earley step per character.
+     */
+    private void inlineRegularRules(Map<String, Node> bodies, List<String> order) {
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (String name : order) {
+                int id = g.nt(name);
+                if (inlined.containsKey(id) || !pure(bodies.get(name))) continue;
+                String re = regex(bodies.get(name));
+                if (re.length() > MAX_INLINED) continue;
+                inlined.put(id, re);
+                changed = true;
+            }
+        }
+    }
+
+    private boolean pure(Node n) {
         return switch (n) {
             case Re r -> true;
-            case Ref r -> false;
-            case Seq s -> s.items().stream().allMatch(Gbnf::pure);
-            case Alt a -> a.alts().stream().allMatch(Gbnf::pure);
+            case Ref r -> inlined.containsKey(r.nt());
+            case Seq s -> s.items().stream().allMatch(this::pure);
+            case Alt a -> a.alts().stream().allMatch(this::pure);
             case Rep r -> pure(r.x());
         };
     }
 
     /** A pure node as one regex. */
-    private static String regex(Node n) {
+    private String regex(Node n) {
         return switch (n) {
             case Re r -> r.regex();
             case Seq s -> String.join("", s.items().stream().map(x -> "(?:" + regex(x) + ")").toList());
-            case Alt a -> "(?:" + String.join("|", a.alts().stream().map(Gbnf::regex).toList()) + ")";
+            case Alt a -> "(?:" + String.join("|", a.alts().stream().map(this::regex).toList()) + ")";
             case Rep r -> "(?:" + regex(r.x()) + ")" + (r.max() < 0 ? "{" + r.min() + ",}" : "{" + r.min() + "," + r.max() + "}");
-            case Ref r -> throw new IllegalStateException("a rule reference is not a regex");
+            case Ref r -> "(?:" + inlined.get(r.nt()) + ")";
         };
     }
 

@@ -38,6 +38,14 @@ public final class MaskSpeed {
             %ignore WS
             """;
 
+    /** In the style llama.cpp's json_schema_to_grammar writes: strings spelled through a per-character rule. */
+    static final String GBNF_CHAR_RULE = """
+            root ::= "{" space "\\"name\\"" space ":" space string "," space "\\"tags\\"" space ":" space "[" space (string ("," space string)*)? "]" space "}" space
+            char ::= [^"\\\\\\x7F\\x00-\\x1F] | [\\\\] (["\\\\bfnrt] | "u" [0-9a-fA-F]{4})
+            string ::= "\\"" char* "\\"" space
+            space ::= | " " | "\\n" [ \\t]{0,20}
+            """;
+
     static final String SCHEMA = """
             {"type":"object","properties":{
               "name":{"type":"string"},
@@ -61,6 +69,7 @@ public final class MaskSpeed {
         var schema = new ObjectMapper().readTree(SCHEMA);
         return List.of(
                 new Case("gbnf json.gbnf", c -> c.grammar(GbnfTest.JSON), DOC),
+                new Case("gbnf char rule", c -> c.grammar(GBNF_CHAR_RULE), "{\"name\": \"Ada Lovelace, Countess of Lovelace\", \"tags\": [\"mathematics\", \"poetical science\", \"notes on the engine\"]}"),
                 new Case("lark json_object", c -> c.jsonObject(null), DOC),
                 new Case("lark sql", c -> c.grammar(LARK_SQL),
                         "SELECT u.name AS author, p.title FROM posts WHERE p.score >= 10 AND u.name LIKE 'Ada%' ORDER BY p.title DESC;"),
