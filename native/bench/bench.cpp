@@ -11,8 +11,9 @@
 //     --steps N: timed decode steps at batch 1 (half as many, at least 5, at larger batches); batch 1 also reports
 //     its fastest step against the read rate (bw_frac_best); each batch-1 step follows a read-rate pass, and the
 //     fraction is taken against the rate measured next to the steps (a shared machine's rate moves)
-//   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N]: the same figures for
-//     GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file for scripts
+//   jllm_bench --gguf FILE[,FILE...] [--prefill N] [--steps N] [--batches LIST] [--threads N] [--ctx N]: the same
+//     figures for GGUF files (ci/bench-1b.sh writes 1B-class ones with random weights); one "RESULT" line per file
+//     for scripts; decode starts at a context of --ctx tokens per sequence (default 16)
 //   jllm_bench --read-rate [--threads N]: the mean read rate of 20 passes (ci/bench-1b.sh takes one next to each
 //     llama-bench run)
 //   jllm_bench --kernels [--threads N]: batch-1 matmul alone per weight dtype (128 MiB of weights), GB/s of
@@ -226,7 +227,9 @@ static int bench_model(jllm_model* m, const std::string& label, const BenchPlan&
     // 2. Decode at each batch size: every sequence adds one token per step.
     for (const std::string& bstr : split(batches)) {
         int batch = std::max(1, std::min(32, atoi(bstr.c_str())));
-        r.step(batch, plan.ctx, 0);  // a context of plan.ctx tokens per sequence
+        // a context of plan.ctx tokens per sequence, fed in steps of at most 2048 tokens
+        for (int c0 = 0, chunk = std::max(1, 2048 / batch); c0 < plan.ctx; c0 += chunk)
+            r.step(batch, std::min(chunk, plan.ctx - c0), c0);
         int steps = batch == 1 ? plan.steps : std::max(5, plan.steps / 2);
         steps = std::min(steps, 16 * plan.blocks_per_seq - plan.ctx);
         std::vector<double> times, rates;  // each batch-1 step's time and the read rate of the pass before it
@@ -265,7 +268,7 @@ static int bench_model(jllm_model* m, const std::string& label, const BenchPlan&
 
 int main(int argc, char** argv) {
     std::string dtypes = "bf16,q8_0,q4_k_m", models = "15m,110m", batches = "1,8,32", ggufs;
-    int prefill = -1, steps = -1;
+    int prefill = -1, steps = -1, ctx = 0;
     int threads = 0;
     bool kernels_only = false, read_rate_only = false;
     for (int i = 1; i < argc; i++) {
@@ -279,6 +282,7 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--batches")) batches = argv[i + 1];
         else if (!strcmp(argv[i], "--prefill")) prefill = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--ctx")) ctx = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--gguf")) ggufs = argv[i + 1];
     }
     if (models == "all") models = "15m,110m,1b";
@@ -300,7 +304,7 @@ int main(int argc, char** argv) {
     }
     if (!ggufs.empty()) {
         int pp = prefill >= 0 ? prefill : 512;
-        BenchPlan plan{pp, steps > 0 ? steps : 16, std::max(4, (pp + 15) / 16), 16};
+        BenchPlan plan{pp, steps > 0 ? steps : 16, std::max(4, (pp + 15) / 16), ctx > 0 ? ctx : 16};
         plan.blocks_per_seq = std::max(plan.blocks_per_seq, (plan.ctx + plan.steps + 15) / 16);
         for (const std::string& path : split(ggufs)) {
             jllm_model_params mp = jllm_model_default_params();

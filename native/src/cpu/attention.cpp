@@ -21,38 +21,28 @@ void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, v
     }
 }
 
-int64_t attention_scratch_floats(const KvLayout& L, int group, int64_t max_ctx) {
-    return 2 * (int64_t)L.block_size * L.head_dim + (int64_t)group * max_ctx;
+int64_t attention_scratch_floats(const KvLayout&, int group, int64_t max_ctx) { return (int64_t)group * max_ctx; }
+
+// The first element of the vectors at [off, off + len) of kv head kvh in a cache block (contiguous [len, hd]).
+static const void* block_rows(const void* cache, const KvLayout& L, int32_t block, int kvh, int64_t off) {
+    const int64_t first = (int64_t)block * L.block_elems() + ((int64_t)kvh * L.block_size + off) * L.head_dim;
+    return (const uint8_t*)cache + first * kv_dtype_bytes(L.dtype);
 }
 
-// Vectors [off, off + len) [len, hd] of kv head kvh in a cache block, as f32: the cache itself when it is F32,
-// else converted into `tile`.
-static const float* block_f32(const void* cache, const KvLayout& L, int32_t block, int kvh, int64_t off, int64_t len,
-                              float* tile) {
-    const int64_t first = (int64_t)block * L.block_elems() + ((int64_t)kvh * L.block_size + off) * L.head_dim;  // elements
-    if (L.dtype == JLLM_DTYPE_F32) return (const float*)cache + first;
-    kv_load(L.dtype, (const uint8_t*)cache + first * kv_dtype_bytes(L.dtype), tile, len * L.head_dim);
-    return tile;
-}
-
-// One (token, kv head) work item: all query heads of the group share each K/V read (and its conversion). Reads
-// positions [first, first + n); scores[g * n + j] belongs to position first + j.
-// scratch: attention_scratch_floats(L, group, n) floats (two [bs, hd] tiles, then the scores).
+// One (token, kv head) work item: all query heads of the group share each K/V read (and its conversion, done in
+// registers by the kernels). Reads positions [first, first + n); scores[g * n + j] belongs to position first + j.
+// scratch: attention_scratch_floats(L, group, n) floats.
 static void attend_group(const float* q, float* out, const void* k_cache, const void* v_cache, const KvLayout& L,
                          int group, int kvh, int64_t first, int64_t n, const int32_t* table, float scale,
-                         float softcap, float* scratch) {
+                         float softcap, float* scores) {
     const Kernels& k = kernels();
     const int hd = L.head_dim, bs = L.block_size;
     const int64_t end = first + n;
-    float* k_tile = scratch;                           // [bs, hd]
-    float* v_tile = scratch + (int64_t)bs * hd;        // [bs, hd]
-    float* scores = scratch + 2 * (int64_t)bs * hd;    // [group, n]
     // 1. scores[g][j] = cap(q_g · k_p * scale), p = first + j, block by block
     for (int64_t p0 = first; p0 < end;) {
         int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
-        const float* kb = block_f32(k_cache, L, table[p0 / bs], kvh, off, len, k_tile);
-        for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < len; j++) scores[g * n + p0 - first + j] = k.dot_f32(q + g * hd, kb + j * hd, hd) * scale;
+        k.attn_scores(L.dtype, q, group, hd, block_rows(k_cache, L, table[p0 / bs], kvh, off), len, scale,
+                      scores + (p0 - first), n);
         p0 += len;
     }
     if (softcap > 0)
@@ -68,9 +58,8 @@ static void attend_group(const float* q, float* out, const void* k_cache, const 
     // 3. out_g = sum_p s[g][p] v_p
     for (int64_t p0 = first; p0 < end;) {
         int64_t off = p0 % bs, len = std::min<int64_t>(bs - off, end - p0);
-        const float* vb = block_f32(v_cache, L, table[p0 / bs], kvh, off, len, v_tile);
-        for (int g = 0; g < group; g++)
-            for (int64_t j = 0; j < len; j++) k.axpy(scores[g * n + p0 - first + j], vb + j * hd, out + g * hd, hd);
+        k.attn_values(L.dtype, scores + (p0 - first), n, group, hd, block_rows(v_cache, L, table[p0 / bs], kvh, off),
+                      len, out);
         p0 += len;
     }
 }

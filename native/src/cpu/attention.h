@@ -2,8 +2,8 @@
 //
 // One layer's pool: K and V each [num_blocks][num_kv_heads][block_size][head_dim] elements of the cache dtype
 // (F32, F16 or BF16; see kv_dtype.h), so a (block, kv head) pair holds block_size contiguous vectors.
-// Slot s = block * block_size + offset. Attention computes in f32: a block's K or V of one kv head is expanded
-// into an f32 tile once and shared by every query head of the group.
+// Slot s = block * block_size + offset. Attention computes in f32: each cached K or V vector of a kv head is read
+// (and converted) once for every query head of the group (Kernels::attn_scores / attn_values).
 #pragma once
 #include <cstdint>
 #include "cpu/kv_dtype.h"
@@ -24,8 +24,8 @@ struct KvLayout {
 void write_kv(const float* k, const float* v, const int64_t* slots, int64_t T, void* k_cache, void* v_cache,
               const KvLayout& L);
 
-// Floats of per-thread scratch paged_attention needs for contexts up to max_ctx tokens: two f32 tiles (one
-// block of K and of V for one kv head) plus the scores of a query-head group.
+// Floats of per-thread scratch paged_attention needs for contexts up to max_ctx tokens: the scores of a
+// query-head group.
 int64_t attention_scratch_floats(const KvLayout& L, int group, int64_t max_ctx);
 
 // out[t, h * hd..] = softmax(cap(q_t,h · K[p] * scale)) · V[p] over positions first_t <= p <= pos_t, for every

@@ -67,6 +67,14 @@ struct Kernels {
     // g[k] = act(g[k]) * u[k]: SiLU (SwiGLU) and GELU with PyTorch's tanh approximation (GeGLU)
     void (*silu_mul)(float* g, const float* u, int64_t n);
     void (*gelu_tanh_mul)(float* g, const float* u, int64_t n);
+    // Attention over n cached keys / values of one kv head (rows of hd elements in the KV dtype: JLLM_DTYPE_F32,
+    // F16 or BF16, contiguous; hd <= 256) for the `group` query heads that share it:
+    // attn_scores: s[g * ld_s + j] = scale * q[g] . key_j (q: [group, hd] f32);
+    // attn_values: out[g] += sum_j p[g * ld_p + j] * value_j (out: [group, hd] f32).
+    void (*attn_scores)(int32_t kv_dtype, const float* q, int group, int hd, const void* k, int64_t n, float scale,
+                        float* s, int64_t ld_s);
+    void (*attn_values)(int32_t kv_dtype, const float* p, int64_t ld_p, int group, int hd, const void* v, int64_t n,
+                        float* out);
 
     // Block-quantized weights. quantize_acts fills q [K], d [K/32], ds [K/16] (see QuantizedActs).
     void (*quantize_acts)(const float* x, int64_t K, int8_t* q, float* d, float* ds);
