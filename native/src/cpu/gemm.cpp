@@ -13,7 +13,7 @@ namespace jllm::cpu {
 //    dots): the integer panel (qgemm_impl.inc), 16 weight rows unpacked to bytes once for every batch row;
 //  - BF16 weights from 2 rows where the CPU has AVX512-BF16 (and K is even): the bf16 panel (bf16gemm_impl.inc),
 //    32 weight rows packed as bf16 column pairs, activations rounded to bf16 once per call, vdpbf16ps;
-//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights up to
+//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights with odd K up to
 //    kRowDotMaxBatch rows: bf16 x bf16 where the CPU has it (row dots re-read each weight row from L1 per batch row);
 //  - float weights from kFloatPanelMinBatch rows: the f32 panel, 16 weight rows expanded and transposed once;
 //  - otherwise (float weights between the two, Q8_0 without VNNI): a tile of weight rows expanded to f32 once and
