@@ -66,8 +66,9 @@ public final class Main {
               --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
-              --dtype auto|bfloat16|float16|float32   storage of float weight matrices. The CPU computes in float32
-                                            whatever it is: auto keeps the file's dtype (BF16/F16 stay memory-mapped;
+              --dtype auto|bfloat16|float16|float32   storage of float weight matrices (the CPU computes in float32,
+                                            but BF16 matmuls of 2+ rows on bf16-rounded activations where the CPU has
+                                            AVX512-BF16, as llama.cpp): auto keeps the file's dtype (BF16/F16 stay memory-mapped;
                                             dummy weights follow config.json torch_dtype); another value converts the
                                             float matrices once at load (float32 doubles BF16 memory). Quantized GGUF
                                             tensors stay quantized.
