@@ -186,7 +186,8 @@ typedef struct {
     const int32_t* context_lens;      /* [num_seqs] KV length of each sequence after this step (cached + new) */
     const int32_t* block_tables;      /* [num_seqs * block_table_stride] physical block ids, row per sequence */
     int32_t block_table_stride;       /* row length of block_tables (>= blocks any sequence uses) */
-    int32_t num_logit_rows;           /* rows of logits wanted; 0 with logit_token_index NULL = last token of each seq */
+    int32_t num_logit_rows;           /* rows of logits wanted; 0 with logit_token_index NULL = last token of each seq,
+                                         0 with it non-NULL = none (the step only writes the KV cache) */
     const int32_t* logit_token_index; /* [num_logit_rows] token indexes whose logits are wanted, or NULL */
 } jllm_batch;
 

@@ -99,7 +99,8 @@ void validate_batch(const jllm_engine& e, const jllm_batch& b) {
         }
     }
     if (b.logit_token_index) {
-        require(b.num_logit_rows >= 1 && b.num_logit_rows <= s.max_logit_rows, "num_logit_rows out of range (1..max_logit_rows)");
+        // 0 rows: a step that only fills the KV cache (a prefill chunk that does not reach its prompt's end)
+        require(b.num_logit_rows >= 0 && b.num_logit_rows <= s.max_logit_rows, "num_logit_rows out of range (0..max_logit_rows)");
         for (int32_t r = 0; r < b.num_logit_rows; r++)
             if (b.logit_token_index[r] < 0 || b.logit_token_index[r] >= b.num_tokens)
                 fail(JLLM_INVALID_ARGUMENT, "logit row %d: token index %d out of range", r, b.logit_token_index[r]);

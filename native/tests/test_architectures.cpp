@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "cpu/kernels.h"
 #include "jllm.h"
+#include "util/half.h"
 
 // ---- the architectures under test ---------------------------------------------------------------------------------
 
@@ -190,11 +192,17 @@ static std::vector<double> linear(const Tensor& W, const std::vector<double>& x,
 
 // Logits [N][V] of every position of `tokens`, computed as transformers generates: the first `prefill` tokens in
 // one forward, then one token per forward with a KV cache (which only longrope can tell apart: each forward picks
-// its factors by its sequence length).
+// its factors by its sequence length). Positions t < bf16_until round the input of every linear layer to bf16, as
+// the engine does for BF16 weights in steps of 2+ tokens (cpu/bf16gemm_impl.inc).
 static std::vector<std::vector<double>> reference(const Spec& s, const Weights& w, const std::vector<int32_t>& tokens,
-                                                  int prefill) {
+                                                  int prefill, int bf16_until = 0) {
     const int N = (int)tokens.size(), H = s.hidden, hd = s.hd, qd = s.nh * hd, kvd = s.nkv * hd;
     auto W = [&](const std::string& n) -> const Tensor& { return w.at(n); };
+    auto in = [&](int t, std::vector<double> v) {  // the input of position t's linear layers
+        if (t < bf16_until)
+            for (double& e : v) e = jllm::bf16_to_f32(jllm::f32_to_bf16((float)e));
+        return v;
+    };
     std::vector<std::vector<double>> x(N, std::vector<double>(H));
     const Tensor& E = W("model.embed_tokens.weight");
     for (int t = 0; t < N; t++)
@@ -209,7 +217,7 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
         const double mscale = s.scaling == "longrope" ? s.attention_factor() : 1.0;  // on cos and sin
         std::vector<std::vector<double>> q(N), k(N), v(N);
         for (int t = 0; t < N; t++) {
-            std::vector<double> h = rms(x[t], W(p + "input_layernorm.weight").data.data(), s.gemma, s.eps);
+            std::vector<double> h = in(t, rms(x[t], W(p + "input_layernorm.weight").data.data(), s.gemma, s.eps));
             if (s.fused) {
                 const Tensor& F = W(p + "self_attn.qkv_proj.weight");
                 q[t] = linear(F, h, 0, qd), k[t] = linear(F, h, qd, kvd), v[t] = linear(F, h, qd + kvd, kvd);
@@ -261,11 +269,11 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
                 for (int j = first; j <= t; j++)
                     for (int i = 0; i < hd; i++) att[h0 * hd + i] += sc[j] / z * v[j][kh * hd + i];
             }
-            std::vector<double> o = linear(W(p + "self_attn.o_proj.weight"), att, 0, H);
+            std::vector<double> o = linear(W(p + "self_attn.o_proj.weight"), in(t, att), 0, H);
             if (s.gemma) o = rms(o, W(p + "post_attention_layernorm.weight").data.data(), true, s.eps);
             for (int i = 0; i < H; i++) x[t][i] += o[i];
-            std::vector<double> h = rms(x[t], W(p + (s.gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")).data.data(),
-                                        s.gemma, s.eps);
+            std::vector<double> h = in(t, rms(x[t], W(p + (s.gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")).data.data(),
+                                              s.gemma, s.eps));
             std::vector<double> g, u;
             if (s.fused) {
                 g = linear(W(p + "mlp.gate_up_proj.weight"), h, 0, s.inter);
@@ -280,7 +288,7 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
                                      : a / (1 + std::exp(-a));
                 g[i] = act * u[i];
             }
-            std::vector<double> d = linear(W(p + "mlp.down_proj.weight"), g, 0, H);
+            std::vector<double> d = linear(W(p + "mlp.down_proj.weight"), in(t, g), 0, H);
             if (s.gemma) d = rms(d, W(p + "post_feedforward_layernorm.weight").data.data(), true, s.eps);
             for (int i = 0; i < H; i++) x[t][i] += d[i];
         }
@@ -288,7 +296,7 @@ static std::vector<std::vector<double>> reference(const Spec& s, const Weights& 
     std::vector<std::vector<double>> logits(N);
     const Tensor& head = s.tied ? E : W("lm_head.weight");
     for (int t = 0; t < N; t++) {
-        logits[t] = linear(head, rms(x[t], W("model.norm.weight").data.data(), s.gemma, s.eps), 0, s.vocab);
+        logits[t] = linear(head, in(t, rms(x[t], W("model.norm.weight").data.data(), s.gemma, s.eps)), 0, s.vocab);
         if (s.final_cap > 0)
             for (auto& l : logits[t]) l = s.final_cap * std::tanh(l / s.final_cap);
     }
@@ -675,9 +683,13 @@ static double max_diff(const std::vector<float>& a, const std::vector<double>& b
 
 // Two sequences batched together: prefill 7 and 3 tokens in one step, then one token per step each. Returns the
 // largest |logit - reference| over every position from the prefill's last on.
-static double engine_vs_reference(const std::string& path, const Spec& s, const Weights& w) {
+// bf16_acts: the weights are BF16 and the engine computes them in bf16 from 2 batch rows (activations rounded once):
+// the reference rounds the positions that steps of 2+ tokens compute (both sequences' until the shorter one ends).
+static double engine_vs_reference(const std::string& path, const Spec& s, const Weights& w, bool bf16_acts = false) {
     std::vector<std::vector<int32_t>> seqs = {random_tokens(s, 20, 1), random_tokens(s, 13, 2)};
-    std::vector<std::vector<std::vector<double>>> ref = {reference(s, w, seqs[0], 7), reference(s, w, seqs[1], 3)};
+    const int shorter = (int)seqs[1].size(), bf16_until = bf16_acts ? shorter + 7 - 3 : 0;  // seq 0 ran 4 ahead
+    std::vector<std::vector<std::vector<double>>> ref = {reference(s, w, seqs[0], 7, bf16_until),
+                                                         reference(s, w, seqs[1], 3, bf16_acts ? shorter : 0)};
     Engine e(path);
     CHECK(e.ok());
     if (!e.ok()) return 1e30;
@@ -718,18 +730,27 @@ static std::vector<int32_t> engine_greedy(const std::string& path, const std::ve
 // ---- tests ---------------------------------------------------------------------------------------------------------
 
 static const double kTol = 1e-3;  // f32 engine vs f64 reference on f32 weights; logits are O(1..10)
+// BF16 weights computed in bf16 (AVX512-BF16): the reference rounds the same activations to bf16, but an element
+// within about 1e-6 of a rounding boundary can round the other way in the engine (f32) than in the reference (f64),
+// and that one ulp (2^-8) moves the logits of its position and, through the KV cache, of the later ones by up to
+// about 2e-2 (seen: 3e-3 to 1.8e-2 on 6 of 10 architectures; none on the others). Without the modelled rounding the
+// error is about 0.1. The f32 arithmetic on the same BF16 files keeps kTol: test_architectures_avx512 in ctest (no
+// AVX512-BF16 kernels there).
+static const double kTolBf16Acts = 5e-2;
 
 TEST(every_architecture_matches_the_reference_from_safetensors_and_gguf) {
     for (const Spec& s : specs()) {
         Weights w = make_weights(s);
         Files f(s, w);
         double e_hf = engine_vs_reference(f.hf, s, w), e_gguf = engine_vs_reference(f.gguf, s, w);
-        double e_bf16 = engine_vs_reference(f.hf_bf16, s, round_bf16(w));
+        const bool bf16_acts = jllm::cpu::kernels().bf16_panel_gemm != nullptr;
+        double e_bf16 = engine_vs_reference(f.hf_bf16, s, round_bf16(w), bf16_acts);
         printf("  %-9s max |logit - reference|: safetensors %.2e, gguf %.2e, safetensors bf16 %.2e\n", s.name.c_str(),
                e_hf, e_gguf, e_bf16);
         CHECK_MSG(e_hf < kTol, "%s safetensors: %g", s.name.c_str(), e_hf);
         CHECK_MSG(e_gguf < kTol, "%s gguf: %g", s.name.c_str(), e_gguf);
-        CHECK_MSG(e_bf16 < kTol, "%s safetensors bf16: %g", s.name.c_str(), e_bf16);
+        CHECK_MSG(e_bf16 < (bf16_acts ? kTolBf16Acts : kTol), "%s safetensors bf16 (%s kernels): %g", s.name.c_str(),
+                  jllm::cpu::kernels().name, e_bf16);
     }
 }
 

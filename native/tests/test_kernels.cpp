@@ -67,6 +67,12 @@ static TestWeight make_weight(int32_t dtype, int64_t rows, int64_t cols) {
     return t;
 }
 
+// matmul rounds the activations to bf16 once where it computes BF16 weights in bf16 (from 2 batch rows, K even, on
+// a CPU with AVX512-BF16; see gemm.cpp); everything else is f32 arithmetic.
+static bool rounds_to_bf16(int32_t dtype, int64_t M, int64_t K) {
+    return dtype == JLLM_DTYPE_BF16 && M >= 2 && K % 2 == 0 && cpu::kernels().bf16_panel_gemm;
+}
+
 TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
     // Block-quantized dtypes (int8 activations) are checked in test_quant with their own error bound.
     for (int32_t dtype : {JLLM_DTYPE_F32, JLLM_DTYPE_F16, JLLM_DTYPE_BF16}) {
@@ -74,19 +80,122 @@ TEST(matmul_matches_naive_for_float_dtypes_and_batches) {
             for (auto [N, K] : {std::pair<int64_t, int64_t>{5, 64}, {37, 96}, {64, 160}, {131, 288}}) {
                 if (dtype != JLLM_DTYPE_Q8_0 && K == 96) K = 93;  // odd lengths exercise the scalar tails
                 TestWeight tw = make_weight(dtype, N, K);
-                std::vector<float> x = randn(M * K), bias = randn(N), y(M * N), ref(M * N);
+                std::vector<float> x = randn(M * K), bias = randn(N), y(M * N), ref(M * N), mag(M * N);
                 for (int64_t m = 0; m < M; m++)
                     for (int64_t n = 0; n < N; n++) {
-                        double s = bias[n];
-                        for (int64_t k = 0; k < K; k++) s += (double)x[m * K + k] * tw.values[n * K + k];
+                        double s = bias[n], a = 0;
+                        for (int64_t k = 0; k < K; k++) {
+                            s += (double)x[m * K + k] * tw.values[n * K + k];
+                            a += std::fabs((double)x[m * K + k] * tw.values[n * K + k]);
+                        }
                         ref[m * N + n] = (float)s;
+                        mag[m * N + n] = (float)a;
                     }
                 std::vector<float> scratch(3 * cpu::kGemmTileRows * K);
                 cpu::matmul(tw.w, x.data(), M, y.data(), N, bias.data(), 3, scratch.data());
-                float err = max_abs_diff(y.data(), ref.data(), y.size());
-                CHECK_MSG(err < 2e-4f * std::sqrt((float)K), "dtype %d M %lld N %lld K %lld: max error %g", dtype,
-                          (long long)M, (long long)N, (long long)K, err);
+                // f32 arithmetic: 2e-4 sqrt(K) (x ~ N(0, 1), w ~ N(0, 0.25)); activations rounded to bf16 (relative
+                // error <= 2^-8 each): the bound of bf16_panel_gemm, 2^-8 sum_k |x_k w_k| on top.
+                const bool bf16 = rounds_to_bf16(dtype, M, K);
+                int bad = 0;
+                float err = 0;
+                for (size_t i = 0; i < y.size(); i++) {
+                    float e = std::fabs(y[i] - ref[i]);
+                    err = std::max(err, e);
+                    bad += !(e < 2e-4f * std::sqrt((float)K) + (bf16 ? std::ldexp(mag[i], -8) : 0.0f));
+                }
+                CHECK_MSG(bad == 0, "dtype %d M %lld N %lld K %lld: %d outputs out of bounds, max error %g", dtype,
+                          (long long)M, (long long)N, (long long)K, bad, err);
             }
+        }
+    }
+}
+
+// BF16 weights in bf16 (AVX512-BF16 vdpbf16ps), the kernels alone: panels of 16 rows as column pairs, two panels per
+// call and a last one of 5 rows; K not a multiple of 32; batch rows on both sides of the register blocking. Against
+// double sums of the bf16-rounded activations (only f32 accumulation error left: 1e-5 of sum |x w|), and against the
+// f32 activations within the stated bound (2^-8 sum |x w| more).
+TEST(bf16_panel_matches_naive_on_bf16_rounded_activations) {
+    int sets = 0;
+    for (const cpu::Kernels* k : {cpu::avx512vnni_kernels()}) {
+        if (!k || !k->bf16_panel_gemm) continue;
+        sets++;
+        for (int64_t K : {2, 62, 96, 2048}) {
+            const int64_t N = 37;
+            TestWeight tw = make_weight(JLLM_DTYPE_BF16, N, K);
+            std::vector<uint16_t> panels(2 * cpu::kPanelRows * K);
+            for (int64_t M = 2; M <= 33; M++) {
+                std::vector<float> x = randn(M * K), y(M * N, NAN);
+                std::vector<uint16_t> xb(M * K);
+                for (int64_t m = 0; m < M; m++) k->split_bf16(x.data() + m * K, xb.data() + m * K, nullptr, K);
+                int wrong_round = 0;
+                for (int64_t i = 0; i < M * K; i++) wrong_round += xb[i] != f32_to_bf16(x[i]);
+                CHECK_MSG(wrong_round == 0, "%s K %lld: %d activations not rounded to nearest even", k->name,
+                          (long long)K, wrong_round);
+                for (int64_t t0 = 0; t0 < N; t0 += 2 * cpu::kPanelRows) {
+                    int rows = (int)std::min<int64_t>(2 * cpu::kPanelRows, N - t0);
+                    const uint16_t* w = (const uint16_t*)(tw.bytes.data() + t0 * tw.w.row_bytes());
+                    k->pack_panel_bf16(w, K, std::min(rows, cpu::kPanelRows), K, panels.data());
+                    if (rows > cpu::kPanelRows)
+                        k->pack_panel_bf16(w + cpu::kPanelRows * K, K, rows - cpu::kPanelRows, K,
+                                           panels.data() + cpu::kPanelRows * K);
+                    k->bf16_panel_gemm(panels.data(), xb.data(), M, K, y.data() + t0, N, rows);
+                }
+                int bad = 0;
+                double worst = 0;
+                for (int64_t m = 0; m < M; m++)
+                    for (int64_t n = 0; n < N; n++) {
+                        double rb = 0, r = 0, mag = 0;
+                        for (int64_t i = 0; i < K; i++) {
+                            double wv = tw.values[n * K + i];
+                            rb += bf16_to_f32(xb[m * K + i]) * wv;
+                            r += x[m * K + i] * wv;
+                            mag += std::fabs(x[m * K + i] * wv);
+                        }
+                        double got = y[m * N + n];
+                        worst = std::max(worst, std::fabs(got - rb) / (mag + 1e-30));
+                        bad += !(std::fabs(got - rb) <= 1e-5 * mag + 1e-30) ||
+                               !(std::fabs(got - r) <= std::ldexp(mag, -8) + 1e-5 * mag + 1e-30);
+                    }
+                CHECK_MSG(bad == 0, "%s M %lld K %lld: %d of %lld outputs out of bounds (largest error / sum|xw| %g)",
+                          k->name, (long long)M, (long long)K, bad, (long long)(M * N), worst);
+            }
+        }
+    }
+    printf("  kernel sets with AVX512-BF16: %d\n", sets);
+}
+
+// matmul() takes that path for BF16 weights from 2 batch rows when K is even: its results equal sums over the
+// bf16-rounded activations (the f32 path's would be up to 2^-8 sum |x w| off); odd K keeps the f32 panel's exact products.
+TEST(matmul_on_bf16_weights_takes_the_bf16_panel) {
+    if (!cpu::kernels().bf16_panel_gemm) {
+        printf("  %s kernels: no AVX512-BF16, BF16 weights take the f32 panel (checked above)\n", cpu::kernels().name);
+        return;
+    }
+    for (auto [N, K] : {std::pair<int64_t, int64_t>{37, 96}, {300, 2048}, {45, 91}}) {
+        for (int64_t M : {2, 5, 13, 33}) {
+            TestWeight tw = make_weight(JLLM_DTYPE_BF16, N, K);
+            std::vector<float> x = randn(M * K), y(M * N);
+            std::vector<float> scratch(3 * cpu::kGemmTileRows * K);
+            cpu::matmul(tw.w, x.data(), M, y.data(), N, nullptr, 3, scratch.data());
+            int off_rounded = 0, off_exact = 0;
+            for (int64_t m = 0; m < M; m++)
+                for (int64_t n = 0; n < N; n++) {
+                    double rb = 0, r = 0, mag = 0;
+                    for (int64_t i = 0; i < K; i++) {
+                        double wv = tw.values[n * K + i];
+                        rb += bf16_to_f32(f32_to_bf16(x[m * K + i])) * wv;
+                        r += x[m * K + i] * wv;
+                        mag += std::fabs(x[m * K + i] * wv);
+                    }
+                    off_rounded += !(std::fabs(y[m * N + n] - rb) <= 1e-5 * mag);
+                    off_exact += !(std::fabs(y[m * N + n] - r) <= 1e-5 * mag);
+                }
+            if (K % 2 == 0)
+                CHECK_MSG(off_rounded == 0, "M %lld N %lld K %lld: %d outputs are not the bf16-rounded sums", (long long)M,
+                          (long long)N, (long long)K, off_rounded);
+            else
+                CHECK_MSG(off_exact == 0, "M %lld N %lld K %lld: %d outputs are not the f32 sums", (long long)M,
+                          (long long)N, (long long)K, off_exact);
         }
     }
 }

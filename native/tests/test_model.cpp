@@ -68,7 +68,9 @@ struct Driver {
 
     // Runs one step over `ids`, feeding each at most `chunk` uncached tokens; returns logits of each
     // sequence's last fed token and appends the greedy token when a sequence has consumed all its tokens.
-    std::map<int, std::vector<float>> step(const std::vector<int>& ids, int32_t chunk = 1 << 30, bool append = true) {
+    // kv_only: a step that asks for no logits at all (num_logit_rows 0 with a row index array): returns nothing.
+    std::map<int, std::vector<float>> step(const std::vector<int>& ids, int32_t chunk = 1 << 30, bool append = true,
+                                           bool kv_only = false) {
         std::vector<int32_t> tok, pos, qs = {0}, ctx, tables;
         std::vector<int64_t> slots;
         for (int id : ids) {
@@ -104,9 +106,12 @@ struct Driver {
         std::vector<int32_t> out_tok(ids.size());
         std::vector<float> out_lp(ids.size());
         jllm_step_output out{out_tok.data(), out_lp.data(), nullptr, nullptr, 0, logits.data()};
+        const int32_t no_rows[1] = {0};
+        if (kv_only) b.logit_token_index = no_rows, b.num_logit_rows = 0;
         jllm_status st = jllm_engine_step(e, &b, ps.data(), &out);
         CHECK_MSG(st == JLLM_OK, "step: %s", jllm_last_error());
         std::map<int, std::vector<float>> res;
+        if (kv_only) return res;
         for (size_t i = 0; i < ids.size(); i++) {
             res[ids[i]] = std::vector<float>(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
             Seq& s = seqs[ids[i]];
@@ -214,14 +219,40 @@ TEST(a_mixed_batch_gives_the_same_tokens_as_each_sequence_alone) {
     jllm_model_free(m);
 }
 
+// A prompt of a few dozen tokens: a reference case's prompt followed by its greedy continuation.
+static std::vector<int32_t> long_prompt() {
+    const Json ref = greedy_reference();
+    const Json& c = ref["cases"].array()[0];
+    std::vector<int32_t> p = ints(c["prompt_token_ids"]), g = ints(c["greedy_token_ids"]);
+    p.insert(p.end(), g.begin(), g.end());
+    return p;
+}
+
 TEST(chunked_prefill_matches_one_shot_prefill) {
     jllm_model* m = load(kHf);
-    std::vector<int32_t> prompt = ints(greedy_reference()["cases"].array()[2]["prompt_token_ids"]);
+    std::vector<int32_t> prompt = long_prompt();
+    CHECK(prompt.size() >= 20);
     std::vector<float> full = prompt_logits(m, prompt);
     Driver d(m, 4, 64);
     d.add(0, prompt);
     std::vector<float> last;
     while (d.seqs[0].cached < (int32_t)prompt.size()) last = d.step({0}, 3)[0];
+    CHECK(max_abs_diff(last.data(), full.data(), full.size()) < 1e-5f);
+    jllm_model_free(m);
+}
+
+// A long prompt's chunks before its last ask for no logits (the scheduler's step over a prompt longer than
+// max_num_batched_tokens): they only fill the KV cache, and the last chunk's logits are the one-shot prefill's.
+TEST(chunks_without_logit_rows_fill_the_cache) {
+    jllm_model* m = load(kHf);
+    std::vector<int32_t> prompt = long_prompt();
+    CHECK(prompt.size() >= 20);
+    std::vector<float> full = prompt_logits(m, prompt);
+    Driver d(m, 4, 64);
+    d.add(0, prompt);
+    while (d.seqs[0].cached + 3 < (int32_t)prompt.size()) d.step({0}, 3, false, true);
+    std::vector<float> last = d.step({0}, 3)[0];
+    CHECK(d.seqs[0].cached == (int32_t)prompt.size());
     CHECK(max_abs_diff(last.data(), full.data(), full.size()) < 1e-5f);
     jllm_model_free(m);
 }

@@ -11,7 +11,9 @@ namespace jllm::cpu {
 // Paths by weight dtype and batch rows M (choose_path):
 //  - block-quantized weights from the kernel set's panel_from[dtype] rows (2, or 4-5 against the AVX-512 Q4_K / Q6_K
 //    dots): the integer panel (qgemm_impl.inc), 16 weight rows unpacked to bytes once for every batch row;
-//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights up to
+//  - BF16 weights from 2 rows where the CPU has AVX512-BF16 (and K is even): the bf16 panel (bf16gemm_impl.inc),
+//    32 weight rows packed as bf16 column pairs, activations rounded to bf16 once per call, vdpbf16ps;
+//  - below that: per-row int8 dot products; float weights at batch 1: the f32 dot; BF16 weights with odd K up to
 //    kRowDotMaxBatch rows: bf16 x bf16 where the CPU has it (row dots re-read each weight row from L1 per batch row);
 //  - float weights from kFloatPanelMinBatch rows: the f32 panel, 16 weight rows expanded and transposed once;
 //  - otherwise (float weights between the two, Q8_0 without VNNI): a tile of weight rows expanded to f32 once and
@@ -20,6 +22,7 @@ constexpr int64_t kRowDotMaxBatch = 4;
 // The panels live in the per-thread tile scratch (kGemmTileRows * K floats), and chunks of rows are whole panels.
 static_assert(kGemmTileRows * sizeof(float) * 1024 >= panel_bytes(1024), "an integer panel fits in the tile");
 static_assert(kGemmTileRows % kPanelRows == 0, "chunks are whole panels; an f32 panel fits in the tile");
+static_assert(kGemmTileRows * sizeof(float) >= 2 * kPanelRows * sizeof(uint16_t), "two bf16 panels fit in the tile");
 
 static const uint8_t* row_ptr(const WeightTensor& w, int64_t row) {
     return (const uint8_t*)w.data + row * w.row_bytes();
@@ -55,10 +58,11 @@ struct PreparedActs {
 // the tile at 64 and 128 rows, even at 16, 0.9x at 8).
 constexpr int64_t kFloatPanelMinBatch = 16;
 
-enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Panel, FloatPanel, Tile };
+enum class Path { F32Dot, QuantDot, QuantDotK, Bf16Dot, Bf16Panel, Panel, FloatPanel, Tile };
 
 Path choose_path(const Kernels& k, const WeightTensor& w, int64_t M) {
     if (M > 1 && w.dtype < kDtypeSlots && k.pack_panel[w.dtype] && M >= k.panel_from[w.dtype]) return Path::Panel;
+    if (M > 1 && w.dtype == JLLM_DTYPE_BF16 && k.bf16_panel_gemm && w.cols % 2 == 0) return Path::Bf16Panel;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot[w.dtype]) return Path::QuantDot;
     if (M <= kRowDotMaxBatch && w.dtype < kDtypeSlots && k.qdot_k[w.dtype]) return Path::QuantDotK;
     // Batch 1 reads BF16 weights through the f32 FMA dot: exact products, and faster than the hi/lo vdpbf16ps pair
@@ -89,6 +93,9 @@ void prepare(const Kernels& k, Path path, const float* x, int64_t M, int64_t K, 
         a.hi.resize(M * K);
         a.lo.resize(M * K);
         for (int64_t m = 0; m < M; m++) k.split_bf16(x + m * K, a.hi.data() + m * K, a.lo.data() + m * K, K);
+    } else if (path == Path::Bf16Panel) {
+        a.hi.resize(M * K);  // rounded to bf16, no lo term (see bf16gemm_impl.inc)
+        k.split_bf16(x, a.hi.data(), nullptr, M * K);
     }
 }
 
@@ -133,6 +140,18 @@ void matmul_rows(const Kernels& k, Path path, const WeightTensor& w, const float
                 int rows = (int)std::min<int64_t>(kPanelRows, n1 - t0);
                 k.pack_panel[w.dtype](row_ptr(w, t0), w.row_bytes(), rows, K, p);
                 k.panel_gemm(p, k.panel_halves[w.dtype], a.row(0, K), M, K, y + t0, ldy, rows);
+            }
+            return;
+        }
+        case Path::Bf16Panel: {
+            // Two panels of kPanelRows weight rows as bf16 pairs in the tile scratch (2 * 16 * K bf16).
+            uint16_t* pw = (uint16_t*)tile;
+            for (int64_t t0 = n0; t0 < n1; t0 += 2 * kPanelRows) {
+                int rows = (int)std::min<int64_t>(2 * kPanelRows, n1 - t0);
+                k.pack_panel_bf16((const uint16_t*)row_ptr(w, t0), K, std::min(rows, kPanelRows), K, pw);
+                if (rows > kPanelRows)
+                    k.pack_panel_bf16((const uint16_t*)row_ptr(w, t0 + kPanelRows), K, rows - kPanelRows, K, pw + kPanelRows * K);
+                k.bf16_panel_gemm(pw, a.hi.data(), M, K, y + t0, ldy, rows);
             }
             return;
         }

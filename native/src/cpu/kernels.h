@@ -103,9 +103,18 @@ struct Kernels {
 
     // BF16 weights computed as BF16 (AVX512-BF16 vdpbf16ps); null where the CPU lacks it. The activations are
     // split once per row into two bf16 terms, x ~ hi + lo (about 16 significant bits), so the products lose
-    // almost nothing against f32: sum_k (hi[k] + lo[k]) * w[k], accumulated in f32.
+    // almost nothing against f32: sum_k (hi[k] + lo[k]) * w[k], accumulated in f32. split_bf16 with lo null writes
+    // hi alone: x rounded to bf16 (nearest even).
     void (*split_bf16)(const float* x, uint16_t* hi, uint16_t* lo, int64_t K);
     float (*dot_bf16x2)(const uint16_t* hi, const uint16_t* lo, const uint16_t* w, int64_t K);
+    // Batched products on BF16 weights in bf16 (bf16gemm_impl.inc): pack_panel_bf16 stores rows [0, rows) (rows <=
+    // kPanelRows) of w (row stride ldw elements, K even) as column pairs, out[32 p + 2 r + j] = W[r, 2 p + j]
+    // (kPanelRows * K bf16, rows >= `rows` zero); bf16_panel_gemm sets y[m * ldy + r] = sum_k xb[m * K + k] W[r, k]
+    // for m < M, r < rows <= 2 kPanelRows, from ceil(rows / 16) panels at pw, pw + 16 K and the activations rounded
+    // to bf16, xb [M, K]: within 2^-8 sum_k |x_k W[r, k]| of the f32 activations' products.
+    void (*pack_panel_bf16)(const uint16_t* w, int64_t ldw, int rows, int64_t K, uint16_t* out);
+    void (*bf16_panel_gemm)(const uint16_t* pw, const uint16_t* xb, int64_t M, int64_t K, float* y, int64_t ldy,
+                            int rows);
 };
 
 // The widest kernel set this CPU supports; JLLM_SIMD=scalar|avx2|avx512|avx512vnni in the environment caps it.

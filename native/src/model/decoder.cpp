@@ -68,7 +68,9 @@ void decoder_forward(const Model& m, DecoderOps& ops, const DecoderBuffers& buf,
         ops.rmsnorm(x, m.final_norm, x, T, H, eps);
         return;
     }
-    // 11. final norm on the sampled rows only: xr [R, H]; logits [R, V]; Gemma 2's final soft-cap
+    // 11. final norm on the sampled rows only: xr [R, H]; logits [R, V]; Gemma 2's final soft-cap (none for a step
+    //     that only fills the KV cache)
+    if (num_rows == 0) return;
     ops.gather_rows(x, rows, num_rows, H, buf.xr);
     ops.rmsnorm(buf.xr, m.final_norm, buf.xr, num_rows, H, eps);
     ops.matmul(m.lm_head, buf.xr, num_rows, logits, nullptr);

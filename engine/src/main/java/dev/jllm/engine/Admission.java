@@ -76,6 +76,10 @@ final class Admission {
             String why = limits.whyNever(prompts.get(i).length, params.get(i));
             if (why == null) why = outsideVocabulary(prompts.get(i));
             if (why != null) throw reject(400, "BadRequestError", why, null, "invalid", 0);
+            for (int id : params.get(i).logitBias().keySet())  // the step would refuse the whole batch
+                if (id < 0 || id >= vocabSize)
+                    throw reject(400, "BadRequestError", "logit_bias token id " + id + " is out of vocabulary: the model has "
+                            + vocabSize + " tokens (0.." + (vocabSize - 1) + ").", "logit_bias", "invalid", 0);
             tokens += prompts.get(i).length;
         }
         reserveRoom(prompts.size(), tokens);

@@ -51,6 +51,33 @@ class LogitRowsTest {
         return b.build();
     }
 
+    /**
+     * A prompt longer than max_num_batched_tokens runs in chunks whose steps sample nothing (no logit rows at all);
+     * it completes with the tokens of a one-step prefill.
+     */
+    @Test
+    void promptLongerThanTheStepBudgetIsChunked() throws Exception {
+        try (NativeModel model = NativeModel.load(TestModels.gguf().toString(), NativeModel.Format.AUTO, 0, 0);
+             Tokenizer tok = Tokenizers.load(TestModels.hf(), null)) {
+            int[] prompt = tok.encode(TEXT, true, false);
+            assertTrue(prompt.length > 40, "prompt of " + prompt.length + " tokens");
+            SamplingParams.Builder b = SamplingParams.builder();
+            b.temperature = 0;
+            b.maxTokens = 8;
+            Run big, small;
+            try (NativeExecutor x = new NativeExecutor(model, new NativeExecutor.Config(16, 64, 0, 0, 256, 4, 20, 2));
+                 Engine e = new Engine(x, tok, new EngineConfig(256, 4, false, 20))) {
+                big = run(e, "big", prompt, b.build());
+            }
+            try (NativeExecutor x = new NativeExecutor(model, new NativeExecutor.Config(16, 64, 0, 0, 16, 4, 20, 2));
+                 Engine e = new Engine(x, tok, new EngineConfig(16, 4, false, 20))) {
+                small = run(e, "small", prompt, b.build());
+            }
+            assertEquals(8, big.outputs().get(0).size());
+            assertEquals(big.outputs(), small.outputs());
+        }
+    }
+
     @Test
     void promptLogprobsAreChunkedToTheRowBudgetAndUnchanged() throws Exception {
         try (NativeModel model = NativeModel.load(TestModels.gguf().toString(), NativeModel.Format.AUTO, 0, 0);

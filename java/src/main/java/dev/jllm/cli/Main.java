@@ -66,8 +66,9 @@ public final class Main {
               --disable-metrics-auth        serve /metrics without the API key (for Prometheus scrapers)
               --tokenizer DIR               tokenizer directory (default: the model's)
               --load-format auto|safetensors|gguf|dummy   dummy = random weights from config.json (benchmarks)
-              --dtype auto|bfloat16|float16|float32   storage of float weight matrices. The CPU computes in float32
-                                            whatever it is: auto keeps the file's dtype (BF16/F16 stay memory-mapped;
+              --dtype auto|bfloat16|float16|float32   storage of float weight matrices (the CPU computes in float32,
+                                            but BF16 matmuls of 2+ rows on bf16-rounded activations where the CPU has
+                                            AVX512-BF16, as llama.cpp): auto keeps the file's dtype (BF16/F16 stay memory-mapped;
                                             dummy weights follow config.json torch_dtype); another value converts the
                                             float matrices once at load (float32 doubles BF16 memory). Quantized GGUF
                                             tensors stay quantized.
@@ -87,7 +88,7 @@ public final class Main {
               --max-logprobs N              cap of logprobs / top_logprobs (default 20)
               --chat-template T             a file, an inline template, or a bundled name (chatml, llama-3, ...)
               --chat-template-content-format auto|string|openai   message content as templates get it: one string
-                                            (text parts joined with "\n") or a list of {"type": "text"} parts; auto
+                                            (text parts joined with "\\n") or a list of {"type": "text"} parts; auto
                                             (default): a list where the template loops over a message's content
                                             (Gemma 3, Llama 4), as vLLM detects it; shown at start-up
               --trust-request-chat-template use a request's own chat_template (refused by default, as in vLLM)
@@ -107,6 +108,8 @@ public final class Main {
               --enable-auto-tool-choice     accepted for vLLM compatibility (auto is on wherever a parser is known)
               --responses-store-size N      finished /v1/responses kept in memory for GET and previous_response_id,
                                             least recently used dropped first (default 100; 0 = store nothing)
+              --max-log-len N               characters of a prompt shown in the request log (default 200; 0 = all);
+                                            --disable-log-requests logs none
               --max-request-bytes SIZE      request body limit (default 16M)
               --max-waiting-requests N      requests queued before new ones get 429 + Retry-After (default 4 x max-num-seqs)
               --max-waiting-tokens N        prompt tokens queued before new ones get 429 (default 16 x max(max-num-batched-tokens, max-model-len))
@@ -125,6 +128,9 @@ public final class Main {
             """;
 
     public static void main(String[] argv) throws Exception {
+        // DJL's tokenizer logs through SLF4J, which has no provider here: without this it prints three "No SLF4J
+        // providers" warnings at every start (its messages are not needed: jllm reports tokenizer errors itself)
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         configureLogging();
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             System.out.printf(HELP, OpenAiServer.VERSION);
@@ -136,6 +142,11 @@ public final class Main {
         }
         if (argv[0].equals("render-chat")) {
             System.exit(renderChat(Arrays.copyOfRange(argv, 1, argv.length), System.out, System.err));
+        }
+        if (argv[0].equals("serve") && Arrays.asList(argv).subList(1, argv.length).stream()
+                .anyMatch(x -> x.equals("--help") || x.equals("-h"))) {
+            System.out.printf(HELP, OpenAiServer.VERSION);
+            return;
         }
         if (!argv[0].equals("serve")) {
             System.err.println("jllm: unknown command '" + argv[0] + "' (try: jllm serve --model PATH, jllm --help)");
@@ -176,14 +187,49 @@ public final class Main {
         return expected ? m : m + " (" + c.getClass().getSimpleName() + ")";
     }
 
+    /** A JLLM_DTYPE_* (= ggml_type) value's name: vLLM's for float dtypes, GGUF's for block-quantized ones. */
     static String dtypeName(int dtype) {
         return switch (dtype) {
             case 0 -> "float32";
             case 1 -> "float16";
             case 30 -> "bfloat16";
+            case 2 -> "Q4_0";
+            case 3 -> "Q4_1";
+            case 6 -> "Q5_0";
+            case 7 -> "Q5_1";
             case 8 -> "Q8_0";
+            case 10 -> "Q2_K";
+            case 11 -> "Q3_K";
+            case 12 -> "Q4_K";
+            case 13 -> "Q5_K";
+            case 14 -> "Q6_K";
             default -> "ggml type " + dtype;
         };
+    }
+
+    /** "Q8_0 weights", or for a GGUF file of mixed types "Q5_0 weights, file type Q4_K_M" (its largest weights). */
+    static String weightsLine(int dtype, Path model) {
+        String ft = ggufFileType(model), name = dtypeName(dtype);
+        return name + " weights" + (ft == null || ft.equals(name) || ft.equals("F32") && dtype == 0
+                || ft.equals("F16") && dtype == 1 || ft.equals("BF16") && dtype == 30 ? "" : ", file type " + ft);
+    }
+
+    /** A GGUF file's general.file_type name, e.g. "Q4_K_M"; null when absent or unknown. */
+    static String ggufFileType(Path model) {
+        try {
+            if (!Files.isRegularFile(model) || !model.toString().endsWith(".gguf")) return null;
+            return fileTypeName(new dev.jllm.tokenizer.GgufMetadata(model).integer("general.file_type", -1));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** llama.cpp's llama_ftype values (GGUF general.file_type) by name; null for unknown ones. */
+    static String fileTypeName(long t) {
+        String[] names = {"F32", "F16", "Q4_0", "Q4_1", null, null, null, "Q8_0", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S",
+                    "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K", "IQ2_XXS", "IQ2_XS", "Q2_K_S",
+                "IQ3_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ3_M", "IQ2_S", "IQ2_M", "IQ4_XS", "IQ1_M", "BF16"};
+        return t >= 0 && t < names.length ? names[(int) t] : null;
     }
 
     static void configureLogging() {
@@ -197,6 +243,11 @@ public final class Main {
         Args a = new Args(argv, BOOLEANS, MULTI, KNOWN);
         if (!a.positional.isEmpty()) throw new IllegalArgumentException("unexpected argument '" + a.positional.get(0) + "'");
         long t0 = System.nanoTime();
+        // 1. what can be checked before the download and the load (which can take minutes)
+        int port = a.integer("port", 8000);
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, not " + port);
+        if (a.get("max-model-len", null) != null && a.integer("max-model-len", 0) <= 0)
+            throw new IllegalArgumentException("--max-model-len must be positive (leave it out for the model's length)");
         String native_ = a.get("native-lib", null);
         if (native_ != null) System.setProperty("jllm.library.path", native_);
         String modelArg = a.get("model", null);
@@ -235,7 +286,7 @@ public final class Main {
 
         Boolean embedTask = taskFlags(a);
         int maxModelLen = a.integer("max-model-len", 0);
-        if (maxModelLen < 0) throw new IllegalArgumentException("--max-model-len must be positive");
+
         String tokDir = a.get("tokenizer", null);
         // KV budget: --kv-cache-space GiB, --kv-cache-memory SIZE, else the native default (64 full-length sequences,
         // at most 1 GiB). max_model_len is fitted to it natively unless --max-model-len was given.
@@ -277,13 +328,13 @@ public final class Main {
         dev.jllm.server.ToolParser.Choice tools = toolParser(a, toolTemplate != null ? toolTemplate : template);
         if (template == null) LOG.warning("no chat template: /v1/chat/completions will answer 400 until you pass --chat-template (e.g. --chat-template chatml)");
         ServerContext ctx = new ServerContext(engine, tok, names, a.get("response-role", "assistant"), maxLogprobs, template,
-                keys, a.integer("max-log-len", 0), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
+                keys, a.integer("max-log-len", 200), !a.flag("disable-log-requests"), System.currentTimeMillis() / 1000,
                 toolTemplate, defaults, rootPath(a.get("root-path", "")), tools.cliName(),
                 dev.jllm.server.PromptOptions.of(tok, limits, a.flag("trust-request-chat-template"),
                         dev.jllm.tokenizer.ContentFormat.option(a.get("chat-template-content-format", "auto"))));
         dev.jllm.api.PoolingConfig pooling = jllm.pooling();
         ObjectMapper json = new ObjectMapper();
-        OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), a.integer("port", 8000),
+        OpenAiServer.Options opts = new OpenAiServer.Options(a.get("host", "0.0.0.0"), port,
                 jsonList(json, a.get("allowed-origins", "[\"*\"]")), jsonList(json, a.get("allowed-methods", "[\"*\"]")),
                 jsonList(json, a.get("allowed-headers", "[\"*\"]")), a.flag("allow-credentials"), a.bytes("max-request-bytes", 16L << 20),
                 sslKey == null ? null : Path.of(sslKey), sslCert == null ? null : Path.of(sslCert), httpLimits(a),
@@ -297,7 +348,7 @@ public final class Main {
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("""
                 jllm %s serving %s
-                  model      %s (%s, %d layers, %.1fM params, %.1f MiB %s weights)
+                  model      %s (%s, %d layers, %.1fM params, %.1f MiB %s)
                   url        %s://%s:%d/v1   (auth: %s)
                   backend    %s, %d threads — %s
                   kv cache   %d blocks x %d tokens = %d tokens (%.1f MiB %s), prefix caching %s
@@ -306,7 +357,7 @@ public final class Main {
                   tool calls %s
                   started in %.2f s
                 """, OpenAiServer.VERSION, String.join(", ", names), modelArg, mi.architecture(), mi.numLayers(),
-                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, dtypeName(mi.weightDtype()), opts.tls() ? "https" : "http", opts.host(), server.port(),
+                mi.numParams() / 1e6, mi.weightBytes() / 1048576.0, weightsLine(mi.weightDtype(), modelPath), opts.tls() ? "https" : "http", opts.host(), server.port(),
                 keys.isEmpty() ? "none" : "API key", mi.backend(), mi.numThreads(), NativeLibrary.buildInfo(),
                 mi.numBlocks(), mi.blockSize(), cacheTokens, mi.numBlocks() * (double) mi.blockBytes() / 1048576.0,
                 dtypeName(mi.kvCacheDtype()), a.flag("enable-prefix-caching") ? "on" : "off", mi.maxModelLen(), maxSeqs, maxBatched,

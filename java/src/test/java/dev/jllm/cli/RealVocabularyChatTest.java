@@ -70,6 +70,13 @@ class RealVocabularyChatTest {
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                                 "{\"prompt\": \"see <image_soft_token>\", \"max_tokens\": 2}")).build(), HttpResponse.BodyHandlers.ofString()).body());
                 assertTrue(err.path("error").path("message").asText().contains("out of vocabulary"), err.toString());
+                // a logit_bias on that id: a 400 naming logit_bias (the native step would refuse the whole batch)
+                HttpResponse<String> bias = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"prompt\": \"hi\", \"max_tokens\": 2, \"logit_bias\": {\"" + vocab + "\": 5}}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, bias.statusCode(), bias.body());
+                assertEquals("logit_bias", JSON.readTree(bias.body()).path("error").path("param").asText(), bias.body());
             }
 
             // 6. without the bias it generates (random weights: any text) up to max_tokens or a stop

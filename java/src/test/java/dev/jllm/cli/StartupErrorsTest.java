@@ -60,6 +60,31 @@ class StartupErrorsTest {
         return dir;
     }
 
+    /** Flag values refused before the model is even looked for (a load can take minutes). */
+    @Test
+    void badPortAndMaxModelLenAreRefusedBeforeTheLoad() {
+        for (String[] args : List.of(new String[] {"--port", "99999"}, new String[] {"--port", "-1"})) {
+            List<String> argv = new ArrayList<>(List.of("--model", tmp.resolve("absent").toString()));
+            argv.addAll(List.of(args));
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            int code = Main.serveCli(argv.toArray(String[]::new), new PrintStream(buf, true, StandardCharsets.UTF_8),
+                    new CountDownLatch(0));
+            refused(new Outcome(code, buf.toString(StandardCharsets.UTF_8)), "--port must be 0..65535, not " + args[1]);
+        }
+        refused(serve("--model", tmp.resolve("absent").toString(), "--max-model-len", "0"), "--max-model-len must be positive");
+    }
+
+    @Test
+    void weightDtypesAndGgufFileTypesAreNamed() {
+        assertEquals("Q4_K", Main.dtypeName(12));
+        assertEquals("Q5_0", Main.dtypeName(6));
+        assertEquals("bfloat16", Main.dtypeName(30));
+        assertEquals("Q4_K_M", Main.fileTypeName(15));
+        assertEquals("BF16", Main.fileTypeName(32));
+        assertEquals(null, Main.fileTypeName(5));
+        assertEquals("float32 weights", Main.weightsLine(0, TestModels.gguf()));  // an F32 file: no "file type"
+    }
+
     @Test
     void aLayerCountThatDisagreesWithTheWeightsIsNamed() throws IOException {
         refused(serve("--model", model(c -> c.put("num_hidden_layers", 3)).toString()), "num_hidden_layers = 3", "hold 5 layers");
