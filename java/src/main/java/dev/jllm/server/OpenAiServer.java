@@ -27,6 +27,15 @@ import java.util.logging.Logger;
 /** The OpenAI-compatible HTTP layer on Helidon SE: routes, auth, CORS, JSON/SSE responses and error mapping. */
 public final class OpenAiServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OpenAiServer.class.getName());
+    /**
+     * Helidon announces its internal loopback port ("http://127.0.0.1:NNNNN bound") at INFO, which reads as the
+     * address to call; the public address is the gate's. Held here: a JUL logger's level lives as long as the logger.
+     */
+    private static final Logger HELIDON_LISTENER = Logger.getLogger("io.helidon.webserver.ServerListener");
+
+    static {
+        if (HELIDON_LISTENER.getLevel() == null) HELIDON_LISTENER.setLevel(java.util.logging.Level.WARNING);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Request bodies: one JSON value and nothing after it (`{...}xyz` and two objects are 400, as any parse error). */
     private static final ObjectMapper BODY = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
