@@ -228,32 +228,22 @@ static std::vector<int32_t> long_prompt() {
     return p;
 }
 
+// Chunked prefill (3 tokens a step) ends with the one-shot prefill's logits, whether the chunks before the last
+// ask for their last token's logits or for none at all (num_logit_rows 0: the scheduler's steps over a prompt longer
+// than max_num_batched_tokens only fill the KV cache).
 TEST(chunked_prefill_matches_one_shot_prefill) {
     jllm_model* m = load(kHf);
     std::vector<int32_t> prompt = long_prompt();
     CHECK(prompt.size() >= 20);
     std::vector<float> full = prompt_logits(m, prompt);
-    Driver d(m, 4, 64);
-    d.add(0, prompt);
-    std::vector<float> last;
-    while (d.seqs[0].cached < (int32_t)prompt.size()) last = d.step({0}, 3)[0];
-    CHECK(max_abs_diff(last.data(), full.data(), full.size()) < 1e-5f);
-    jllm_model_free(m);
-}
-
-// A long prompt's chunks before its last ask for no logits (the scheduler's step over a prompt longer than
-// max_num_batched_tokens): they only fill the KV cache, and the last chunk's logits are the one-shot prefill's.
-TEST(chunks_without_logit_rows_fill_the_cache) {
-    jllm_model* m = load(kHf);
-    std::vector<int32_t> prompt = long_prompt();
-    CHECK(prompt.size() >= 20);
-    std::vector<float> full = prompt_logits(m, prompt);
-    Driver d(m, 4, 64);
-    d.add(0, prompt);
-    while (d.seqs[0].cached + 3 < (int32_t)prompt.size()) d.step({0}, 3, false, true);
-    std::vector<float> last = d.step({0}, 3)[0];
-    CHECK(d.seqs[0].cached == (int32_t)prompt.size());
-    CHECK(max_abs_diff(last.data(), full.data(), full.size()) < 1e-5f);
+    for (bool kv_only : {false, true}) {
+        Driver d(m, 4, 64);
+        d.add(0, prompt);
+        while (d.seqs[0].cached + 3 < (int32_t)prompt.size()) d.step({0}, 3, false, kv_only);
+        std::vector<float> last = d.step({0}, 3)[0];
+        CHECK(d.seqs[0].cached == (int32_t)prompt.size());
+        CHECK_MSG(max_abs_diff(last.data(), full.data(), full.size()) < 1e-5f, "kv_only %d", kv_only);
+    }
     jllm_model_free(m);
 }
 
