@@ -61,6 +61,11 @@ public final class Engine implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
+    /** Rows of the model's logits (its vocabulary): token ids the model can read and produce are below this. */
+    public int vocabSize() {
+        return exec.vocabSize();
+    }
+
     public Engine(ModelExecutor exec, Tokenizer tokenizer, EngineConfig config) {
         this.exec = exec;
         this.tokenizer = tokenizer;

@@ -248,10 +248,10 @@ final class ChatHandler {
         Fields f = r.fields();
         Tokenizer tok = ctx.tokenizer();
         Prompt prompt = render(f);
-        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults());
+        SamplingParams.Builder b = SamplingFields.read(f, tok, ctx.defaults(), ctx.tokenIdLimit());
         ToolCalls.Plan tools = ToolCalls.plan(f, ctx, tok, b.constraint != null);
         if (tools.constraint() != null) b.constraint = tools.constraint();
-        SamplingFields.tokenFilter(f, tok, b);
+        SamplingFields.tokenFilter(f, tok, b, ctx.tokenIdLimit());
         // [TOOL_CALLS] is a special token of Mistral's tokenizers: keep it in the text to read (as vLLM does)
         if (tools.parser() == ToolParser.MISTRAL && !f.has("skip_special_tokens")) b.skipSpecialTokens = false;
         b.logprobs = r.logprobs() ? r.topLogprobs() : null;

@@ -91,8 +91,8 @@ final class CompletionsHandler {
 
     /** Each prompt's sampling parameters: the shared fields, logprobs, max_tokens against its length; validated. */
     private List<SamplingParams> params(CompletionRequest r, List<int[]> prompts) {
-        SamplingParams.Builder b = SamplingFields.read(r.fields(), ctx.tokenizer(), ctx.defaults());
-        SamplingFields.tokenFilter(r.fields(), ctx.tokenizer(), b);
+        SamplingParams.Builder b = SamplingFields.read(r.fields(), ctx.tokenizer(), ctx.defaults(), ctx.tokenIdLimit());
+        SamplingFields.tokenFilter(r.fields(), ctx.tokenizer(), b, ctx.tokenIdLimit());
         b.logprobs = r.logprobs();
         b.promptLogprobs = r.promptLogprobs();
         List<SamplingParams> params = new ArrayList<>();
@@ -123,6 +123,9 @@ final class CompletionsHandler {
         int promptTokens = prompts.stream().mapToInt(x -> x.length).sum();
         ctx.logRequest(id, req.promptText(), promptTokens, p0);
         JsonNode[] promptLps = new JsonNode[prompts.size()];  // prompt_logprobs per prompt, when asked
+        // each prompt's logprobs as the engine delivered them (once, complete)
+        @SuppressWarnings("unchecked")
+        List<TokenLogprob>[] rawPromptLps = new List[prompts.size()];
         boolean fakeStream = stream && (p0.bestOf() != n || p0.useBeamSearch());
         try (Generation gen = new Generation(ctx.engine(), id, prompts, params)) {
             out.watch(gen);
@@ -134,17 +137,22 @@ final class CompletionsHandler {
                     RequestOutput r = o.output();
                     if (r.error() != null && Responses.reportError(r, sse)) return;
                     int[] prompt = prompts.get(o.promptIndex());
+                    if (r.promptLogprobs() != null) rawPromptLps[o.promptIndex()] = r.promptLogprobs();
                     if (req.returnPromptLogprobs() && r.promptLogprobs() != null)
                         promptLps[o.promptIndex()] = Logprobs.prompt(tok, prompt, r.promptLogprobs(), p0.promptLogprobs());
                     for (RequestOutput.SeqDelta d : r.seqs()) {
                         int ci = o.promptIndex() * n + d.index();
                         Choice c = choices[ci];
                         int before = c.text.length();
-                        if (echo && !c.echoed) {
+                        // echo with logprobs waits for the prompt's logprobs: a long prompt's first outputs (its
+                        // chunks) carry neither them nor tokens
+                        boolean lpsPending = c.logprobs != null && p0.promptLogprobs() != null && rawPromptLps[o.promptIndex()] == null;
+                        if (echo && !c.echoed && !lpsPending) {
                             c.echoed = true;
                             String ptext = tok.decode(prompt, 0, prompt.length, true);
                             c.text.append(ptext);
-                            if (c.logprobs != null && r.promptLogprobs() != null) addPromptLogprobs(c, prompt, ptext, r.promptLogprobs(), tok);
+                            List<TokenLogprob> plps = rawPromptLps[o.promptIndex()];
+                            if (c.logprobs != null && plps != null) addPromptLogprobs(c, prompt, ptext, plps, tok);
                         }
                         if (!echoOnly) {
                             c.text.append(d.text());

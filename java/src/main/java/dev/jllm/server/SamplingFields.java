@@ -19,8 +19,8 @@ final class SamplingFields {
             "guided_whitespace_pattern", "structured_outputs", "add_special_tokens", "logprobs", "allowed_token_ids",
             "bad_words", "return_tokens_as_token_ids");
 
-    static SamplingParams.Builder read(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingDefaults d) {
-        int vocabSize = tok.vocabSize();
+    /** vocabSize: the ids a request may name (ServerContext.tokenIdLimit). */
+    static SamplingParams.Builder read(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingDefaults d, int vocabSize) {
         SamplingParams.Builder b = SamplingParams.builder();
         b.n = f.integer("n", 1);
         b.bestOf = f.integer("best_of", null);
@@ -59,10 +59,9 @@ final class SamplingFields {
      * called once that constraint is set. return_tokens_as_token_ids is refused when true (not implemented) rather
      * than ignored.
      */
-    static void tokenFilter(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingParams.Builder b) {
+    static void tokenFilter(Fields f, dev.jllm.tokenizer.Tokenizer tok, SamplingParams.Builder b, int vocabSize) {
         if (f.bool("return_tokens_as_token_ids", false))
             throw ApiException.badRequest("return_tokens_as_token_ids is not supported.", "return_tokens_as_token_ids");
-        int vocabSize = tok.vocabSize();
         int[] allowed = null;
         if (f.has("allowed_token_ids")) {
             java.util.List<Integer> ids = f.intList("allowed_token_ids");

@@ -47,4 +47,12 @@ public record ServerContext(Engine engine, Tokenizer tokenizer, List<String> ser
         REQUESTS.info("Received request " + id + ": prompt: " + com.fasterxml.jackson.databind.node.TextNode.valueOf(shown)
                 + ", prompt tokens: " + promptTokens + ", params: " + LogText.escape(String.valueOf(params), 4096));
     }
+
+    /**
+     * Token ids a request may name (prompts, logit_bias, allowed_token_ids, stop_token_ids): both the tokenizer and the
+     * model have them. A tokenizer may hold a few more ids than the model's vocabulary (Gemma 3's image token).
+     */
+    public int tokenIdLimit() {
+        return engine == null ? tokenizer.vocabSize() : Math.min(tokenizer.vocabSize(), engine.vocabSize());
+    }
 }

@@ -77,6 +77,13 @@ class RealVocabularyChatTest {
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(400, bias.statusCode(), bias.body());
                 assertEquals("logit_bias", JSON.readTree(bias.body()).path("error").path("param").asText(), bias.body());
+                // allowed_token_ids naming only that id allowed nothing the model can produce (200, empty): a 400
+                HttpResponse<String> allowed = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"prompt\": \"hi\", \"max_tokens\": 2, \"allowed_token_ids\": [" + vocab + "]}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, allowed.statusCode(), allowed.body());
+                assertEquals("allowed_token_ids", JSON.readTree(allowed.body()).path("error").path("param").asText(), allowed.body());
             }
 
             // 6. without the bias it generates (random weights: any text) up to max_tokens or a stop

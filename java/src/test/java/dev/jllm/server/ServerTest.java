@@ -239,6 +239,35 @@ class ServerTest {
         assertTrue(content.get(0).path("bytes").isArray());
     }
 
+    /**
+     * echo + logprobs on a prompt longer than the logits rows of one step (the fixture's 64 sequences): the prompt's
+     * logprobs arrive in outputs before the first sampled token's, and every prompt token still gets its entry.
+     */
+    @Test
+    void echoLogprobsCoverAPromptLongerThanOneStepsLogitRows() throws Exception {
+        StringBuilder ids = new StringBuilder("[1");
+        for (int i = 0; i < 99; i++) ids.append(',').append(300 + (i * 7) % 200);
+        String prompt = ids.append(']').toString();
+        for (boolean stream : List.of(false, true)) {
+            String body = "{\"model\":\"stories\",\"prompt\":" + prompt + ",\"echo\":true,\"logprobs\":1,\"max_tokens\":3,"
+                    + "\"temperature\":0,\"stream\":" + stream + "}";
+            JsonNode tokenLps;
+            if (stream) {
+                List<JsonNode> lps = new ArrayList<>();
+                for (String ev : stream("/v1/completions", body, "text/event-stream")) {
+                    if (ev.equals("[DONE]")) continue;
+                    for (JsonNode lp : JSON.readTree(ev).path("choices").get(0).path("logprobs").path("token_logprobs")) lps.add(lp);
+                }
+                tokenLps = JSON.valueToTree(lps);
+            } else {
+                tokenLps = post("/v1/completions", body).json.path("choices").get(0).path("logprobs").path("token_logprobs");
+            }
+            assertEquals(100 + 3, tokenLps.size(), "stream " + stream + ": " + tokenLps);
+            assertTrue(tokenLps.get(0).isNull());
+            for (int i = 1; i < tokenLps.size(); i++) assertTrue(tokenLps.get(i).isNumber(), "stream " + stream + " at " + i);
+        }
+    }
+
     /** echo + logprobs: each text_offset is where its token's text starts in choices[0].text (vLLM's meaning). */
     @Test
     void echoedTextOffsetsIndexIntoTheText() throws Exception {
