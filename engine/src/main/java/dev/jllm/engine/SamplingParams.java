@@ -57,7 +57,9 @@ public record SamplingParams(
             if (2 * bestOf > maxLogprobs) throw new IllegalArgumentException("beam width (best_of) " + bestOf + " is too large: at most " + maxLogprobs / 2 + " with --max-logprobs " + maxLogprobs + ".");
             if (!java.util.Set.of("true", "false", "never").contains(earlyStopping)) throw new IllegalArgumentException("early_stopping must be True, False, or 'never', got " + earlyStopping + ".");
         } else {
-            if (bestOf > 1 && greedy()) throw new IllegalArgumentException("best_of must be 1 when using greedy sampling.");
+            if (bestOf > 1 && greedy())  // best_of defaults to n: name the field the client set
+                throw new IllegalArgumentException(bestOf == n ? "n must be 1 when using greedy sampling, got " + n + "."
+                        : "best_of must be 1 when using greedy sampling.");
             if (lengthPenalty != 1.0f) throw new IllegalArgumentException("length_penalty is not effective when use_beam_search is False. Please check if you need to set use_beam_search=True.");
             if (!earlyStopping.equals("false")) throw new IllegalArgumentException("early_stopping is not effective and must be False when use_beam_search is False.");
         }

@@ -136,6 +136,19 @@ class SharedValidationTest {
         return new Error(e.status(), e.param().replace(from, to), e.message().replace(from, to));
     }
 
+    /** Greedy with several choices names the field the client set: n (best_of defaults to it), or best_of. */
+    @Test
+    void greedyWithSeveralChoicesNamesTheFieldSet() throws Exception {
+        for (String path : List.of("/v1/chat/completions", "/v1/completions")) {
+            String base = path.contains("chat") ? CHAT : COMPLETION;
+            Row n = new Row("temperature", "0", Also.NONE, "{\"n\":2}");
+            assertEquals(new Error(400, "n", "n must be 1 when using greedy sampling, got 2."), post(path, body(base, n, "temperature")));
+            Row bestOf = new Row("temperature", "0", Also.NONE, "{\"best_of\":3}");
+            assertEquals(new Error(400, "best_of", "best_of must be 1 when using greedy sampling."),
+                    post(path, body(base, bestOf, "temperature")));
+        }
+    }
+
     /**
      * The n cap is one rule (n × prompts ≤ 1024, checked after the ranges): chat and completions used to differ, chat
      * checking n alone after validation and completions n × prompts before it.
