@@ -61,7 +61,9 @@ final class Args {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be an integer, got '" + v + "'");
+            boolean digits = v.matches("[+-]?[0-9]+");  // an integer, but past int's range
+            throw new IllegalArgumentException("--" + name + (digits ? " is out of range (at most 2147483647), got '"
+                    : " must be an integer, got '") + v + "'");
         }
     }
 

@@ -72,6 +72,9 @@ class StartupErrorsTest {
             refused(new Outcome(code, buf.toString(StandardCharsets.UTF_8)), "--port must be 0..65535, not " + args[1]);
         }
         refused(serve("--model", tmp.resolve("absent").toString(), "--max-model-len", "0"), "--max-model-len must be positive");
+        refused(serve("--model", tmp.resolve("absent").toString(), "--max-model-len", "99999999999"),
+                "--max-model-len is out of range (at most 2147483647), got '99999999999'");
+        refused(serve("--model", tmp.resolve("absent").toString(), "--max-model-len", "4k"), "--max-model-len must be an integer, got '4k'");
     }
 
     @Test
