@@ -116,11 +116,25 @@ final class HttpGate implements AutoCloseable {
 
     @Override
     public void close() {
+        close(0);
+    }
+
+    /** Stops accepting, waits graceMs for connections to finish on their own, then closes the rest. */
+    public void close(long graceMs) {
         closed = true;
         try {
             listener.close();
         } catch (IOException ignored) {
             // closing anyway
+        }
+        long deadline = System.currentTimeMillis() + graceMs;
+        while (!conns.isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         for (Conn c : conns) closeQuietly(c.socket);
         acceptor.interrupt();

@@ -162,9 +162,25 @@ public final class OpenAiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (gate != null) gate.close();
+        // Handlers still writing (a stream whose request the engine just finished) end first: closing the gate cuts
+        // its connections, and a client would read a body without its last chunk. Bounded: the engine has stopped, so
+        // a handler only writes out what it has.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (gate != null) gate.close(FORWARD_GRACE_MS);
         if (server != null) server.stop();
     }
+
+    /** After the last handler returns, the gate still forwards its final bytes to the client. */
+    private static final long FORWARD_GRACE_MS = 200;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private interface Handler {
         void handle(ServerRequest req, ServerResponse res) throws Exception;
@@ -192,7 +208,12 @@ public final class OpenAiServer implements AutoCloseable {
                 error(res, new ApiException(413, "RequestTooLargeError", "The request body has " + len + " bytes; the limit is " + opts.maxBodyBytes() + ".", null), anthropic);
                 return;
             }
-            chain.proceed();
+            inFlight.incrementAndGet();
+            try {
+                chain.proceed();
+            } finally {
+                inFlight.decrementAndGet();
+            }
         });
         register(r, "");
         if (!ctx.rootPath().isEmpty()) register(r, ctx.rootPath());  // --root-path: the same routes under a prefix
