@@ -118,6 +118,27 @@ public final class Grammar {
         if (ignore != null) addProduction(s, new int[] {ignoreSym(), inner});  // each terminal takes the ignored text after it
         else addProduction(s, new int[] {inner});
         start = s;
+        if (!productive().get(s))
+            throw new IllegalArgumentException("the grammar matches no text: every alternative of rule '" + startName
+                    + "' refers to a rule that never ends (e.g. root ::= root)");
+    }
+
+    /** The nonterminals that derive some text (a fixpoint: a production counts once all its nonterminals do). */
+    private java.util.BitSet productive() {
+        java.util.BitSet done = new java.util.BitSet();
+        for (boolean grew = true; grew;) {
+            grew = false;
+            for (Production p : productions) {
+                if (done.get(p.lhs())) continue;
+                boolean all = true;
+                for (int sym : p.rhs()) all &= sym < 0 || done.get(sym);
+                if (all) {
+                    done.set(p.lhs());
+                    grew = true;
+                }
+            }
+        }
+        return done;
     }
 
     /** An %ignore operand (a terminal name, "literal", /regex/, or an expression of them) as a regex. */

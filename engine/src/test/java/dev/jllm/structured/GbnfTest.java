@@ -168,6 +168,9 @@ class GbnfTest {
             {"root ::= \"a\"\nroot ::= \"b\"", "defined twice"},
             {"root ::= \"a\"\n\"b\"", "expected a rule name"},
             {"root ::= \"\\x4\"", "needs 2 hex digits"},
+            {"root ::= root", "matches no text"},
+            {"root ::= \"a\" loop\nloop ::= \"b\" loop", "matches no text"},
+            {"start: x\nx: \"(\" x \")\"", "matches no text"},
         };
         for (String[] c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Grammar.parse(c[0]), c[0]);
