@@ -48,13 +48,8 @@ void dense_attention(const float* q, const float* k, const float* v, float* out,
         // 3. scores, softmax, weighted sum of values
         float* s = scratch + tid * scratch_stride;
         const float* qt = q + t * qd + (int64_t)h * hd;
-        float mx = -INFINITY;
-        for (int64_t p = p0; p < p1; p++) {
-            s[p - p0] = kn.dot_f32(qt, k + p * kvd + (int64_t)g * hd, hd) * scale;
-            mx = std::max(mx, s[p - p0]);
-        }
-        double sum = 0;
-        for (int64_t p = p0; p < p1; p++) sum += (s[p - p0] = std::exp(s[p - p0] - mx));
+        for (int64_t p = p0; p < p1; p++) s[p - p0] = kn.dot_f32(qt, k + p * kvd + (int64_t)g * hd, hd) * scale;
+        const double sum = kn.exp_sum(s, p1 - p0, kn.max_f32(s, p1 - p0), s);  // the softmax of paged attention
         float* o = out + t * qd + (int64_t)h * hd;
         std::fill(o, o + hd, 0.0f);
         for (int64_t p = p0; p < p1; p++) kn.axpy((float)(s[p - p0] / sum), v + p * kvd + (int64_t)g * hd, o, hd);
