@@ -210,8 +210,13 @@ public final class Main {
     /** "Q8_0 weights", or for a GGUF file of mixed types "Q5_0 weights, file type Q4_K_M" (its largest weights). */
     static String weightsLine(int dtype, Path model) {
         String ft = ggufFileType(model), name = dtypeName(dtype);
-        return name + " weights" + (ft == null || ft.equals(name) || ft.equals("F32") && dtype == 0
-                || ft.equals("F16") && dtype == 1 || ft.equals("BF16") && dtype == 30 ? "" : ", file type " + ft);
+        String sameType = switch (dtype) {  // the file type of a file all in this dtype
+            case 0 -> "F32";
+            case 1 -> "F16";
+            case 30 -> "BF16";
+            default -> name;
+        };
+        return name + " weights" + (ft == null || ft.equals(sameType) ? "" : ", file type " + ft);
     }
 
     /** A GGUF file's general.file_type name, e.g. "Q4_K_M"; null when absent or unknown. */
